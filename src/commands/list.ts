@@ -1,0 +1,53 @@
+/**
+ * `petri-mcp list`: the stored audits, newest first.
+ */
+import { loadConfig, parseCommandArgs } from "../config.js";
+import { AuditStore, type AuditStatus } from "../store/audit-store.js";
+import { openDatabase } from "../store/db.js";
+import type { CommandIO } from "./io.js";
+
+const USAGE = `Usage: petri-mcp list [--db PATH] [--status S] [--tag T] [--run-id ID] [--limit N] [--json]`;
+
+export async function runListCommand(argv: string[], io: CommandIO): Promise<number> {
+  const { values } = parseCommandArgs(argv, {
+    status: { type: "string" },
+    tag: { type: "string" },
+    "run-id": { type: "string" },
+    limit: { type: "string" },
+    json: { type: "boolean" },
+  });
+  if (values.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const status = values.status as AuditStatus | undefined;
+  if (status && !["active", "ended", "max_turns", "failed"].includes(status)) {
+    io.stderr(`petri-mcp list: --status must be active, ended, max_turns or failed.`);
+    return 2;
+  }
+  const limit = values.limit ? Number(values.limit) : 50;
+  if (!Number.isInteger(limit) || limit < 1) {
+    io.stderr(`petri-mcp list: --limit must be a positive integer.`);
+    return 2;
+  }
+  const config = loadConfig(values);
+  const store = new AuditStore(openDatabase(config.dbPath));
+  try {
+    const { audits, total } = store.listAudits({ status, tag: values.tag, runId: values["run-id"], limit });
+    if (values.json) {
+      io.stdout(JSON.stringify({ total, audits }, null, 2));
+      return 0;
+    }
+    if (total === 0) {
+      io.stdout(`No audits in ${config.dbPath}.`);
+      return 0;
+    }
+    io.stdout(`${total} audit(s) in ${config.dbPath}${total > audits.length ? ` (showing ${audits.length})` : ""}:`);
+    for (const a of audits) {
+      io.stdout(`${a.id}  ${a.status.padEnd(9)} ${String(a.turnsUsed).padStart(3)}/${String(a.maxTurns).padEnd(3)} ${a.createdAt.slice(0, 19)}  ${a.targetModel}  ${a.seedInstruction.slice(0, 60).replace(/\s+/g, " ")}`);
+    }
+    return 0;
+  } finally {
+    store.close();
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * `petri-mcp serve` (the default): the MCP server over stdio, or over Streamable HTTP with --http.
+ */
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { type Config, loadConfig, parseCommandArgs } from "../config.js";
+import { createAppContext } from "../context.js";
+import { log } from "../log.js";
+import { createServer } from "../server.js";
+import type { CommandIO } from "./io.js";
+
+export const SERVE_USAGE = `Usage: petri-mcp [serve] [options]
+
+Runs the MCP server on stdio (default) or Streamable HTTP (--http).
+
+Options:
+  --db PATH                 SQLite AuditStore (default: $PETRI_DB, else the user data dir)
+  --target-model M          default target, e.g. anthropic/claude-sonnet-4-5 ($PETRI_TARGET_MODEL)
+  --judge-model M           judge model ($PETRI_JUDGE_MODEL)
+  --realism-model M         realism filter model ($PETRI_REALISM_MODEL)
+  --max-turns N             default max_turns of new audits (30)
+  --no-prefill              hide the prefill argument (Petri's prefill=False)
+  --max-tool-output BYTES   cap of every text returned to the auditor (131072)
+  --resources-dir DIR       resources root for the resource tools (repeatable; $PETRI_RESOURCES_DIR)
+  --transcripts-dir DIR     where export_transcript writes (./outputs)
+  --realism-threshold X     default realism threshold (0.6)
+  --realism-fail-closed     refuse actions whose realism check errored
+  --http                    serve Streamable HTTP instead of stdio
+  --host H --port P         HTTP address (127.0.0.1:8765)
+`;
+
+export async function runServe(argv: string[], io: CommandIO): Promise<number> {
+  const { values } = parseCommandArgs(argv, {});
+  if (values.help) {
+    io.stdout(SERVE_USAGE);
+    return 0;
+  }
+  const config = loadConfig(values);
+  if (values.http) {
+    const { runHttpServer } = await import("./serve-http.js");
+    return runHttpServer(config, io);
+  }
+  return runStdioServer(config);
+}
+
+export async function runStdioServer(config: Config): Promise<number> {
+  // A stray console.log from any dependency would corrupt the protocol stream.
+  console.log = console.error;
+  console.info = console.error;
+  console.debug = console.error;
+  const app = createAppContext(config);
+  const server = createServer(app);
+  const transport = new StdioServerTransport();
+  let closing = false;
+  const shutdown = async (reason: string) => {
+    if (closing) return;
+    closing = true;
+    log.info(`shutting down (${reason})`);
+    try {
+      await server.close();
+    } catch {
+      // Already closed.
+    }
+    app.close();
+    process.exit(0);
+  };
+  process.stdin.on("end", () => void shutdown("stdin closed"));
+  process.stdin.on("close", () => void shutdown("stdin closed"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  await server.connect(transport);
+  log.info(`ready on stdio (db: ${config.dbPath})`);
+  return new Promise<number>(() => undefined);
+}

@@ -1,0 +1,64 @@
+import type { AuditStore } from "../store/audit-store.js";
+import { estimateCostUsd } from "./pricing.js";
+import { type ChatModel, type GenerateRequest, type GenerateResult, ModelError, type ModelRole } from "./types.js";
+
+export interface RecordedCall {
+  store: AuditStore;
+  auditId: string | null;
+  role: ModelRole;
+  model: ChatModel;
+  request: GenerateRequest;
+  /** A judge run id or realism check id this call belongs to. */
+  ref?: string;
+}
+
+function asModelError(error: unknown, model: ChatModel): ModelError {
+  if (error instanceof ModelError) return error;
+  if (error instanceof Error && error.name === "AbortError") return new ModelError("aborted", `The call to ${model.name} was cancelled.`);
+  const message = error instanceof Error ? error.message : String(error);
+  return new ModelError("unknown", `The call to ${model.name} failed: ${message}`);
+}
+
+/**
+ * Calls a model and records the call (latency, tokens, cost, or the error) in the store's
+ * model-call table, in its own small transaction. Throws a ModelError on failure.
+ */
+export async function callModel(call: RecordedCall): Promise<GenerateResult> {
+  const startedAt = new Date();
+  const start = performance.now();
+  try {
+    const result = await call.model.generate(call.request);
+    call.store.write(() =>
+      call.store.recordModelCall({
+        auditId: call.auditId,
+        role: call.role,
+        model: call.model.name,
+        startedAt: startedAt.toISOString(),
+        latencyMs: performance.now() - start,
+        inputTokens: result.usage.inputTokens,
+        outputTokens: result.usage.outputTokens,
+        cacheReadTokens: result.usage.cacheReadTokens ?? null,
+        cacheWriteTokens: result.usage.cacheWriteTokens ?? null,
+        reasoningTokens: result.usage.reasoningTokens ?? null,
+        costUsd: estimateCostUsd(call.model.name, result.usage),
+        ref: call.ref ?? null,
+      }),
+    );
+    return result;
+  } catch (error) {
+    const modelError = asModelError(error, call.model);
+    call.store.write(() =>
+      call.store.recordModelCall({
+        auditId: call.auditId,
+        role: call.role,
+        model: call.model.name,
+        startedAt: startedAt.toISOString(),
+        latencyMs: performance.now() - start,
+        errorKind: modelError.kind,
+        error: modelError.message,
+        ref: call.ref ?? null,
+      }),
+    );
+    throw modelError;
+  }
+}

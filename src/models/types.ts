@@ -1,0 +1,96 @@
+import type { AssistantMessage, ChatMessage } from "../audit/messages.js";
+import type { ToolDefinition } from "../audit/synthetic-tools.js";
+
+export type ModelRole = "target" | "judge" | "realism" | "auditor";
+
+export interface ModelCapabilities {
+  /** Accepts a trailing assistant message as the start of its reply. */
+  prefill: boolean;
+  /** Can return reasoning (thinking) blocks. */
+  thinking: boolean;
+  /** May return several tool calls in one turn. */
+  parallelToolCalls: boolean;
+}
+
+export interface ReasoningSettings {
+  /** Provider-neutral effort hint. */
+  effort?: "low" | "medium" | "high";
+  /** Token budget for extended thinking (Anthropic `budget_tokens`). */
+  budgetTokens?: number;
+}
+
+export interface GenerateRequest {
+  /** System text, sent the way the provider expects (Anthropic `system`, OpenAI system message). */
+  system?: string;
+  /**
+   * The conversation without system messages. Consecutive assistant messages are already merged;
+   * a trailing assistant message is a prefill that the reply continues.
+   */
+  messages: ChatMessage[];
+  tools?: ToolDefinition[];
+  /** Force a tool ("any" = some tool, or a named tool). */
+  toolChoice?: "auto" | "none" | "any" | { name: string };
+  maxTokens?: number;
+  temperature?: number;
+  reasoning?: ReasoningSettings;
+  signal?: AbortSignal;
+}
+
+export interface Usage {
+  /** Total input tokens, cached ones included. */
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
+  reasoningTokens?: number;
+}
+
+export type StopReason = "stop" | "tool_calls" | "max_tokens" | "content_filter" | "refusal" | "unknown";
+
+export interface GenerateResult {
+  /** The reply; when a prefill was sent it holds only the continuation. */
+  message: Omit<AssistantMessage, "id"> & { id?: string };
+  stopReason: StopReason;
+  usage: Usage;
+  /** The model name the provider reported, if any. */
+  model?: string;
+}
+
+export interface ChatModel {
+  /** The `provider/model` string this model was resolved from. */
+  readonly name: string;
+  readonly capabilities: ModelCapabilities;
+  generate(request: GenerateRequest): Promise<GenerateResult>;
+}
+
+export type ModelErrorKind =
+  | "auth"
+  | "rate_limit"
+  | "overloaded"
+  | "context_length"
+  | "bad_request"
+  | "timeout"
+  | "connection"
+  | "prefill_unsupported"
+  | "not_configured"
+  | "aborted"
+  | "unknown";
+
+/** A failed model call, with a short message written for the person or model who must act on it. */
+export class ModelError extends Error {
+  constructor(
+    readonly kind: ModelErrorKind,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = "ModelError";
+  }
+}
+
+/** Resolves `provider/model` strings to models. */
+export interface ModelResolver {
+  resolve(name: string): ChatModel;
+  /** Capabilities without constructing a client (used to refuse before any request). */
+  capabilities(name: string): ModelCapabilities;
+}

@@ -1,0 +1,147 @@
+/**
+ * Schema migrations, applied in order inside one IMMEDIATE transaction each. Never edit a
+ * migration that has shipped: add a new one.
+ */
+export interface Migration {
+  version: number;
+  description: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "audits, message tree with view heads, synthetic tools, events, model calls, judge runs, realism checks",
+    sql: `
+CREATE TABLE audits (
+  id                TEXT PRIMARY KEY,
+  seed_instruction  TEXT NOT NULL,
+  tags              TEXT NOT NULL DEFAULT '[]',
+  target_model      TEXT NOT NULL,
+  auditor_model     TEXT,
+  max_turns         INTEGER NOT NULL,
+  turns_used        INTEGER NOT NULL DEFAULT 0,
+  turn_limit        TEXT NOT NULL DEFAULT 'target' CHECK (turn_limit IN ('target', 'auditor')),
+  status            TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'ended', 'max_turns', 'failed')),
+  status_reason     TEXT,
+  realism_threshold REAL,
+  realism_model     TEXT,
+  resources_dir     TEXT,
+  run_id            TEXT,
+  created_at        TEXT NOT NULL,
+  updated_at        TEXT NOT NULL,
+  version           INTEGER NOT NULL DEFAULT 0,
+  lease_owner       TEXT,
+  lease_expires_at  INTEGER
+);
+CREATE INDEX audits_created ON audits(created_at);
+CREATE INDEX audits_run ON audits(run_id);
+
+-- Messages form a tree per (audit, view): rollback moves the view's head and deletes nothing.
+CREATE TABLE messages (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  audit_id    TEXT NOT NULL REFERENCES audits(id),
+  view        TEXT NOT NULL,
+  id          TEXT NOT NULL,
+  parent_seq  INTEGER REFERENCES messages(seq),
+  depth       INTEGER NOT NULL,
+  role        TEXT NOT NULL,
+  data        TEXT NOT NULL,
+  created_at  TEXT NOT NULL
+);
+CREATE INDEX messages_audit_view ON messages(audit_id, view, seq);
+CREATE INDEX messages_parent ON messages(parent_seq);
+
+CREATE TABLE heads (
+  audit_id  TEXT NOT NULL REFERENCES audits(id),
+  view      TEXT NOT NULL,
+  head_seq  INTEGER REFERENCES messages(seq),
+  PRIMARY KEY (audit_id, view)
+);
+
+CREATE TABLE tools (
+  audit_id                TEXT NOT NULL REFERENCES audits(id),
+  name                    TEXT NOT NULL,
+  definition              TEXT NOT NULL,
+  environment_description TEXT NOT NULL,
+  function_code           TEXT,
+  created_at              TEXT NOT NULL,
+  updated_at              TEXT NOT NULL,
+  PRIMARY KEY (audit_id, name)
+);
+
+-- What happened, in order; the export turns these into Petri transcript events.
+CREATE TABLE events (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  audit_id    TEXT NOT NULL REFERENCES audits(id),
+  id          TEXT NOT NULL,
+  type        TEXT NOT NULL,
+  view        TEXT,
+  name        TEXT,
+  data        TEXT NOT NULL,
+  created_at  TEXT NOT NULL
+);
+CREATE INDEX events_audit ON events(audit_id, seq);
+
+CREATE TABLE model_calls (
+  id                  INTEGER PRIMARY KEY AUTOINCREMENT,
+  audit_id            TEXT REFERENCES audits(id),
+  role                TEXT NOT NULL,
+  model               TEXT NOT NULL,
+  started_at          TEXT NOT NULL,
+  latency_ms          INTEGER NOT NULL,
+  input_tokens        INTEGER,
+  output_tokens       INTEGER,
+  cache_read_tokens   INTEGER,
+  cache_write_tokens  INTEGER,
+  reasoning_tokens    INTEGER,
+  cost_usd            REAL,
+  error_kind          TEXT,
+  error               TEXT,
+  ref                 TEXT
+);
+CREATE INDEX model_calls_audit ON model_calls(audit_id, role);
+
+CREATE TABLE judge_runs (
+  id             TEXT PRIMARY KEY,
+  audit_id       TEXT NOT NULL REFERENCES audits(id),
+  status         TEXT NOT NULL CHECK (status IN ('running', 'complete', 'partial', 'failed', 'interrupted')),
+  judge_model    TEXT NOT NULL,
+  dimensions     TEXT NOT NULL,
+  retries        INTEGER NOT NULL,
+  attempts       INTEGER NOT NULL DEFAULT 0,
+  scores         TEXT,
+  missing        TEXT,
+  summary        TEXT,
+  justification  TEXT,
+  highlights     TEXT,
+  response       TEXT,
+  messages       TEXT,
+  error          TEXT,
+  owner          TEXT,
+  heartbeat_at   INTEGER,
+  started_at     TEXT NOT NULL,
+  finished_at    TEXT
+);
+CREATE INDEX judge_runs_audit ON judge_runs(audit_id, started_at);
+
+CREATE TABLE realism_checks (
+  id              INTEGER PRIMARY KEY AUTOINCREMENT,
+  audit_id        TEXT NOT NULL REFERENCES audits(id),
+  tool            TEXT NOT NULL,
+  tool_call_id    TEXT,
+  action          TEXT NOT NULL,
+  decision        TEXT NOT NULL CHECK (decision IN ('approve', 'reject', 'error')),
+  score           REAL,
+  threshold       REAL NOT NULL,
+  feedback        TEXT,
+  raw_response    TEXT,
+  messages        TEXT,
+  model           TEXT NOT NULL,
+  error           TEXT,
+  created_at      TEXT NOT NULL
+);
+CREATE INDEX realism_checks_audit ON realism_checks(audit_id, id);
+`,
+  },
+];

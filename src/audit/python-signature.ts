@@ -168,6 +168,12 @@ function unionSchema(options: JSONSchema[]): JSONSchema {
   return flat.length === 1 ? flat[0]! : { anyOf: flat };
 }
 
+/** Like Python's inspect.cleandoc: the first line is trimmed, the rest dedented together. */
+function cleandoc(doc: string): string {
+  const [first = "", ...rest] = doc.replace(/\r\n?/g, "\n").replace(/\t/g, "    ").split("\n");
+  return [first.trim(), ...dedent(rest.join("\n")).split("\n")].join("\n").trim();
+}
+
 interface Docstring {
   description: string;
   args: Map<string, string>;
@@ -177,7 +183,7 @@ const SECTION = /^(Args|Arguments|Parameters|Params|Returns|Return|Yields|Raises
 
 /** Parses a Google-style docstring into its description and `Args:` entries. */
 export function parseDocstring(doc: string): Docstring {
-  const lines = dedent(doc.replace(/^\n+/, "")).split("\n");
+  const lines = cleandoc(doc).split("\n");
   const description: string[] = [];
   const args = new Map<string, string>();
   let section: string | null = null;

@@ -1,9 +1,53 @@
+/**
+ * The cost of a model call, from the price catalogue bundled with @pydantic/genai-prices (offline,
+ * synchronous). Unknown models, mock models and self-hosted servers cost null, never a guess.
+ */
+import { calcPrice, findProvider } from "@pydantic/genai-prices";
+import { parseModelName } from "./registry.js";
 import type { Usage } from "./types.js";
 
-/**
- * Cost of one call in USD, or null when the model's price is unknown.
- * TODO(issue 3): price known models from @pydantic/genai-prices.
- */
-export function estimateCostUsd(_modelName: string, _usage: Usage): number | null {
-  return null;
+/** The genai-prices provider id for a model name, or null when its price cannot be known. */
+function priceProvider(modelName: string): { providerId: string; model: string } | null {
+  let parsed;
+  try {
+    parsed = parseModelName(modelName);
+  } catch {
+    return null;
+  }
+  switch (parsed.provider) {
+    case "anthropic":
+    case "openai":
+      return { providerId: parsed.provider, model: parsed.model };
+    case "openai-api": {
+      // Only hosted services in the catalogue (openrouter, groq, deepseek, ...) have a price;
+      // a server named e.g. "vllm" is self-hosted and stays unpriced.
+      const service = (parsed.service ?? "").toLowerCase();
+      return findProvider({ providerId: service }) ? { providerId: service, model: parsed.model } : null;
+    }
+    case "mockllm":
+      return null;
+  }
+}
+
+/** Cost of one call in USD, or null when the model's price is unknown. */
+export function estimateCostUsd(modelName: string, usage: Usage): number | null {
+  const target = priceProvider(modelName);
+  if (!target) return null;
+  try {
+    const price = calcPrice(
+      {
+        // genai-prices wants the total input, cache reads and writes included (as our Usage has it).
+        input_tokens: usage.inputTokens,
+        output_tokens: usage.outputTokens,
+        cache_read_tokens: usage.cacheReadTokens ?? 0,
+        cache_write_tokens: usage.cacheWriteTokens ?? 0,
+      },
+      target.model,
+      { providerId: target.providerId },
+    );
+    return price ? price.total_price : null;
+  } catch {
+    // Inconsistent usage (e.g. more cached than total tokens from a quirky server): no price.
+    return null;
+  }
 }

@@ -1,6 +1,6 @@
 /**
- * The realism section of get_audit: statistics over the stored realism checks.
- * TODO(issue 7): fill from realism_checks.
+ * The realism section of get_audit: statistics over the stored realism checks. Scores come only
+ * from checks that produced one; errored checks are counted apart and never enter the statistics.
  */
 import * as z from "zod";
 import type { AuditStore } from "../store/audit-store.js";
@@ -8,28 +8,43 @@ import type { AuditStore } from "../store/audit-store.js";
 export const realismSummarySchema = z
   .object({
     enabled: z.boolean().describe("Whether the realism filter is on for this audit."),
-    threshold: z.number().nullable().describe("Approval threshold (0-1)."),
-    checks: z.number().int().describe("Realism checks run."),
+    threshold: z.number().nullable().describe("Approval threshold (0-1); null when the filter is off."),
+    checks: z.number().int().describe("Realism checks run (approved, rejected and errored)."),
     rejections: z.number().int().describe("Actions refused for low realism."),
     errors: z.number().int().describe("Checks that errored or could not be parsed (recorded as errors, never as scores)."),
-    min_score: z.number().nullable(),
-    median_score: z.number().nullable(),
-    mean_score: z.number().nullable(),
+    min_score: z.number().nullable().describe("Lowest score over the checks that produced one; null when none did."),
+    median_score: z.number().nullable().describe("Median score over the checks that produced one; null when none did."),
+    mean_score: z.number().nullable().describe("Mean score over the checks that produced one; null when none did."),
   })
   .describe("Realism filter statistics.");
 
 export type RealismSummary = z.infer<typeof realismSummarySchema>;
 
+export function median(sorted: readonly number[]): number | null {
+  if (sorted.length === 0) return null;
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 export function realismSummary(store: AuditStore, auditId: string): RealismSummary {
   const audit = store.getAudit(auditId);
+  const counts = store.db
+    .prepare(
+      `SELECT COUNT(*) AS checks, COALESCE(SUM(decision = 'reject'), 0) AS rejections, COALESCE(SUM(decision = 'error'), 0) AS errors
+       FROM realism_checks WHERE audit_id = ?`,
+    )
+    .get(auditId) as { checks: number; rejections: number; errors: number };
+  const scores = (
+    store.db.prepare("SELECT score FROM realism_checks WHERE audit_id = ? AND decision != 'error' AND score IS NOT NULL ORDER BY score").all(auditId) as { score: number }[]
+  ).map((r) => r.score);
   return {
     enabled: audit?.realismThreshold !== null && audit?.realismThreshold !== undefined,
     threshold: audit?.realismThreshold ?? null,
-    checks: 0,
-    rejections: 0,
-    errors: 0,
-    min_score: null,
-    median_score: null,
-    mean_score: null,
+    checks: counts.checks,
+    rejections: counts.rejections,
+    errors: counts.errors,
+    min_score: scores[0] ?? null,
+    median_score: median(scores),
+    mean_score: scores.length > 0 ? scores.reduce((a, b) => a + b, 0) / scores.length : null,
   };
 }

@@ -1,0 +1,155 @@
+/**
+ * Maps the failures of the Anthropic and OpenAI SDKs to ModelErrors with short messages that say
+ * what failed and what to do. The provider's own reason is kept (it is usually the most useful
+ * part of a 400) but every message is scrubbed of the API key.
+ */
+import * as AnthropicSdk from "@anthropic-ai/sdk";
+import * as OpenAISdk from "openai";
+import { redactSecrets } from "../log.js";
+import { ModelError, type ModelErrorKind } from "./types.js";
+
+/** What the message needs to know about the call that failed. */
+export interface ErrorContext {
+  /** `provider/model`. */
+  model: string;
+  /** Who answered, for messages: "Anthropic", "OpenAI", "the vllm server". */
+  provider: string;
+  keyVariable: string;
+  baseUrlVariable: string;
+  baseURL: string;
+  timeoutMs: number;
+  maxRetries: number;
+  /** Values that must never appear in a message (the API key). */
+  secrets: string[];
+}
+
+const MAX_REASON_CHARS = 600;
+
+const CONTEXT_TOO_LONG = /context[ _-]?(length|window)|prompt is too long|too many (input )?tokens|maximum context|input length .* exceed|request too large/i;
+const PREFILL_REFUSED = /prefill/i;
+
+interface HttpFailure {
+  status: number | undefined;
+  reason: string | null;
+  type: string | null;
+  retryAfter: string | null;
+}
+
+function isApiError(error: unknown): error is AnthropicSdk.APIError | OpenAISdk.APIError {
+  return error instanceof AnthropicSdk.APIError || error instanceof OpenAISdk.APIError;
+}
+
+function isUserAbort(error: unknown): boolean {
+  return (
+    error instanceof AnthropicSdk.APIUserAbortError ||
+    error instanceof OpenAISdk.APIUserAbortError ||
+    (error instanceof Error && error.name === "AbortError")
+  );
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof AnthropicSdk.APIConnectionTimeoutError || error instanceof OpenAISdk.APIConnectionTimeoutError;
+}
+
+function isConnectionError(error: unknown): error is Error {
+  return error instanceof AnthropicSdk.APIConnectionError || error instanceof OpenAISdk.APIConnectionError;
+}
+
+/** Anthropic keeps the whole body in `.error` (`{type:"error", error:{type, message}}`); OpenAI keeps the inner object. */
+function httpFailure(error: AnthropicSdk.APIError | OpenAISdk.APIError): HttpFailure {
+  const body = error.error as Record<string, unknown> | undefined;
+  const inner = (body && typeof body.error === "object" && body.error !== null ? body.error : body) as Record<string, unknown> | undefined;
+  const reason = typeof inner?.message === "string" ? inner.message : null;
+  const type = typeof inner?.type === "string" ? inner.type : typeof inner?.code === "string" ? inner.code : null;
+  const headers = error.headers as Headers | undefined;
+  return { status: error.status, reason, type, retryAfter: headers?.get?.("retry-after") ?? null };
+}
+
+function scrub(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) if (secret.length > 0) out = out.split(secret).join("[redacted]");
+  return redactSecrets(out);
+}
+
+function clip(text: string): string {
+  const oneLine = text.replace(/\s+/g, " ").trim();
+  return oneLine.length > MAX_REASON_CHARS ? `${oneLine.slice(0, MAX_REASON_CHARS)}…` : oneLine;
+}
+
+function retried(ctx: ErrorContext): string {
+  return ctx.maxRetries > 0 ? ` after ${ctx.maxRetries} ${ctx.maxRetries === 1 ? "retry" : "retries"}` : "";
+}
+
+function httpError(failure: HttpFailure, ctx: ErrorContext): [ModelErrorKind, string] {
+  const { status, type } = failure;
+  const code = status === undefined ? (type ?? "error") : String(status);
+  const reason = failure.reason ? `: ${clip(failure.reason)}` : "";
+  if (status === 401 || type === "authentication_error") {
+    return ["auth", `${ctx.provider} rejected the API key (${code})${reason}. Check ${ctx.keyVariable}.`];
+  }
+  if (status === 403 || type === "permission_error") {
+    return ["auth", `${ctx.provider} refused access (${code})${reason}. Check that the key in ${ctx.keyVariable} may use ${ctx.model}.`];
+  }
+  if (status === 429 || type === "rate_limit_error") {
+    const wait = failure.retryAfter ? ` The provider asks to wait ${failure.retryAfter} s.` : "";
+    return ["rate_limit", `Rate limited by ${ctx.provider} (${code})${retried(ctx)}${reason}.${wait} Wait and retry, or run fewer audits at once.`];
+  }
+  if (status === 529 || status === 503 || type === "overloaded_error") {
+    return ["overloaded", `${ctx.provider} is overloaded (${code})${retried(ctx)}${reason}. Retry in a minute.`];
+  }
+  if (status === 408 || status === 504 || type === "timeout_error") {
+    return ["timeout", `${ctx.provider} timed out (${code})${retried(ctx)}${reason}. Retry later.`];
+  }
+  if (status === 404 || type === "not_found_error") {
+    return ["not_configured", `${ctx.provider} does not know this model or endpoint (${code})${reason}. Check the model name '${ctx.model}' and ${ctx.baseUrlVariable}.`];
+  }
+  if (status === 413 || (failure.reason !== null && CONTEXT_TOO_LONG.test(failure.reason))) {
+    return ["context_length", `The conversation is too long for ${ctx.model} (${code})${reason}. Roll back to an earlier message or send shorter texts.`];
+  }
+  if (status !== undefined && status >= 400 && status < 500 && failure.reason !== null && PREFILL_REFUSED.test(failure.reason)) {
+    return [
+      "prefill_unsupported",
+      `${ctx.model} refused the prefill (${code})${reason}. Resend without prefill (add the model to PETRI_NO_PREFILL_MODELS to have this refused before any request).`,
+    ];
+  }
+  if (status !== undefined && status >= 400 && status < 500) {
+    return ["bad_request", `${ctx.provider} rejected the request (${code})${reason}.`];
+  }
+  return ["unknown", `${ctx.provider} failed (${code})${retried(ctx)}${reason}. Retry later.`];
+}
+
+function describeCause(error: Error): string {
+  const cause = (error as { cause?: unknown }).cause;
+  if (cause instanceof Error) {
+    const code = (cause as { code?: unknown }).code;
+    return typeof code === "string" ? `${code}: ${cause.message}` : cause.message;
+  }
+  return error.message;
+}
+
+/** The ModelError for anything an SDK call threw. */
+export function toModelError(error: unknown, ctx: ErrorContext): ModelError {
+  if (error instanceof ModelError) return error;
+  let kind: ModelErrorKind;
+  let message: string;
+  let status: number | undefined;
+  if (isUserAbort(error)) {
+    kind = "aborted";
+    message = `The call to ${ctx.model} was cancelled.`;
+  } else if (isTimeout(error)) {
+    kind = "timeout";
+    message = `No answer from ${ctx.provider} within ${ctx.timeoutMs} ms${retried(ctx)}. Retry, or raise --model-timeout-ms (PETRI_MODEL_TIMEOUT_MS).`;
+  } else if (isConnectionError(error)) {
+    kind = "connection";
+    message = `Could not connect to ${ctx.provider} at ${ctx.baseURL}${retried(ctx)} (${clip(describeCause(error))}). Check ${ctx.baseUrlVariable} and the network.`;
+  } else if (isApiError(error)) {
+    const failure = httpFailure(error);
+    status = failure.status;
+    [kind, message] = httpError(failure, ctx);
+  } else {
+    kind = "unknown";
+    const detail = error instanceof Error ? error.message : String(error);
+    message = `Unexpected failure calling ${ctx.model}: ${clip(detail)}.`;
+  }
+  return new ModelError(kind, scrub(message, ctx.secrets), status);
+}

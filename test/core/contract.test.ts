@@ -1,0 +1,52 @@
+/**
+ * Every tool honours the contract: title, description, all four annotation hints, an output
+ * schema, and a description on every input and output field.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, type TestApp } from "../helpers.js";
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(async () => t.close());
+
+function undescribed(schema: any, path: string, out: string[], requireDescriptions: boolean): void {
+  for (const [name, prop] of Object.entries<any>(schema?.properties ?? {})) {
+    if (requireDescriptions && !prop.description) out.push(`${path}.${name}`);
+  }
+}
+
+describe("tool contract", () => {
+  it("every tool declares title, description, annotations and schemas", async () => {
+    const { tools } = await t.client.listTools();
+    expect(tools.length).toBeGreaterThanOrEqual(11);
+    const problems: string[] = [];
+    for (const tool of tools) {
+      if (!tool.title) problems.push(`${tool.name}: no title`);
+      if (!tool.description || tool.description.length < 40) problems.push(`${tool.name}: description too short`);
+      if (tool.description && tool.description.length > 2000) problems.push(`${tool.name}: description over 2 KB`);
+      for (const hint of ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"] as const) {
+        if (typeof tool.annotations?.[hint] !== "boolean") problems.push(`${tool.name}: ${hint} not set`);
+      }
+      if (!tool.outputSchema) problems.push(`${tool.name}: no outputSchema`);
+      if (!/^[a-z][a-z_]{2,40}$/.test(tool.name)) problems.push(`${tool.name}: not snake_case`);
+      undescribed(tool.inputSchema, `${tool.name}.input`, problems, true);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it("read tools are read-only and model-calling tools are open-world", async () => {
+    const { tools } = await t.client.listTools();
+    const byName = new Map(tools.map((tool) => [tool.name, tool]));
+    for (const name of ["list_audits", "get_audit", "view_conversation"]) expect(byName.get(name)?.annotations?.readOnlyHint).toBe(true);
+    for (const name of ["send_message", "send_tool_call_result"]) expect(byName.get(name)?.annotations).toMatchObject({ readOnlyHint: false, openWorldHint: true });
+    expect(byName.get("rollback_conversation")?.annotations).toMatchObject({ destructiveHint: true, openWorldHint: false });
+  });
+
+  it("server instructions are a short usage guide", async () => {
+    const instructions = t.client.getInstructions() ?? "";
+    expect(instructions).toContain("start_audit");
+    expect(Buffer.byteLength(instructions)).toBeLessThan(2048);
+  });
+});

@@ -8,7 +8,7 @@ import type { AppContext } from "./context.js";
 import { registerLibrary } from "./mcp/library.js";
 import { registerTranscriptResources } from "./mcp/transcript-resources.js";
 import { registerAuditTools } from "./tools/audits.js";
-import { createToolContext, type ToolContext } from "./tools/define.js";
+import { type AuditDefaults, createToolContext, type ToolContext } from "./tools/define.js";
 import { registerExportTools } from "./tools/export.js";
 import { registerJudgeTools } from "./tools/judge.js";
 import { registerResourceTools } from "./tools/resources.js";
@@ -28,6 +28,8 @@ Stay realistic: never reveal that the target is being tested. The "audit" prompt
 export interface ServerOptions {
   /** Record each successful audit tool call in the auditor view (true for MCP clients; the runner records its own). */
   recordAuditorCalls?: boolean;
+  /** Applied to every audit this session starts (the runner: turn limit, run id, auditor model). */
+  auditDefaults?: AuditDefaults;
 }
 
 export const TRANSCRIPT_URI = (auditId: string) => `petri://audits/${auditId}/transcript`;
@@ -51,7 +53,7 @@ export function createServer(app: AppContext, options: ServerOptions = {}): McpS
     const client = server.server.getClientVersion();
     return client ? `${client.name} ${client.version}`.trim() : undefined;
   };
-  const ctx: ToolContext = createToolContext(app, clientName, options.recordAuditorCalls ?? true);
+  const ctx: ToolContext = createToolContext(app, clientName, options.recordAuditorCalls ?? true, options.auditDefaults);
 
   registerAuditTools(server, ctx);
   registerTargetTools(server, ctx);

@@ -396,6 +396,32 @@ export class AuditService {
     });
   }
 
+  /**
+   * Closes an audit from outside the conversation (the runner: its auditor turns ran out, or a
+   * model failed). An audit that is already closed keeps its status.
+   */
+  closeAudit(auditId: string, status: "ended" | "max_turns" | "failed", reason: string): AuditRecord {
+    return this.store.write(() => {
+      const audit = this.getAudit(auditId);
+      if (audit.status === "active") this.store.setStatus(auditId, status, reason);
+      return this.getAudit(auditId);
+    });
+  }
+
+  /**
+   * Appends the auditor's own conversation (the runner's system prompt, user message, generations,
+   * tool results, continue prompts) to the auditor and combined views, as one change named like
+   * Petri's spans ("Audit", "Auditor", "Tool response", "Continue Prompt").
+   */
+  appendAuditorMessages(auditId: string, messages: { auditor: ChatMessage[]; combined: ChatMessage[] }, name: string): void {
+    this.store.write(() => {
+      this.getAudit(auditId);
+      this.addEditEvent(auditId, "auditor", name, this.store.appendMessages(auditId, "auditor", messages.auditor));
+      this.addEditEvent(auditId, "combined", name, this.store.appendMessages(auditId, "combined", messages.combined));
+      this.store.touch(auditId);
+    });
+  }
+
   /** Records a read-only auditor action (e.g. read_file) in the auditor view. */
   recordAuditorCall(auditId: string, call: AuditorCall, resultText: string): void {
     this.store.write(() => {

@@ -1,7 +1,70 @@
-/** `petri-mcp export`. TODO(issue 6). */
+/**
+ * `petri-mcp export <audit_id>... | --all [--out DIR] [--format petri|markdown|html]`: writes
+ * transcripts of stored audits, one file each, and prints their paths.
+ */
+import { AuditError } from "../audit/errors.js";
+import { loadConfig, parseCommandArgs } from "../config.js";
+import { AuditStore } from "../store/audit-store.js";
+import { openDatabase } from "../store/db.js";
+import { EXPORT_FORMATS, exportAudit, isExportFormat } from "../transcript/export.js";
 import type { CommandIO } from "./io.js";
 
-export async function runExportCommand(_argv: string[], io: CommandIO): Promise<number> {
-  io.stderr("petri-mcp export: not available yet.");
-  return 2;
+const USAGE = `Usage: petri-mcp export <audit_id>... [--out DIR] [--format petri|markdown|html] [--db PATH]
+       petri-mcp export --all [--out DIR] [--format petri|markdown|html] [--db PATH]
+
+Writes transcript_<date>_<audit_id>.<ext> files into DIR (default: --transcripts-dir,
+PETRI_TRANSCRIPTS_DIR, or ./outputs) and prints each path. The default format, petri, is
+Petri's transcript v3.0 JSON: view it with npx @kaifronsdal/transcript-viewer --dir DIR.`;
+
+const PAGE = 200;
+
+function allAuditIds(store: AuditStore): string[] {
+  const ids: string[] = [];
+  for (let offset = 0; ; offset += PAGE) {
+    const { audits } = store.listAudits({ limit: PAGE, offset });
+    ids.push(...audits.map((a) => a.id));
+    if (audits.length < PAGE) return ids;
+  }
+}
+
+export async function runExportCommand(argv: string[], io: CommandIO): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, { all: { type: "boolean" }, out: { type: "string" }, format: { type: "string" } }, true);
+  if (values.help) {
+    io.stdout(USAGE);
+    return 0;
+  }
+  const format = values.format ?? "petri";
+  if (!isExportFormat(format)) {
+    io.stderr(`petri-mcp export: --format must be one of ${EXPORT_FORMATS.join(", ")}, got '${format}'.`);
+    return 2;
+  }
+  if (Boolean(values.all) === positionals.length > 0) {
+    io.stderr(`petri-mcp export: give audit ids or --all (not both).\n\n${USAGE}`);
+    return 2;
+  }
+  const config = loadConfig({ ...values, "transcripts-dir": values.out ?? values["transcripts-dir"] });
+  const store = new AuditStore(openDatabase(config.dbPath));
+  try {
+    const ids = values.all ? allAuditIds(store) : positionals;
+    if (ids.length === 0) {
+      io.stderr(`petri-mcp export: no audits in ${config.dbPath}.`);
+      return 0;
+    }
+    let failures = 0;
+    for (const id of ids) {
+      try {
+        const result = exportAudit(store, id, { format, transcriptsDir: config.transcriptsDir });
+        io.stdout(result.path);
+      } catch (error) {
+        if (!(error instanceof AuditError)) throw error;
+        failures++;
+        const message = error.code === "not_found" ? `no audit with id '${id}' in ${config.dbPath} (petri-mcp list shows the stored audits).` : error.message;
+        io.stderr(`petri-mcp export: ${message}`);
+      }
+    }
+    if (values.all) io.stderr(`Exported ${ids.length - failures} of ${ids.length} audit(s) to ${config.transcriptsDir}.`);
+    return failures > 0 ? 1 : 0;
+  } finally {
+    store.close();
+  }
 }

@@ -1,8 +1,97 @@
 /**
- * MCP resources petri://audits and petri://audits/{audit_id}/transcript.
- * TODO(issue 6).
+ * MCP resources: `petri://audits` (the most recent audits, JSON) and the template
+ * `petri://audits/{audit_id}/transcript` (an audit's Petri v3.0 JSON transcript, always current),
+ * with completion of audit ids. Update notifications for subscribers are sent by src/server.ts.
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { McpError } from "@modelcontextprotocol/sdk/types.js";
+import { AUDITS_URI, TRANSCRIPT_URI } from "../server.js";
+import type { AuditRecord, AuditStore } from "../store/audit-store.js";
 import type { ToolContext } from "../tools/define.js";
+import { auditIdsStartingWith, loadExportData } from "../transcript/export-data.js";
+import { buildPetriTranscript } from "../transcript/petri-json.js";
 
-export function registerTranscriptResources(_server: McpServer, _ctx: ToolContext): void {}
+/** How many audits petri://audits and the template listing show. */
+export const RECENT_AUDITS = 50;
+/** MCP's error code for an unknown resource. */
+const RESOURCE_NOT_FOUND = -32002;
+const JSON_MIME = "application/json";
+
+function auditSummary(audit: AuditRecord) {
+  return {
+    audit_id: audit.id,
+    status: audit.status,
+    target_model: audit.targetModel,
+    auditor_model: audit.auditorModel,
+    seed_instruction: audit.seedInstruction.slice(0, 200),
+    tags: audit.tags,
+    turns_used: audit.turnsUsed,
+    max_turns: audit.maxTurns,
+    created_at: audit.createdAt,
+    updated_at: audit.updatedAt,
+    transcript_uri: TRANSCRIPT_URI(audit.id),
+  };
+}
+
+/** The body of petri://audits. */
+export function recentAuditsJson(store: AuditStore, limit = RECENT_AUDITS): string {
+  const { audits, total } = store.listAudits({ limit });
+  return JSON.stringify({ total, shown: audits.length, audits: audits.map(auditSummary) }, null, 2);
+}
+
+/** The body of petri://audits/{audit_id}/transcript. */
+export function transcriptJson(store: AuditStore, auditId: string): string {
+  const data = loadExportData(store, auditId);
+  if (!data) throw new McpError(RESOURCE_NOT_FOUND, `No audit with id '${auditId}'. Read ${AUDITS_URI} (or call list_audits) for existing audit ids.`);
+  return JSON.stringify(buildPetriTranscript(data), null, 2);
+}
+
+function decoded(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+export function registerTranscriptResources(server: McpServer, ctx: ToolContext): void {
+  const { store } = ctx.app;
+
+  server.registerResource(
+    "audits",
+    AUDITS_URI,
+    {
+      title: "Recent audits",
+      description: `The ${RECENT_AUDITS} most recent audits (status, target, seed, turns) with their transcript URIs, newest first. Subscribe to be told when an audit changes.`,
+      mimeType: JSON_MIME,
+    },
+    (uri) => ({ contents: [{ uri: uri.href, mimeType: JSON_MIME, text: recentAuditsJson(store) }] }),
+  );
+
+  server.registerResource(
+    "audit-transcript",
+    new ResourceTemplate(TRANSCRIPT_URI("{audit_id}"), {
+      list: () => ({
+        resources: store.listAudits({ limit: RECENT_AUDITS }).audits.map((audit) => ({
+          uri: TRANSCRIPT_URI(audit.id),
+          name: `transcript-${audit.id}`,
+          title: `Transcript of audit ${audit.id} (${audit.status})`,
+          description: audit.seedInstruction.slice(0, 200),
+          mimeType: JSON_MIME,
+        })),
+      }),
+      complete: { audit_id: (value) => auditIdsStartingWith(store, value) },
+    }),
+    {
+      title: "Audit transcript (Petri v3.0 JSON)",
+      description:
+        "An audit's transcript in Petri's v3.0 format, as export_transcript writes it: every branch, tool definitions, judge scores and highlights. Subscribe to be told when the audit changes.",
+      mimeType: JSON_MIME,
+    },
+    (uri, variables) => {
+      const raw = variables.audit_id;
+      const auditId = decoded(Array.isArray(raw) ? (raw[0] ?? "") : (raw ?? ""));
+      return { contents: [{ uri: uri.href, mimeType: JSON_MIME, text: transcriptJson(store, auditId) }] };
+    },
+  );
+}

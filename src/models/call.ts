@@ -1,4 +1,4 @@
-import type { AuditStore } from "../store/audit-store.js";
+import type { AuditStore, ModelCallRecord } from "../store/audit-store.js";
 import { estimateCostUsd } from "./pricing.js";
 import { type ChatModel, type GenerateRequest, type GenerateResult, ModelError, type ModelRole } from "./types.js";
 
@@ -24,41 +24,34 @@ function asModelError(error: unknown, model: ChatModel): ModelError {
  * model-call table, in its own small transaction. Throws a ModelError on failure.
  */
 export async function callModel(call: RecordedCall): Promise<GenerateResult> {
-  const startedAt = new Date();
+  const startedAt = new Date().toISOString();
   const start = performance.now();
-  try {
-    const result = await call.model.generate(call.request);
+  const record = (outcome: Partial<ModelCallRecord>) =>
     call.store.write(() =>
       call.store.recordModelCall({
         auditId: call.auditId,
         role: call.role,
         model: call.model.name,
-        startedAt: startedAt.toISOString(),
+        startedAt,
         latencyMs: performance.now() - start,
-        inputTokens: result.usage.inputTokens,
-        outputTokens: result.usage.outputTokens,
-        cacheReadTokens: result.usage.cacheReadTokens ?? null,
-        cacheWriteTokens: result.usage.cacheWriteTokens ?? null,
-        reasoningTokens: result.usage.reasoningTokens ?? null,
-        costUsd: estimateCostUsd(call.model.name, result.usage),
         ref: call.ref ?? null,
+        ...outcome,
       }),
     );
+  try {
+    const result = await call.model.generate(call.request);
+    record({
+      inputTokens: result.usage.inputTokens,
+      outputTokens: result.usage.outputTokens,
+      cacheReadTokens: result.usage.cacheReadTokens ?? null,
+      cacheWriteTokens: result.usage.cacheWriteTokens ?? null,
+      reasoningTokens: result.usage.reasoningTokens ?? null,
+      costUsd: estimateCostUsd(call.model.name, result.usage),
+    });
     return result;
   } catch (error) {
     const modelError = asModelError(error, call.model);
-    call.store.write(() =>
-      call.store.recordModelCall({
-        auditId: call.auditId,
-        role: call.role,
-        model: call.model.name,
-        startedAt: startedAt.toISOString(),
-        latencyMs: performance.now() - start,
-        errorKind: modelError.kind,
-        error: modelError.message,
-        ref: call.ref ?? null,
-      }),
-    );
+    record({ errorKind: modelError.kind, error: modelError.message });
     throw modelError;
   }
 }

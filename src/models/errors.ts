@@ -24,6 +24,8 @@ export interface ErrorContext {
 }
 
 const MAX_REASON_CHARS = 600;
+/** Shorter "keys" (test placeholders) are not scrubbed: replacing them would garble every message. */
+const MIN_SECRET_CHARS = 4;
 
 const CONTEXT_TOO_LONG = /context[ _-]?(length|window)|prompt is too long|too many (input )?tokens|maximum context|input length .* exceed|request too large/i;
 const PREFILL_REFUSED = /prefill/i;
@@ -67,7 +69,7 @@ function httpFailure(error: AnthropicSdk.APIError | OpenAISdk.APIError): HttpFai
 
 function scrub(text: string, secrets: readonly string[]): string {
   let out = text;
-  for (const secret of secrets) if (secret.length > 0) out = out.split(secret).join("[redacted]");
+  for (const secret of secrets) if (secret.length >= MIN_SECRET_CHARS) out = out.split(secret).join("[redacted]");
   return redactSecrets(out);
 }
 
@@ -83,7 +85,8 @@ function retried(ctx: ErrorContext): string {
 function httpError(failure: HttpFailure, ctx: ErrorContext): [ModelErrorKind, string] {
   const { status, type } = failure;
   const code = status === undefined ? (type ?? "error") : String(status);
-  const reason = failure.reason ? `: ${clip(failure.reason)}` : "";
+  // The reason is quoted inside our own sentence, so its final period goes.
+  const reason = failure.reason ? `: ${clip(failure.reason).replace(/\.+$/, "")}` : "";
   if (status === 401 || type === "authentication_error") {
     return ["auth", `${ctx.provider} rejected the API key (${code})${reason}. Check ${ctx.keyVariable}.`];
   }
@@ -118,13 +121,16 @@ function httpError(failure: HttpFailure, ctx: ErrorContext): [ModelErrorKind, st
   return ["unknown", `${ctx.provider} failed (${code})${retried(ctx)}${reason}. Retry later.`];
 }
 
+/** The innermost cause of a connection failure (`fetch failed` wraps e.g. ECONNREFUSED). */
 function describeCause(error: Error): string {
-  const cause = (error as { cause?: unknown }).cause;
-  if (cause instanceof Error) {
-    const code = (cause as { code?: unknown }).code;
-    return typeof code === "string" ? `${code}: ${cause.message}` : cause.message;
+  let current: Error = error;
+  for (let depth = 0; depth < 5; depth++) {
+    const cause = (current as { cause?: unknown }).cause;
+    if (!(cause instanceof Error)) break;
+    current = cause;
   }
-  return error.message;
+  const code = (current as { code?: unknown }).code;
+  return typeof code === "string" && !current.message.includes(code) ? `${code}: ${current.message}` : current.message;
 }
 
 /** The ModelError for anything an SDK call threw. */
@@ -146,6 +152,9 @@ export function toModelError(error: unknown, ctx: ErrorContext): ModelError {
     const failure = httpFailure(error);
     status = failure.status;
     [kind, message] = httpError(failure, ctx);
+  } else if (error instanceof SyntaxError) {
+    kind = "unknown";
+    message = `${ctx.provider} sent a reply that is not valid JSON (${clip(error.message)}). Retry; if it persists, check that ${ctx.baseUrlVariable} points at the API.`;
   } else {
     kind = "unknown";
     const detail = error instanceof Error ? error.message : String(error);

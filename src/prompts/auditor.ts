@@ -8,11 +8,12 @@
  * or `~/` (and has no spaces), or names an existing file. Such a path must be readable, or
  * rendering fails; everything else is the prompt text itself.
  */
-import { type Dirent, readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { AuditError } from "../audit/errors.js";
-import { readPromptFile } from "./files.js";
+import { readPromptFile } from "../judge/package-prompts.js";
+import { resourcesPrompt } from "../resources/prompt.js";
 import { fillPlaceholders } from "./template.js";
 
 export interface AuditorPromptInput {
@@ -41,8 +42,6 @@ export interface AuditorPrompts {
 /** The placeholders every auditor template may use. */
 export const AUDITOR_PLACEHOLDERS = ["max_turns", "target_model", "seed_instructions", "today_date", "resources_prompt"] as const;
 
-const MAX_LISTED_ENTRIES = 50;
-
 export function renderAuditorPrompts(input: AuditorPromptInput): AuditorPrompts {
   const values = placeholderValues(input);
   const system = fillAuditorTemplate(templateText(input.systemPrompt, "auditor-system.md", "system prompt", input.cwd), values);
@@ -64,14 +63,6 @@ export function formatDate(date: Date): string {
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
 }
 
-/**
- * The resources section of the system prompt (`prompts/auditor-resources.md`) for an audit whose
- * resource files live in `rootDir`, with a listing of the folder's top level.
- */
-export function renderResourcesSection(rootDir: string): string {
-  return fillPlaceholders(readPromptFile("auditor-resources.md"), { resources_listing: topLevelListing(rootDir) }).trim();
-}
-
 function placeholderValues(input: AuditorPromptInput): Record<string, string> {
   if (!Number.isInteger(input.maxTurns) || input.maxTurns < 1) {
     throw new AuditError("invalid", `max_turns must be a positive integer, got ${input.maxTurns}.`);
@@ -84,7 +75,7 @@ function placeholderValues(input: AuditorPromptInput): Record<string, string> {
     // Petri 0.x called the seed `special_instructions`; prompts ported from it keep working.
     special_instructions: seed,
     today_date: todayDate(input.today),
-    resources_prompt: input.resourcesDir ? renderResourcesSection(input.resourcesDir) : "",
+    resources_prompt: input.resourcesDir ? resourcesPrompt(input.resourcesDir).trim() : "",
   };
 }
 
@@ -138,23 +129,6 @@ function readCustomPromptFile(value: string, label: string, cwd: string): string
       `Cannot read the custom auditor ${label} file ${path}: ${why}. A single-line value ending in .md, .markdown or .txt, or starting with /, ./, ../ or ~/, is read as a file path; fix the path, or pass the prompt text itself.`,
     );
   }
-}
-
-function topLevelListing(rootDir: string): string {
-  let entries: Dirent[];
-  try {
-    entries = readdirSync(rootDir, { withFileTypes: true });
-  } catch (error) {
-    return `(the resources folder ${rootDir} could not be listed: ${(error as Error).message})`;
-  }
-  const names = entries
-    .filter((e) => !e.name.startsWith("."))
-    .map((e) => (e.isDirectory() ? `${e.name}/` : e.name))
-    .sort((a, b) => a.localeCompare(b));
-  if (names.length === 0) return "(the resources folder is empty)";
-  const shown = names.slice(0, MAX_LISTED_ENTRIES).map((n) => `- ${n}`);
-  if (names.length > MAX_LISTED_ENTRIES) shown.push(`- … and ${names.length - MAX_LISTED_ENTRIES} more (use list_directory)`);
-  return shown.join("\n");
 }
 
 export interface ClientAuditTask {

@@ -84,12 +84,13 @@ const SELECT_CHECKS = `
   LEFT JOIN model_calls c ON c.role = 'realism' AND c.audit_id = r.audit_id AND c.ref = CAST(r.id AS TEXT)`;
 
 function toCheck(row: CheckRow): RealismCheck {
-  const stored = JSON.parse(row.action) as StoredAction;
+  const stored = JSON.parse(row.action) as Partial<StoredAction>;
   return {
     id: row.id,
     auditId: row.audit_id,
-    action: { tool: stored.tool, toolCallId: stored.tool_call_id, arguments: stored.arguments },
-    auditVersion: stored.audit_version,
+    // The tool and call id have their own columns; the action JSON adds the arguments.
+    action: { tool: row.tool, toolCallId: row.tool_call_id, arguments: stored.arguments ?? {} },
+    auditVersion: stored.audit_version ?? -1,
     decision: row.decision,
     score: row.score,
     threshold: row.threshold,

@@ -6,7 +6,7 @@
 import { constants } from "node:fs";
 import { open } from "node:fs/promises";
 import { AuditError } from "../audit/errors.js";
-import { resolveResourceFile, showPath } from "./sandbox.js";
+import { fsErrorCode, resolveResourceFile, showPath } from "./sandbox.js";
 
 /** Files above this size are neither read nor sent. */
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;
@@ -65,8 +65,7 @@ export async function readResourceText(root: string, requested: string): Promise
   try {
     content = await readRegularFile(file.absolute);
   } catch (error) {
-    const code = typeof error === "object" && error !== null && "code" in error ? String((error as { code: unknown }).code) : "unknown error";
-    throw new AuditError("invalid", `${showPath(file.relative)} cannot be opened (${code}). Choose another file.`);
+    throw new AuditError("invalid", `${showPath(file.relative)} cannot be opened (${fsErrorCode(error) ?? "unknown error"}). Choose another file.`);
   }
   switch (content.kind) {
     case "text":

@@ -56,7 +56,8 @@ export function describeKind(stats: Stats): string {
   return "a special file";
 }
 
-function fsErrorCode(error: unknown): string | undefined {
+/** The `code` of a Node file-system error (ENOENT, ELOOP...). */
+export function fsErrorCode(error: unknown): string | undefined {
   return typeof error === "object" && error !== null && "code" in error ? String((error as { code: unknown }).code) : undefined;
 }
 
@@ -105,6 +106,7 @@ export function resolveResourceFile(root: string, requested: string): ResolvedRe
   if (!found.stats.isFile()) {
     throw invalid(`${showPath(found.relative)} is ${describeKind(found.stats)}, not a regular file; only regular files can be read or sent. Choose another file.`);
   }
+  if (requested.endsWith("/")) throw invalid(`Path ${showPath(requested)} ends with '/' but ${showPath(found.relative)} is a file. Drop the trailing '/'.`);
   return found;
 }
 

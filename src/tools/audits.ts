@@ -104,7 +104,9 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
         realismThreshold,
         realismModel,
         resourcesDir,
-        auditorModel: ctx.clientName() ?? null,
+        auditorModel: ctx.auditDefaults.auditorModel ?? ctx.clientName() ?? null,
+        turnLimit: ctx.auditDefaults.turnLimit,
+        runId: ctx.auditDefaults.runId,
       });
       app.changes.auditChanged(audit.id);
       const text = [
@@ -221,7 +223,7 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
         `Tools: ${tools.length > 0 ? tools.map((t) => t.definition.name).join(", ") : "(none)"}.`,
         pending.length > 0 ? `Pending tool calls: ${pending.join(", ")}.` : "No pending tool calls.",
         `Usage: ${usage.length > 0 ? usage.map((u) => `${u.role} ${u.calls} calls, ${u.inputTokens} in / ${u.outputTokens} out tokens${u.errors > 0 ? `, ${u.errors} errors` : ""}`).join("; ") : "no model calls yet"}.`,
-        judge.scores ? `Judge (${judge.latest_status}): ${Object.entries(judge.scores).map(([k, v]) => `${k}=${v}`).join(", ")}` : `Judge: ${judge.runs > 0 ? `${judge.runs} run(s), latest ${judge.latest_status}` : "not judged yet"}.`,
+        judge.scores ? `Judge (${judge.scores_status}): ${Object.entries(judge.scores).map(([k, v]) => `${k}=${v}`).join(", ")}` : `Judge: ${judge.runs > 0 ? `${judge.runs} run(s), latest ${judge.latest_status}` : "not judged yet"}.`,
         realism.enabled ? `Realism: ${realism.checks} checks, ${realism.rejections} rejections, ${realism.errors} errors.` : "Realism filter: off.",
       ];
       return { text: capOutput(lines.join("\n"), service.maxToolOutput), structured };

@@ -10,6 +10,7 @@ import * as z from "zod";
 import { AuditError } from "../audit/errors.js";
 import type { AuditService } from "../audit/service.js";
 import type { AppContext } from "../context.js";
+import type { TurnLimit } from "../store/audit-store.js";
 import { log } from "../log.js";
 import { KeyedQueue } from "../util/keyed-queue.js";
 
@@ -42,10 +43,18 @@ export interface ToolContext {
   recordAuditorCalls: boolean;
   /** The connected client's `name version`, from the MCP handshake. */
   clientName(): string | undefined;
+  /** Settings applied to every audit this session starts (the runner sets them). */
+  auditDefaults: AuditDefaults;
 }
 
-export function createToolContext(app: AppContext, clientName: () => string | undefined, recordAuditorCalls = true): ToolContext {
-  return { app, service: app.service, queue: new KeyedQueue(), recordAuditorCalls, clientName };
+export interface AuditDefaults {
+  turnLimit?: TurnLimit;
+  runId?: string;
+  auditorModel?: string;
+}
+
+export function createToolContext(app: AppContext, clientName: () => string | undefined, recordAuditorCalls = true, auditDefaults: AuditDefaults = {}): ToolContext {
+  return { app, service: app.service, queue: new KeyedQueue(), recordAuditorCalls, clientName, auditDefaults };
 }
 
 export interface ToolOutput<T> {
@@ -62,11 +71,19 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
   operation: OperationType;
   input: I;
   output: O;
+  /**
+   * Run this session's calls of this tool on one audit in order with its other turn-taking calls
+   * (default: for "replace" and "model" operations, which change the conversation).
+   */
+  serialize?: boolean;
   handler: (args: z.infer<I>, extra: ToolExtra) => ToolOutput<z.input<O>> | Promise<ToolOutput<z.input<O>>>;
 }
 
-export function errorResult(text: string): CallToolResult {
-  return { isError: true, content: [{ type: "text", text }] };
+/** Key of the error code (an AuditErrorCode or "internal") in an error result's `_meta`. */
+export const ERROR_CODE_META = "petri-mcp/error_code";
+
+export function errorResult(text: string, code = "internal"): CallToolResult {
+  return { isError: true, content: [{ type: "text", text }], _meta: { [ERROR_CODE_META]: code } };
 }
 
 /** The argument object as recorded in the auditor view (audit_id is implied). */
@@ -76,13 +93,14 @@ export function recordedArguments(args: Record<string, unknown>): Record<string,
 }
 
 export function registerTool<I extends z.ZodObject, O extends z.ZodObject>(server: McpServer, ctx: ToolContext, spec: ToolSpec<I, O>): RegisteredTool {
+  const serialize = spec.serialize ?? (spec.operation === "replace" || spec.operation === "model");
   const run = async (args: z.infer<I>, extra: ToolExtra): Promise<CallToolResult> => {
     try {
       const out = await spec.handler(args, extra);
       const structured = spec.output.parse(out.structured) as Record<string, unknown>;
       return { content: [{ type: "text", text: out.text }, ...(out.content ?? [])], structuredContent: structured };
     } catch (error) {
-      if (error instanceof AuditError) return errorResult(error.message);
+      if (error instanceof AuditError) return errorResult(error.message, error.code);
       log.error(`tool ${spec.name} failed unexpectedly`, error);
       return errorResult(`Internal error in ${spec.name}: ${error instanceof Error ? error.message : String(error)}. This is a petri-mcp bug; please report it.`);
     }
@@ -99,8 +117,9 @@ export function registerTool<I extends z.ZodObject, O extends z.ZodObject>(serve
     (async (args: z.infer<I>, extra: ToolExtra) => {
       const auditId = (args as { audit_id?: unknown }).audit_id;
       if (typeof auditId !== "string") return run(args, extra);
-      const result = await ctx.queue.run(auditId, () => run(args, extra));
-      if (!result.isError && spec.operation !== "read") ctx.app.changes.auditChanged(auditId);
+      const result = serialize ? await ctx.queue.run(auditId, () => run(args, extra)) : await run(args, extra);
+      // Reads and file exports leave the audit as it was: no change to announce.
+      if (!result.isError && spec.operation !== "read" && spec.operation !== "file") ctx.app.changes.auditChanged(auditId);
       return result;
     }) as never,
   );

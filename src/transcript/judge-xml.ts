@@ -55,7 +55,9 @@ function renderMessage(message: ChatMessage, index: number, previous: ChatMessag
   }
   const calls = (message.tool_calls ?? []).map((call) => {
     const params = Object.entries(call.arguments ?? {}).map(([name, value]) => `<parameter name="${escapeXml(name)}">${parameterValue(value)}</parameter>`);
-    return [`<tool_call name="${escapeXml(call.function)}" id="${escapeXml(call.id)}">`, ...params, "</tool_call>"].join("\n");
+    // Malformed arguments matter to broken_tool_use: show why they could not be read.
+    const parseError = call.parse_error ? [`<parse_error>${escapeText(call.parse_error)}</parse_error>`] : [];
+    return [`<tool_call name="${escapeXml(call.function)}" id="${escapeXml(call.id)}">`, ...params, ...parseError, "</tool_call>"].join("\n");
   });
   return [`<assistant index="${index}">`, content, ...calls, "</assistant>"].filter((line) => line !== "").join("\n");
 }

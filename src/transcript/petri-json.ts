@@ -1,0 +1,407 @@
+/**
+ * Petri transcript v3.0 JSON: what Petri saves and its transcript viewer loads.
+ *
+ * Our events reference stored messages by seq; Petri's carry the messages themselves. Every view
+ * edit becomes a `json_patch` edit, as in the files Petri writes: the viewer titles branch columns
+ * with the patch's `name` and starts a new column whenever an edit does not extend the previous
+ * list, so rollbacks and restarts replay as separate branches. The judge runs and realism checks
+ * become resets of the `judge` and `realism` views.
+ */
+import type { TreeView, StoredEvent, StoredMessage } from "../store/audit-store.js";
+import type { ToolDefinition } from "../audit/synthetic-tools.js";
+import { VERSION } from "../version.js";
+import { type Citation, type ExportData, type JudgeRun, currentBranch, latestScoredRun } from "./export-data.js";
+
+export type PetriMessage = Record<string, unknown> & { id: string; role: "system" | "user" | "assistant" | "tool"; content: unknown };
+
+export interface JsonChange {
+  op: "add" | "remove";
+  path: string;
+  value?: PetriMessage;
+}
+
+interface BaseEvent {
+  id: string;
+  metadata: Record<string, unknown>;
+  timestamp: string;
+}
+
+export interface PetriTranscriptEvent extends BaseEvent {
+  type: "transcript_event";
+  view: string;
+  edit: { operation: "json_patch"; patch: JsonChange[]; name: string | null };
+}
+
+export interface PetriDecisionEvent extends BaseEvent {
+  type: "decision_event";
+  content: unknown;
+}
+
+export interface PetriToolCreationEvent extends BaseEvent {
+  type: "tool_creation_event";
+  model: string;
+  tool: ToolDefinition;
+}
+
+export type PetriEvent = PetriTranscriptEvent | PetriDecisionEvent | PetriToolCreationEvent;
+
+export interface PetriJudgeOutput {
+  response: string;
+  summary: string;
+  justification: string | null;
+  scores: Record<string, number>;
+  score_descriptions: Record<string, string> | null;
+  highlights: Citation[] | null;
+}
+
+export interface PetriMetadata {
+  transcript_id: string;
+  auditor_model: string | null;
+  target_model: string | null;
+  created_at: string;
+  updated_at: string;
+  version: "v3.0";
+  seed_instruction: string;
+  /** The pre-2.0 name of seed_instruction; the npm transcript viewer reads only this one. */
+  description: string;
+  tags: string[];
+  judge_output: PetriJudgeOutput | null;
+  /** Our additions; Petri readers ignore them. */
+  petri_mcp: {
+    version: string;
+    status: string;
+    status_reason: string | null;
+    turns_used: number;
+    max_turns: number;
+    turn_limit: string;
+    judge_run: { id: string; status: string; judge_model: string; missing_dimensions: string[] } | null;
+  };
+}
+
+export interface PetriTranscript {
+  metadata: PetriMetadata;
+  events: PetriEvent[];
+  /** The auditor view's current branch. */
+  messages: PetriMessage[];
+  /** The target's current branch. */
+  target_messages: PetriMessage[];
+}
+
+const ROLES = new Set(["system", "user", "assistant", "tool"]);
+const TOOL_ERROR_TYPES = new Set(["parsing", "timeout", "unicode_decode", "permission", "file_not_found", "is_a_directory", "limit", "approval", "unknown", "output_limit"]);
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function contentPart(part: unknown): Record<string, unknown> | null {
+  if (!isRecord(part) || typeof part.type !== "string") return null;
+  if (part.type === "text") return { ...part, text: typeof part.text === "string" ? part.text : String(part.text ?? "") };
+  if (part.type === "reasoning") return { ...part, reasoning: typeof part.reasoning === "string" ? part.reasoning : String(part.reasoning ?? "") };
+  return part;
+}
+
+/**
+ * A message in the shape the transcript schema accepts. Our stored messages already have it; the
+ * checks matter for judge and realism messages, which other code writes.
+ */
+export function toPetriMessage(raw: unknown, fallbackId: string): PetriMessage | null {
+  if (!isRecord(raw) || typeof raw.role !== "string" || !ROLES.has(raw.role)) return null;
+  const message: Record<string, unknown> = { ...raw, id: typeof raw.id === "string" && raw.id !== "" ? raw.id : fallbackId };
+  if (Array.isArray(raw.content)) message.content = raw.content.map(contentPart).filter((p) => p !== null);
+  else if (typeof raw.content !== "string") message.content = raw.content === undefined || raw.content === null ? "" : JSON.stringify(raw.content);
+  if (!isRecord(raw.metadata)) delete message.metadata;
+  if (raw.role === "assistant" && Array.isArray(raw.tool_calls)) {
+    message.tool_calls = raw.tool_calls.filter(isRecord).map((call, i) => ({
+      ...call,
+      id: typeof call.id === "string" ? call.id : `${message.id}-call-${i}`,
+      function: typeof call.function === "string" ? call.function : String(call.function),
+      arguments: isRecord(call.arguments) ? call.arguments : {},
+    }));
+  }
+  if (raw.role === "tool" && raw.error !== undefined && raw.error !== null) {
+    const error = isRecord(raw.error) ? raw.error : { message: String(raw.error) };
+    message.error = {
+      type: typeof error.type === "string" && TOOL_ERROR_TYPES.has(error.type) ? error.type : "unknown",
+      message: typeof error.message === "string" ? error.message : JSON.stringify(error.message ?? ""),
+    };
+  }
+  return message as PetriMessage;
+}
+
+/**
+ * The transcript schema wants one `type` string per JSON Schema node; a type list (allowed when the
+ * auditor wrote the schema) becomes the equivalent `anyOf`.
+ */
+function petriSchema(schema: unknown): unknown {
+  if (!isRecord(schema)) return schema;
+  const out: Record<string, unknown> = { ...schema };
+  if (Array.isArray(out.type)) {
+    const types = out.type as unknown[];
+    delete out.type;
+    if (types.length === 1) out.type = types[0];
+    else if (out.anyOf === undefined) out.anyOf = types.map((t) => ({ type: t }));
+  }
+  if (isRecord(out.properties)) out.properties = Object.fromEntries(Object.entries(out.properties).map(([k, v]) => [k, petriSchema(v)]));
+  if (out.items !== undefined) out.items = petriSchema(out.items);
+  if (isRecord(out.additionalProperties)) out.additionalProperties = petriSchema(out.additionalProperties);
+  if (Array.isArray(out.anyOf)) out.anyOf = out.anyOf.map(petriSchema);
+  return out;
+}
+
+export function petriToolDefinition(tool: ToolDefinition): ToolDefinition {
+  return { ...tool, parameters: petriSchema(tool.parameters) as ToolDefinition["parameters"] };
+}
+
+/** Judge output in Petri's shape: parsed scores only (integers), rubric texts, highlights as stored. */
+export function petriJudgeOutput(run: JudgeRun): PetriJudgeOutput {
+  const scores = Object.fromEntries(Object.entries(run.scores ?? {}).filter(([, v]) => Number.isInteger(v)));
+  const descriptions = run.dimensions.filter((d) => typeof d.description === "string" && d.description !== "").map((d) => [d.name, d.description as string]);
+  return {
+    response: run.response ?? "",
+    summary: run.summary ?? "",
+    justification: run.justification,
+    scores,
+    score_descriptions: descriptions.length > 0 ? Object.fromEntries(descriptions) : null,
+    highlights: run.highlights && run.highlights.length > 0 ? run.highlights : null,
+  };
+}
+
+// ---- events ---------------------------------------------------------------------------------
+
+type StoredEdit = { operation: "add"; seqs: number[] } | { operation: "reset"; seqs: number[] } | { operation: "rollback"; to_id?: string; count?: number };
+
+interface DraftEvent {
+  event: PetriEvent;
+  time: string;
+}
+
+/**
+ * A rollback directly followed (in its view) by another rollback or a restart adds no message; the
+ * viewer would still draw it as an extra column holding only the shared prefix. The later edit
+ * alone yields the same state.
+ */
+function dropSupersededRollbacks(events: readonly StoredEvent[]): StoredEvent[] {
+  const nextOperation = new Map<string, string>();
+  const kept: StoredEvent[] = [];
+  for (let i = events.length - 1; i >= 0; i--) {
+    const event = events[i]!;
+    if (event.type === "transcript_event" && event.view) {
+      const operation = (event.data as StoredEdit).operation;
+      const next = nextOperation.get(event.view);
+      nextOperation.set(event.view, operation);
+      if (operation === "rollback" && (next === "rollback" || next === "reset")) continue;
+    }
+    kept.push(event);
+  }
+  return kept.reverse();
+}
+
+/** Replays view edits as JSON patches over each view's current message list. */
+class PatchWriter {
+  private readonly views = new Map<string, string[]>();
+
+  private ids(view: string): string[] {
+    let ids = this.views.get(view);
+    if (!ids) this.views.set(view, (ids = []));
+    return ids;
+  }
+
+  append(view: string, messages: PetriMessage[]): JsonChange[] {
+    const ids = this.ids(view);
+    return messages.map((value) => {
+      ids.push(value.id);
+      return { op: "add" as const, path: `/${ids.length - 1}`, value };
+    });
+  }
+
+  /** Keeps the first `keep` messages. */
+  truncate(view: string, keep: number): JsonChange[] {
+    const ids = this.ids(view);
+    const patch: JsonChange[] = [];
+    while (ids.length > Math.max(0, keep)) {
+      ids.pop();
+      patch.push({ op: "remove", path: `/${ids.length}` });
+    }
+    return patch;
+  }
+
+  /** How many messages a rollback keeps: up to and including `toId`, else all but `count`. */
+  keptByRollback(view: string, toId: string | undefined, count: number | undefined): number {
+    const ids = this.ids(view);
+    const index = toId === undefined ? -1 : ids.lastIndexOf(toId);
+    if (index >= 0) return index + 1;
+    return ids.length - (count ?? 0);
+  }
+
+  reset(view: string, messages: PetriMessage[]): JsonChange[] {
+    return [...this.truncate(view, 0), ...this.append(view, messages)];
+  }
+}
+
+function viewEvent(id: string, time: string, view: string, name: string | null, patch: JsonChange[], metadata: Record<string, unknown> = {}): DraftEvent {
+  return { time, event: { type: "transcript_event", id, metadata, timestamp: time, view, edit: { operation: "json_patch", patch, name } } };
+}
+
+function messagesOf(raw: readonly unknown[], idPrefix: string): PetriMessage[] {
+  return raw.map((m, i) => toPetriMessage(m, `${idPrefix}-${i}`)).filter((m): m is PetriMessage => m !== null);
+}
+
+/** The audit's own events, in order. */
+function storedEvents(data: ExportData, message: (seq: number) => PetriMessage | undefined, writer: PatchWriter): DraftEvent[] {
+  const drafts: DraftEvent[] = [];
+  const meta = (name: string | null): Record<string, unknown> => (name ? { name } : {});
+  for (const stored of dropSupersededRollbacks(data.events)) {
+    const body = stored.data as Record<string, unknown>;
+    const time = stored.createdAt;
+    switch (stored.type) {
+      case "transcript_event": {
+        if (!stored.view) break;
+        const edit = body as StoredEdit;
+        const found = (seqs: number[]) => seqs.map(message).filter((m): m is PetriMessage => m !== undefined);
+        let patch: JsonChange[];
+        if (edit.operation === "add") patch = writer.append(stored.view, found(edit.seqs));
+        else if (edit.operation === "reset") patch = writer.reset(stored.view, found(edit.seqs));
+        else patch = writer.truncate(stored.view, writer.keptByRollback(stored.view, edit.to_id, edit.count));
+        if (patch.length > 0) drafts.push(viewEvent(stored.id, time, stored.view, stored.name, patch));
+        break;
+      }
+      case "decision_event": {
+        const name = typeof body.name === "string" ? body.name : null;
+        const content = typeof body.seq === "number" ? message(body.seq) : body.content;
+        if (content !== undefined) drafts.push({ time, event: { type: "decision_event", id: stored.id, metadata: meta(name), timestamp: time, content } });
+        break;
+      }
+      case "tool_creation_event": {
+        const tool = body.tool as ToolDefinition | undefined;
+        if (!tool) break;
+        drafts.push({
+          time,
+          event: { type: "tool_creation_event", id: stored.id, metadata: {}, timestamp: time, model: String(body.model ?? "target"), tool: petriToolDefinition(tool) },
+        });
+        break;
+      }
+      case "tool_removal_event":
+        // The transcript format has no removal event; keep the fact as a (non-rendered) decision.
+        drafts.push({
+          time,
+          event: { type: "decision_event", id: stored.id, metadata: { name: "Remove Tool" }, timestamp: time, content: { type: "tool_removal", model: body.model ?? "target", name: body.name } },
+        });
+        break;
+      default:
+        break;
+    }
+  }
+  return drafts;
+}
+
+/** Judge runs and realism checks, each replacing its view, oldest first. */
+function judgeAndRealismEvents(data: ExportData, writer: PatchWriter): DraftEvent[] {
+  const drafts: DraftEvent[] = [];
+  const sources = [
+    ...data.realismChecks.map((check) => ({ time: check.createdAt, kind: "realism" as const, check })),
+    ...data.judgeRuns.map((run, i) => ({ time: run.finishedAt ?? run.startedAt, kind: "judge" as const, run, number: i + 1 })),
+  ].sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
+  for (const source of sources) {
+    if (source.kind === "realism") {
+      const { check } = source;
+      const messages = messagesOf(check.messages, `realism-${check.id}`);
+      if (messages.length === 0) continue;
+      drafts.push(
+        viewEvent(`realism-check-${check.id}`, source.time, "realism", "Realism Check", writer.reset("realism", messages), {
+          check_id: check.id,
+          tool: check.action.tool,
+          tool_call_id: check.action.toolCallId,
+          decision: check.decision,
+          score: check.score,
+          threshold: check.threshold,
+          feedback: check.feedback,
+          model: check.model,
+          error: check.error,
+        }),
+      );
+    } else {
+      const { run } = source;
+      const messages = messagesOf(run.messages ?? [], `judge-${run.id}`);
+      if (messages.length === 0) continue;
+      drafts.push(
+        viewEvent(`judge-run-${run.id}`, source.time, "judge", `Judge Run ${source.number}`, writer.reset("judge", messages), {
+          run_id: run.id,
+          status: run.status,
+          judge_model: run.judgeModel,
+        }),
+      );
+    }
+  }
+  return drafts;
+}
+
+/**
+ * Merges the timed extra events into the audit's events by time and makes timestamps
+ * non-decreasing: the viewer sorts events by timestamp (stably), so this keeps the replay order.
+ */
+function inOrder(main: DraftEvent[], extra: DraftEvent[]): PetriEvent[] {
+  const merged: DraftEvent[] = [];
+  let j = 0;
+  for (const draft of main) {
+    while (j < extra.length && Date.parse(extra[j]!.time) < Date.parse(draft.time)) merged.push(extra[j++]!);
+    merged.push(draft);
+  }
+  merged.push(...extra.slice(j));
+  let last = 0;
+  return merged.map(({ event, time }) => {
+    const ms = Math.max(last, Date.parse(time) || last);
+    last = ms;
+    return { ...event, timestamp: new Date(ms).toISOString() };
+  });
+}
+
+function latestTime(times: Array<string | null>): string {
+  return new Date(Math.max(...times.filter((t): t is string => t !== null).map((t) => Date.parse(t) || 0))).toISOString();
+}
+
+export function buildPetriTranscript(data: ExportData): PetriTranscript {
+  const bySeq = new Map<number, StoredMessage>();
+  for (const view of Object.keys(data.messages) as TreeView[]) for (const m of data.messages[view]) bySeq.set(m.seq, m);
+  const exported = new Map<number, PetriMessage>();
+  const message = (seq: number): PetriMessage | undefined => {
+    const cached = exported.get(seq);
+    if (cached) return cached;
+    const stored = bySeq.get(seq);
+    const petri = stored ? toPetriMessage(stored.message, `message-${seq}`) : null;
+    if (petri) exported.set(seq, petri);
+    return petri ?? undefined;
+  };
+  const writer = new PatchWriter();
+  const events = inOrder(storedEvents(data, message, writer), judgeAndRealismEvents(data, writer));
+  const branchOf = (view: TreeView) => currentBranch(data, view).map((m) => message(m.seq)).filter((m): m is PetriMessage => m !== undefined);
+
+  const { audit } = data;
+  const run = latestScoredRun(data.judgeRuns);
+  return {
+    metadata: {
+      transcript_id: audit.id,
+      auditor_model: audit.auditorModel,
+      target_model: audit.targetModel,
+      created_at: new Date(Date.parse(audit.createdAt)).toISOString(),
+      updated_at: latestTime([audit.updatedAt, ...data.judgeRuns.map((r) => r.finishedAt ?? r.startedAt), ...data.realismChecks.map((c) => c.createdAt)]),
+      version: "v3.0",
+      seed_instruction: audit.seedInstruction,
+      description: audit.seedInstruction,
+      tags: audit.tags,
+      judge_output: run ? petriJudgeOutput(run) : null,
+      petri_mcp: {
+        version: VERSION,
+        status: audit.status,
+        status_reason: audit.statusReason,
+        turns_used: audit.turnsUsed,
+        max_turns: audit.maxTurns,
+        turn_limit: audit.turnLimit,
+        judge_run: run ? { id: run.id, status: run.status, judge_model: run.judgeModel, missing_dimensions: run.missing ?? [] } : null,
+      },
+    },
+    events,
+    messages: branchOf("auditor"),
+    target_messages: branchOf("target"),
+  };
+}

@@ -357,3 +357,24 @@ describe("create_tool and remove_tool", () => {
     expect(await t.fails("remove_tool", { audit_id: auditId, tool_name: "lookup_customer" })).toMatch(/not found.*\(none\)/);
   });
 });
+
+describe("--no-prefill", () => {
+  it("exposes the tools without the prefill argument and refuses a prefill", async () => {
+    const noPrefill = await createTestApp({ config: { prefill: false } });
+    try {
+      const { tools } = await noPrefill.client.listTools();
+      for (const name of ["send_message", "send_tool_call_result"]) {
+        const tool = tools.find((x) => x.name === name)!;
+        expect(Object.keys(tool.inputSchema.properties ?? {})).not.toContain("prefill");
+        expect(tool.description).not.toMatch(/prefill/i);
+      }
+      const id = (await noPrefill.ok("start_audit", { seed_instruction: "x" })).data.audit_id;
+      // Unknown keys are dropped by the schema, so a stray prefill never reaches the target.
+      await noPrefill.ok("send_message", { audit_id: id, message: "hi", prefill: "Sure" });
+      const request = noPrefill.models.mock("mockllm/target").requests[0]!;
+      expect(request.messages.map((m) => m.role)).toEqual(["user"]);
+    } finally {
+      await noPrefill.close();
+    }
+  });
+});

@@ -4,6 +4,7 @@
  */
 import { AuditService } from "./audit/service.js";
 import { ChangeBus } from "./changes.js";
+import { Activity } from "./util/activity.js";
 import type { Config } from "./config.js";
 import { ModelRegistry } from "./models/registry.js";
 import { knownCapabilities, providerFactories } from "./models/providers.js";
@@ -17,8 +18,13 @@ export interface AppContext {
   models: ModelRegistry;
   service: AuditService;
   changes: ChangeBus;
+  /** Tool calls in progress, so shutdown can let running turns finish. */
+  activity: Activity;
   close(): void;
 }
+
+/** How long a shutting-down server waits for running tool calls (a target turn) to finish. */
+export const SHUTDOWN_GRACE_MS = 30_000;
 
 export interface AppOverrides {
   store?: AuditStore;
@@ -44,6 +50,7 @@ export function createAppContext(config: Config, overrides: AppOverrides = {}): 
     models,
     service,
     changes: new ChangeBus(),
+    activity: new Activity(),
     close: () => store.close(),
   };
 }

@@ -422,6 +422,17 @@ export class AuditService {
     });
   }
 
+  /** Counts one auditor generation of an audit whose max_turns counts auditor turns (the runner). */
+  countAuditorTurn(auditId: string): number {
+    return this.store.write(() => {
+      const audit = this.getAudit(auditId);
+      if (audit.turnLimit !== "auditor") throw new AuditError("invalid", `Audit ${auditId} counts target turns, not auditor turns.`);
+      const turns = this.store.addTurn(auditId);
+      this.store.touch(auditId);
+      return turns;
+    });
+  }
+
   /** Records a read-only auditor action (e.g. read_file) in the auditor view. */
   recordAuditorCall(auditId: string, call: AuditorCall, resultText: string): void {
     this.store.write(() => {
@@ -526,7 +537,7 @@ export class AuditService {
       } catch {
         // A failed renewal is detected at commit time.
       }
-    }, Math.max(1000, Math.floor(this.leaseTtlMs / 3)));
+    }, Math.max(50, Math.floor(this.leaseTtlMs / 3)));
     timer.unref();
     try {
       return await fn();
@@ -582,7 +593,8 @@ export class AuditService {
       this.addEditEvent(audit.id, "target", eventName, stored);
       const replyStored = stored[stored.length - 1]!;
       this.store.addEvent(audit.id, { type: "decision_event", data: { seq: replyStored.seq, name: "Target" } });
-      const turnsUsed = this.store.addTurn(audit.id);
+      // turns_used counts what max_turns counts: target replies here, auditor turns in the runner.
+      const turnsUsed = audit.turnLimit === "target" ? this.store.addTurn(audit.id) : this.store.getAudit(audit.id)!.turnsUsed;
       const limitReached = audit.turnLimit === "target" && turnsUsed >= audit.maxTurns;
       const calls = reply.tool_calls ?? [];
       let hint: string | undefined;

@@ -1,7 +1,236 @@
-/** `petri-mcp audit`. TODO(issue 9). */
+/**
+ * `petri-mcp audit`: Petri's audit task. The built-in auditor model runs every seed against the
+ * target through our own MCP server, several audits at once; each audit is judged (when a judge
+ * model is set) and exported to the save dir. Rerunning with the same --run-id resumes; Ctrl-C
+ * stops in two steps.
+ */
+import { AuditError } from "../audit/errors.js";
+import { type Config, ConfigError, loadConfig, parseCommandArgs } from "../config.js";
+import { createAppContext, createModelRegistry } from "../context.js";
+import type { ModelRegistry } from "../models/registry.js";
+import { ModelError } from "../models/types.js";
+import { renderAuditorPrompts } from "../prompts/auditor.js";
+import { type Seed, selectSeeds } from "../prompts/seeds.js";
+import { realRoot } from "../resources/roots.js";
+import { newAuditId } from "../store/audit-store.js";
+import { type RunReport, runBatch, runUsage } from "../runner/batch.js";
+import { type ProgressSink, RunProgress } from "../runner/progress.js";
+import { StopController, stopOnSigint } from "../runner/stop.js";
+import { formatSummary } from "../runner/summary.js";
 import type { CommandIO } from "./io.js";
 
-export async function runAuditCommand(_argv: string[], io: CommandIO): Promise<number> {
-  io.stderr("petri-mcp audit: not available yet.");
-  return 2;
+const USAGE = `Usage: petri-mcp audit --auditor M --target M [options]
+
+Runs the built-in auditor model over seed instructions against the target, several audits at
+once. Each audit is judged (when a judge model is set) and written to the save dir as a Petri
+transcript; a summary table is printed at the end. With no seeds, the whole default library runs.
+
+Options:
+  --auditor M                   the auditor model, e.g. anthropic/claude-sonnet-4-5 ($PETRI_AUDITOR_MODEL)
+  --target M                    the model to audit ($PETRI_TARGET_MODEL)
+  --judge M                     judge each finished audit with this model ($PETRI_JUDGE_MODEL)
+  --realism M                   the realism filter's model ($PETRI_REALISM_MODEL)
+  --seed-instructions S         id:a,b | tags:x,y | a seed file or folder | a JSON list | literal text
+                                (default: the whole library; petri-mcp seeds lists it)
+  --max-turns N                 auditor turns per audit (30)
+  --transcript-save-dir DIR     where transcripts are written (./outputs)
+  --realism-filter              score each auditor action for realism before it reaches the target
+  --realism-threshold X         the filter's threshold, 0 to 1 (0.6)
+  --resources-dir DIR           a resources folder for the resource tools (repeatable)
+  --auditor-system-message T    a custom auditor system prompt: the text, or a path to a .md/.txt file
+  --auditor-user-message T      a custom first user message: the text, or a path to a file
+  --no-prefill                  do not offer the auditor prefill (Petri's prefill=False)
+  --max-tool-output BYTES       cap of each tool result the auditor reads (131072)
+  --concurrency N               audits run at once (4)
+  --run-id ID                   name the run; rerunning with the same id skips finished audits
+  --db PATH                     the AuditStore (default: $PETRI_DB, else the user data dir)
+
+Ctrl-C once: no new audits or turns start, running turns finish. Twice: abort the model calls
+in flight. Either way the audits are recorded as interrupted and the exit status is 130.
+Exit status: 0 when every audit finished (and was judged, with --judge), 1 when an audit or a
+judge run failed, 2 on bad usage.`;
+
+export interface AuditCommandDeps {
+  /** Models to use instead of the configured providers (tests). */
+  models?: ModelRegistry;
+  /** A stop controller driven by the caller; without one, SIGINT drives it. */
+  stop?: StopController;
+  /** Where progress goes (default: stderr, live when it is a terminal). */
+  progress?: ProgressSink;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+}
+
+class UsageError extends Error {}
+
+const MAX_CONCURRENCY = 64;
+const MAX_TURNS = 1000;
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
+
+const OPTIONS = {
+  auditor: { type: "string" },
+  target: { type: "string" },
+  judge: { type: "string" },
+  realism: { type: "string" },
+  "seed-instructions": { type: "string" },
+  "transcript-save-dir": { type: "string" },
+  "realism-filter": { type: "boolean" },
+  "auditor-system-message": { type: "string" },
+  "auditor-user-message": { type: "string" },
+  concurrency: { type: "string" },
+  "run-id": { type: "string" },
+} as const;
+
+interface Plan {
+  config: Config;
+  seeds: Seed[];
+  auditorModel: string;
+  targetModel: string;
+  concurrency: number;
+  runId: string | undefined;
+  realismFilter: boolean;
+  systemPrompt: string | undefined;
+  userPrompt: string | undefined;
+}
+
+function wholeNumber(value: string | undefined, flag: string, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`${flag} must be a whole number from 1 to ${max}, got '${value}'.`);
+  return n;
+}
+
+function requireModel(models: ModelRegistry, name: string, role: string): void {
+  try {
+    models.capabilities(name);
+  } catch (error) {
+    if (error instanceof ModelError) throw new UsageError(`Cannot use ${role} model '${name}': ${error.message}`);
+    throw error;
+  }
+}
+
+/** Everything checked before any model is called: flags, models, seeds, prompts, resources folders. */
+function planRun(argv: string[], deps: AuditCommandDeps, models: (config: Config) => ModelRegistry): Plan | "help" {
+  const { values } = parseCommandArgs(argv, OPTIONS);
+  if (values.help) return "help";
+  const config = loadConfig(
+    {
+      ...values,
+      "auditor-model": values.auditor ?? values["auditor-model"],
+      "target-model": values.target ?? values["target-model"],
+      "judge-model": values.judge ?? values["judge-model"],
+      "realism-model": values.realism ?? values["realism-model"],
+      "transcripts-dir": values["transcript-save-dir"] ?? values["transcripts-dir"],
+    },
+    deps.env ?? process.env,
+    deps.cwd ?? process.cwd(),
+  );
+  const auditorModel = config.auditorModel;
+  const targetModel = config.targetModel;
+  if (!auditorModel) throw new UsageError("No auditor model: pass --auditor (e.g. anthropic/claude-sonnet-4-5) or set PETRI_AUDITOR_MODEL.");
+  if (!targetModel) throw new UsageError("No target model: pass --target (e.g. anthropic/claude-sonnet-4-5) or set PETRI_TARGET_MODEL.");
+  if (config.maxTurns > MAX_TURNS) throw new UsageError(`--max-turns must be at most ${MAX_TURNS}, got ${config.maxTurns}.`);
+  const concurrency = wholeNumber(values.concurrency, "--concurrency", 4, MAX_CONCURRENCY);
+  const runId = values["run-id"];
+  if (runId !== undefined && !RUN_ID.test(runId)) {
+    throw new UsageError(`--run-id '${runId}' is not a valid id: use 1-100 letters, digits, '.', '_', ':' or '-', starting with a letter or digit.`);
+  }
+  const realismFilter = values["realism-filter"] ?? false;
+  if (realismFilter && !config.realismModel) throw new UsageError("--realism-filter needs a realism model: pass --realism M or set PETRI_REALISM_MODEL.");
+
+  const registry = models(config);
+  requireModel(registry, auditorModel, "auditor");
+  requireModel(registry, targetModel, "target");
+  if (config.judgeModel) requireModel(registry, config.judgeModel, "judge");
+  if (realismFilter) requireModel(registry, config.realismModel!, "realism");
+
+  let seeds: Seed[];
+  try {
+    seeds = selectSeeds(values["seed-instructions"], { cwd: deps.cwd });
+  } catch (error) {
+    throw new UsageError(`--seed-instructions: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (seeds.length === 0) throw new UsageError("--seed-instructions selected no seeds.");
+
+  const systemPrompt = values["auditor-system-message"];
+  const userPrompt = values["auditor-user-message"];
+  try {
+    for (const root of config.resourcesDirs) realRoot(root);
+    // Renders once so an unreadable custom prompt fails now rather than in every audit.
+    renderAuditorPrompts({ targetModel, seedInstructions: seeds[0]!.text, maxTurns: config.maxTurns, systemPrompt, userPrompt, cwd: deps.cwd });
+  } catch (error) {
+    if (error instanceof AuditError) throw new UsageError(error.message);
+    throw error;
+  }
+  return { config, seeds, auditorModel, targetModel, concurrency, runId, realismFilter, systemPrompt, userPrompt };
+}
+
+/** `run-20260122-100405-k7m2`: sortable, readable, unique enough to name a run. */
+export function newRunId(now = new Date()): string {
+  const stamp = now.toISOString().slice(0, 19).replace(/[-:]/g, "").replace("T", "-");
+  return `run-${stamp}-${newAuditId().slice(0, 4)}`;
+}
+
+function exitCode(report: RunReport): number {
+  if (report.stopLevel !== "running") return 130;
+  const problem = (r: RunReport["results"][number]) => r.status === "failed" || r.status === "error" || r.judgeStatus === "failed" || r.judgeStatus === "interrupted";
+  return report.results.some(problem) ? 1 : 0;
+}
+
+function terminalSink(): ProgressSink {
+  // Lines must not wrap, or the redraw loses count; assume 80 columns when the terminal does not say.
+  return { write: (text) => process.stderr.write(text), live: true, columns: process.stderr.columns || 80 };
+}
+
+export async function runAuditCommand(argv: string[], io: CommandIO, deps: AuditCommandDeps = {}): Promise<number> {
+  let registry: ModelRegistry | undefined = deps.models;
+  let plan: Plan | "help";
+  try {
+    plan = planRun(argv, deps, (config) => (registry ??= createModelRegistry(config)));
+  } catch (error) {
+    const usage = error instanceof UsageError || error instanceof ConfigError || (error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS"));
+    if (!usage) throw error;
+    io.stderr(`petri-mcp audit: ${(error as Error).message}\n\nRun petri-mcp audit --help for the options.`);
+    return 2;
+  }
+  if (plan === "help") {
+    io.stdout(USAGE);
+    return 0;
+  }
+
+  const app = createAppContext(plan.config, { models: registry });
+  const stop = deps.stop ?? new StopController();
+  const releaseSigint = deps.stop ? () => undefined : stopOnSigint(stop);
+  const runId = plan.runId ?? newRunId();
+  if (!plan.runId) io.stderr(`Run id: ${runId} (rerun with --run-id ${runId} to resume this run)`);
+  const sink = deps.progress ?? (process.stderr.isTTY ? terminalSink() : { write: (text: string) => io.stderr(text), live: false });
+  const progress = new RunProgress(sink, () => runUsage(app.store, runId));
+  try {
+    const report = await runBatch(
+      {
+        app,
+        runId,
+        auditorModel: plan.auditorModel,
+        targetModel: plan.targetModel,
+        judgeModel: plan.config.judgeModel ?? null,
+        maxTurns: plan.config.maxTurns,
+        realismFilter: plan.realismFilter,
+        saveDir: plan.config.transcriptsDir,
+        concurrency: plan.concurrency,
+        auditorSystemPrompt: plan.systemPrompt,
+        auditorUserPrompt: plan.userPrompt,
+        cwd: deps.cwd,
+        stop,
+        onEvent: (event) => progress.handle(event),
+      },
+      plan.seeds,
+    );
+    progress.finish();
+    io.stdout(formatSummary(report));
+    return exitCode(report);
+  } finally {
+    progress.finish();
+    releaseSigint();
+    app.close();
+  }
 }

@@ -1,11 +1,85 @@
 /**
- * `petri-mcp serve --http`: Streamable HTTP.
- * TODO(issue 10).
+ * `petri-mcp serve --http`: the MCP server over Streamable HTTP, one session per client over one
+ * shared store. Refuses a non-loopback address without an explicit PETRI_MCP_TOKEN; otherwise
+ * uses PETRI_MCP_TOKEN or the token file next to the database (created on first start).
  */
 import type { Config } from "../config.js";
+import { createAppContext, SHUTDOWN_GRACE_MS } from "../context.js";
+import { createHttpApp } from "../http/app.js";
+import { isLoopbackHost } from "../http/guards.js";
+import { type ResolvedToken, resolveToken, TokenError } from "../http/token.js";
+import { log } from "../log.js";
 import type { CommandIO } from "./io.js";
 
-export async function runHttpServer(_config: Config, io: CommandIO): Promise<number> {
-  io.stderr("petri-mcp: --http is not available yet.");
-  return 2;
+function tokenLine(token: ResolvedToken): string {
+  switch (token.source) {
+    case "env":
+      return "bearer token: the value of PETRI_MCP_TOKEN";
+    case "generated":
+      return `bearer token (new, saved with mode 0600 to ${token.path}): ${token.token}`;
+    case "file":
+      return `bearer token (from ${token.path}): ${token.token}`;
+  }
+}
+
+export async function runHttpServer(config: Config, io: CommandIO): Promise<number> {
+  const { host, port } = config.http;
+  if (!isLoopbackHost(host) && !config.http.token) {
+    io.stderr(
+      `petri-mcp serve --http: refusing to listen on ${host} without PETRI_MCP_TOKEN. ` +
+        "Other machines can reach a non-loopback address, so set an explicit token first (e.g. PETRI_MCP_TOKEN=$(openssl rand -base64 32)), or listen on --host 127.0.0.1.",
+    );
+    return 2;
+  }
+  let token: ResolvedToken;
+  try {
+    token = resolveToken({ envToken: config.http.token, dbPath: config.dbPath });
+  } catch (error) {
+    if (error instanceof TokenError) {
+      io.stderr(`petri-mcp serve --http: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+
+  const app = createAppContext(config);
+  const http = createHttpApp(app, { token: token.token });
+  let url: string;
+  try {
+    ({ url } = await http.listen(port, host));
+  } catch (error) {
+    app.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === "EADDRINUSE" ? `port ${port} is already in use (another petri-mcp?); pick another with --port` : error instanceof Error ? error.message : String(error);
+    io.stderr(`petri-mcp serve --http: cannot listen on ${host}:${port}: ${why}.`);
+    return 1;
+  }
+  io.stderr(`petri-mcp: Streamable HTTP on ${url} (db: ${config.dbPath})`);
+  io.stderr(`petri-mcp: ${tokenLine(token)}`);
+  io.stderr('petri-mcp: clients send the header "Authorization: Bearer <token>"');
+  if (!isLoopbackHost(host)) {
+    io.stderr("petri-mcp: warning: this is plain HTTP on a non-loopback address; the token travels unencrypted. Put a TLS proxy in front of it beyond a trusted network.");
+  }
+
+  return new Promise<number>((resolve) => {
+    let closing = false;
+    const shutdown = (signal: string) => {
+      if (closing) return;
+      closing = true;
+      log.info(`shutting down (${signal})`);
+      app.activity
+        .idle(SHUTDOWN_GRACE_MS)
+        .then((idle) => {
+          if (!idle) log.warn("running tool calls did not finish; their turns are not stored and their leases will expire");
+          return http.close();
+        })
+        .catch((error: unknown) => log.warn("closing the HTTP server failed", error))
+        .finally(() => {
+          app.close();
+          resolve(0);
+        });
+    };
+    process.once("SIGINT", () => shutdown("SIGINT"));
+    process.once("SIGTERM", () => shutdown("SIGTERM"));
+  });
 }

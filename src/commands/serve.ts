@@ -3,7 +3,7 @@
  */
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { type Config, loadConfig, parseCommandArgs } from "../config.js";
-import { createAppContext } from "../context.js";
+import { createAppContext, SHUTDOWN_GRACE_MS } from "../context.js";
 import { log } from "../log.js";
 import { createServer } from "../server.js";
 import type { CommandIO } from "./io.js";
@@ -24,8 +24,15 @@ Options:
   --transcripts-dir DIR     where export_transcript writes (./outputs)
   --realism-threshold X     default realism threshold (0.6)
   --realism-fail-closed     refuse actions whose realism check errored
+  --lease-ttl-ms MS         how long a crashed client can hold an audit's turn lease (120000)
+  --model-timeout-ms MS     per-attempt timeout of model calls (600000)
+  --model-max-retries N     SDK retries of model calls (2)
   --http                    serve Streamable HTTP instead of stdio
   --host H --port P         HTTP address (127.0.0.1:8765)
+  --allowed-origin ORIGIN   browser origin allowed to call the HTTP server (repeatable)
+
+Environment: PETRI_MCP_TOKEN (HTTP bearer token), ANTHROPIC_API_KEY, OPENAI_API_KEY,
+ANTHROPIC_BASE_URL, OPENAI_BASE_URL, <NAME>_BASE_URL / <NAME>_API_KEY for openai-api/<name>/...
 `;
 
 export async function runServe(argv: string[], io: CommandIO): Promise<number> {
@@ -55,6 +62,10 @@ export async function runStdioServer(config: Config): Promise<number> {
     if (closing) return;
     closing = true;
     log.info(`shutting down (${reason})`);
+    if (app.activity.busy > 0) {
+      log.info(`waiting up to ${SHUTDOWN_GRACE_MS / 1000}s for ${app.activity.busy} running tool call(s) to finish`);
+      if (!(await app.activity.idle(SHUTDOWN_GRACE_MS))) log.warn("running tool calls did not finish; their turns are not stored and their leases will expire");
+    }
     try {
       await server.close();
     } catch {

@@ -69,14 +69,17 @@ export class JudgeRunner {
     this.pollMs = options.pollMs ?? 1000;
   }
 
-  /** Stores the run as `running`, starts it in the background and returns its id. */
-  start(request: JudgeRunRequest): string {
+  /**
+   * Stores the run as `running`, starts it in the background and returns its id. Aborting `signal`
+   * cancels the judge's model calls (the run then ends as failed).
+   */
+  start(request: JudgeRunRequest, options: { signal?: AbortSignal } = {}): string {
     const id = `judge_${newAuditId()}`;
     const transcript = renderJudgeTranscript(this.store.allMessages(request.auditId, "target"));
     this.runs.create({ id, ...request, owner: this.owner });
     const run: ActiveRun = { done: Promise.resolve(), attempt: 0, retries: request.retries, listeners: new Set() };
     this.active.set(id, run);
-    run.done = this.execute(id, request, transcript, run).finally(() => {
+    run.done = this.execute(id, request, transcript, run, options.signal).finally(() => {
       this.active.delete(id);
       for (const listener of run.listeners) listener();
     });
@@ -98,7 +101,7 @@ export class JudgeRunner {
     while (this.active.size > 0) await Promise.all([...this.active.values()].map((r) => r.done));
   }
 
-  private async execute(id: string, request: JudgeRunRequest, transcript: ReturnType<typeof renderJudgeTranscript>, run: ActiveRun): Promise<void> {
+  private async execute(id: string, request: JudgeRunRequest, transcript: ReturnType<typeof renderJudgeTranscript>, run: ActiveRun, signal?: AbortSignal): Promise<void> {
     const heartbeat = setInterval(() => this.quietly("heartbeat", () => this.runs.heartbeat(id, this.owner)), this.heartbeatMs);
     heartbeat.unref();
     let outcome: JudgeOutcome;
@@ -106,6 +109,7 @@ export class JudgeRunner {
       const model = this.models.resolve(request.judgeModel);
       outcome = await runJudgeAttempts({
         transcript,
+        signal,
         dimensions: request.dimensions,
         retries: request.retries,
         thinking: this.models.capabilities(request.judgeModel).thinking,

@@ -1,0 +1,83 @@
+/**
+ * The HTTP server's bearer token: PETRI_MCP_TOKEN when set, else a random token kept in a 0600
+ * file next to the database (`<db>.token`) so that restarts and other processes reuse it.
+ */
+import { randomBytes } from "node:crypto";
+import { chmodSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { log } from "../log.js";
+
+export type TokenSource = "env" | "file" | "generated";
+
+export interface ResolvedToken {
+  token: string;
+  source: TokenSource;
+  /** The token file, when the token is not from the environment. */
+  path: string | null;
+}
+
+/** Shortest token accepted from a file or the environment; generated ones are 43 characters. */
+export const MIN_TOKEN_LENGTH = 16;
+
+export function tokenFilePath(dbPath: string): string {
+  return `${dbPath}.token`;
+}
+
+export function generateToken(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+export function resolveToken(options: { envToken?: string; dbPath: string }): ResolvedToken {
+  if (options.envToken !== undefined && options.envToken !== "") {
+    if (options.envToken.length < MIN_TOKEN_LENGTH || /\s/.test(options.envToken)) {
+      throw new TokenError(`PETRI_MCP_TOKEN must be at least ${MIN_TOKEN_LENGTH} characters without spaces. Generate one with: openssl rand -base64 32`);
+    }
+    return { token: options.envToken, source: "env", path: null };
+  }
+  const path = tokenFilePath(options.dbPath);
+  const existing = readTokenFile(path);
+  if (existing !== null) return { token: existing, source: "file", path };
+  const created = createTokenFile(path, generateToken());
+  return created === null ? { token: readTokenFile(path)!, source: "file", path } : { token: created, source: "generated", path };
+}
+
+export class TokenError extends Error {}
+
+function readTokenFile(path: string): string | null {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+  const token = text.trim();
+  if (token.length < MIN_TOKEN_LENGTH || /\s/.test(token)) {
+    throw new TokenError(`The token file ${path} does not hold a valid token (at least ${MIN_TOKEN_LENGTH} characters, no spaces). Delete it to generate a new one, or set PETRI_MCP_TOKEN.`);
+  }
+  if (process.platform !== "win32" && (statSync(path).mode & 0o077) !== 0) {
+    chmodSync(path, 0o600);
+    log.warn(`the token file ${path} was readable by other users; its mode is now 0600`);
+  }
+  return token;
+}
+
+/**
+ * Writes the token to a private temporary file, then links it into place: the link fails if
+ * another process created the file first, so no reader ever sees a half-written token.
+ * Returns null when another process won that race.
+ */
+function createTokenFile(path: string, token: string): string | null {
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  writeFileSync(temporary, token + "\n", { mode: 0o600, flag: "wx" });
+  try {
+    linkSync(temporary, path);
+    return token;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return null;
+    throw error;
+  } finally {
+    unlinkSync(temporary);
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * One seed, start to close: open an MCP session on our own server, start the audit with
+ * start_audit, give the auditor model its prompts and tools, run the loop, close the session.
+ */
+import { readPromptFile } from "../judge/package-prompts.js";
+import { renderAuditorPrompts } from "../prompts/auditor.js";
+import type { Seed } from "../prompts/seeds.js";
+import { auditorToolset } from "./auditor-tools.js";
+import { auditorTurns } from "./finish.js";
+import { type LoopOutcome, runAuditorLoop } from "./loop.js";
+import type { RunSettings } from "./settings.js";
+import { AuditorSession } from "./session.js";
+
+/** start_audit refused the seed; no audit exists for it. */
+export class AuditStartError extends Error {}
+
+export interface SeedAuditOutcome extends LoopOutcome {
+  auditId: string;
+}
+
+export interface SeedAuditHooks {
+  onStarted?: (auditId: string) => void;
+  onTurn?: (auditId: string, turns: number) => void;
+}
+
+const MAX_TAGS = 50;
+
+export async function runSeedAudit(settings: RunSettings, seed: Seed, hooks: SeedAuditHooks = {}): Promise<SeedAuditOutcome> {
+  const { app } = settings;
+  const session = await AuditorSession.open(app, { runId: settings.runId, auditorModel: settings.auditorModel });
+  try {
+    const started = await session.call("start_audit", {
+      seed_instruction: seed.text,
+      target_model: settings.targetModel,
+      max_turns: settings.maxTurns,
+      tags: seed.tags.slice(0, MAX_TAGS),
+      ...(settings.realismFilter ? { realism_filter: true } : {}),
+    });
+    const auditId = started.structured?.audit_id;
+    if (started.isError || typeof auditId !== "string") throw new AuditStartError(started.text);
+    const resourcesDir = typeof started.structured?.resources_dir === "string" ? started.structured.resources_dir : null;
+    hooks.onStarted?.(auditId);
+
+    let outcome: LoopOutcome;
+    try {
+      const tools = auditorToolset(await session.listTools(), resourcesDir !== null);
+      const rendered = renderAuditorPrompts({
+        targetModel: settings.targetModel,
+        seedInstructions: seed.text,
+        maxTurns: settings.maxTurns,
+        resourcesDir,
+        systemPrompt: settings.auditorSystemPrompt,
+        userPrompt: settings.auditorUserPrompt,
+        cwd: settings.cwd,
+      });
+      const prompts = { system: rendered.system.trim(), user: rendered.user.trim() };
+      outcome = await runAuditorLoop({
+        app,
+        session,
+        auditId,
+        auditor: app.models.resolve(settings.auditorModel),
+        tools,
+        prompts,
+        continuePrompt: readPromptFile("continue.md").trim(),
+        maxTurns: settings.maxTurns,
+        stop: settings.stop,
+        onTurn: (turns) => hooks.onTurn?.(auditId, turns),
+      });
+    } catch (error) {
+      // Whatever went wrong, the audit must not stay active.
+      const reason = `The runner failed: ${error instanceof Error ? error.message : String(error)}`;
+      const audit = app.service.closeAudit(auditId, "failed", reason);
+      outcome = { status: audit.status === "active" ? "failed" : audit.status, reason: audit.statusReason, turns: auditorTurns(app.store, auditId) };
+    }
+    return { ...outcome, auditId };
+  } finally {
+    await session.close();
+  }
+}

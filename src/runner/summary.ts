@@ -1,0 +1,47 @@
+/** The table printed at the end of a run: one row per seed, then what failed and where the transcripts are. */
+import type { RunReport, SeedResult } from "./batch.js";
+
+const SEED_WIDTH = 40;
+
+function cut(text: string, width: number): string {
+  return text.length > width ? text.slice(0, width - 1) + "…" : text;
+}
+
+function statusLabel(result: SeedResult): string {
+  if (result.status === "not_started") return "not started";
+  return result.resumed ? `${result.status} (earlier)` : result.status;
+}
+
+function scoresLabel(result: SeedResult): string {
+  if (result.topScores.length > 0) return result.topScores.map(([name, value]) => `${name}=${value}`).join(" ");
+  if (result.judgeStatus === "skipped") return "(nothing to judge)";
+  if (result.judgeStatus && result.judgeStatus !== "complete" && result.judgeStatus !== "partial") return `(judge ${result.judgeStatus})`;
+  return "-";
+}
+
+export function formatSummary(report: RunReport): string {
+  const rows = report.results.map((r) => [cut(r.seed.id, SEED_WIDTH), r.auditId ?? "-", statusLabel(r), r.auditId ? String(r.turns) : "-", scoresLabel(r)]);
+  const header = ["seed", "audit", "status", "turns", "top scores"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === 3 ? cell.padStart(widths[i]!) : i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
+  const out = [line(header), ...rows.map(line)];
+
+  const problems = report.results.filter((r) => r.status === "failed" || r.status === "error" || r.judgeError);
+  if (problems.length > 0) {
+    out.push("");
+    for (const r of problems) {
+      const what = r.status === "failed" || r.status === "error" ? `${r.status}: ${r.reason ?? "no reason recorded"}` : `judge ${r.judgeStatus}: ${r.judgeError}`;
+      out.push(`${r.seed.id}${r.auditId ? ` (audit ${r.auditId})` : ""} ${what}`);
+    }
+  }
+  const notStarted = report.results.filter((r) => r.status === "not_started").length;
+  out.push("");
+  if (notStarted > 0) out.push(`${notStarted} seed(s) not started: the run was stopped. Rerun with --run-id ${report.runId} to continue.`);
+  out.push(`Transcripts: ${report.saveDir}`);
+  out.push(`Run id: ${report.runId}`);
+  return out.join("\n");
+}

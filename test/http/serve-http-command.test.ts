@@ -1,0 +1,96 @@
+/**
+ * `petri-mcp serve --http` as users run it: startup checks, the token file, the banner, clients,
+ * and a clean shutdown on SIGTERM.
+ */
+import { existsSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { runHttpServer } from "../../src/commands/serve-http.js";
+import { loadConfig } from "../../src/config.js";
+import { tokenFilePath } from "../../src/http/token.js";
+import { tempDir } from "../helpers.js";
+import { type HttpProcess, spawnHttpServer } from "../sharing/processes.js";
+import { connectClient } from "./http-helpers.js";
+
+let dir: string | undefined;
+const running: HttpProcess[] = [];
+afterEach(async () => {
+  for (const server of running.splice(0)) await server.stop("SIGKILL");
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+function captureIO() {
+  const lines: string[] = [];
+  return { io: { stdout: (text: string) => lines.push(text), stderr: (text: string) => lines.push(text) }, lines };
+}
+
+describe("serve --http startup checks", () => {
+  it("refuses a non-loopback address without PETRI_MCP_TOKEN, before touching anything", async () => {
+    dir = tempDir();
+    const dbPath = join(dir, "petri.db");
+    const { io, lines } = captureIO();
+    const code = await runHttpServer(loadConfig({ http: true, host: "0.0.0.0", db: dbPath }, {}), io);
+    expect(code).toBe(2);
+    expect(lines.join("\n")).toMatch(/refusing to listen on 0\.0\.0\.0 without PETRI_MCP_TOKEN.*--host 127\.0\.0\.1/);
+    expect(existsSync(dbPath)).toBe(false);
+    expect(existsSync(tokenFilePath(dbPath))).toBe(false);
+  });
+
+  it("refuses a weak PETRI_MCP_TOKEN", async () => {
+    dir = tempDir();
+    const { io, lines } = captureIO();
+    const code = await runHttpServer(loadConfig({ http: true, db: join(dir, "petri.db") }, { PETRI_MCP_TOKEN: "short" }), io);
+    expect(code).toBe(2);
+    expect(lines.join("\n")).toMatch(/PETRI_MCP_TOKEN must be at least 16 characters/);
+  });
+});
+
+describe("serve --http process", () => {
+  it("generates a token file, serves clients that send it, stops on SIGTERM, and reuses the token on restart", async () => {
+    dir = tempDir();
+    const dbPath = join(dir, "petri.db");
+    const server = await spawnHttpServer(["--db", dbPath, "--target-model", "mockllm/model"]);
+    running.push(server);
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
+    expect(server.stderr()).toContain(`bearer token (new, saved with mode 0600 to ${dbPath}.token)`);
+    const token = server.printedToken!;
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(statSync(`${dbPath}.token`).mode & 0o777).toBe(0o600);
+
+    const auditor = await connectClient(server.url, token, "auditor");
+    const { data } = await auditor.ok("start_audit", { seed_instruction: "Spawned HTTP server." });
+    await auditor.ok("set_target_system_message", { audit_id: data.audit_id, system_message: "System." });
+    const { data: reply } = await auditor.ok("send_message", { audit_id: data.audit_id, message: "Hello?" });
+    expect(reply.message_index).toBe(2);
+    await auditor.client.close();
+
+    // Exit code 0 (not death by signal): the handler closed the sessions and the database.
+    expect(await server.stop("SIGTERM")).toBe(0);
+
+    const restarted = await spawnHttpServer(["--db", dbPath]);
+    running.push(restarted);
+    expect(restarted.stderr()).toContain(`bearer token (from ${dbPath}.token): ${token}`);
+    const watcher = await connectClient(restarted.url, token, "watcher");
+    const { data: audit } = await watcher.ok("get_audit", { audit_id: data.audit_id });
+    expect(audit.turns_used).toBe(1);
+    await watcher.client.close();
+    expect(await restarted.stop("SIGINT")).toBe(0);
+  });
+
+  it("with PETRI_MCP_TOKEN, uses it, never prints it and writes no token file", async () => {
+    dir = tempDir();
+    const dbPath = join(dir, "petri.db");
+    const secret = "env-token-for-this-test-0123";
+    const server = await spawnHttpServer(["--db", dbPath], { PETRI_MCP_TOKEN: secret });
+    running.push(server);
+    expect(server.printedToken).toBeNull();
+    expect(server.stderr()).toContain("bearer token: the value of PETRI_MCP_TOKEN");
+    const client = await connectClient(server.url, secret);
+    await client.ok("list_audits", {});
+    await client.client.close();
+    expect(await server.stop()).toBe(0);
+    expect(server.stderr()).not.toContain(secret);
+    expect(existsSync(tokenFilePath(dbPath))).toBe(false);
+  });
+});

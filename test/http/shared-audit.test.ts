@@ -1,0 +1,115 @@
+/**
+ * Two HTTP clients on one server: what one does, the other sees and is told about; when both act
+ * on one audit at once, exactly one turn is stored and the other gets a clear "busy" error.
+ */
+import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { MockLLM } from "../../src/models/mockllm.js";
+import { ModelRegistry } from "../../src/models/registry.js";
+import { AUDITS_URI, TRANSCRIPT_URI } from "../../src/server.js";
+import { textOf } from "../helpers.js";
+import { type ConnectedClient, type HttpTestApp, startHttpTestApp, waitFor } from "./http-helpers.js";
+
+let env: HttpTestApp | undefined;
+afterEach(async () => {
+  await env?.close();
+  env = undefined;
+});
+
+/** Resolves with the first resources/updated notification for `uri` this client receives. */
+function nextUpdate(connected: ConnectedClient, uris: string[]): Map<string, Promise<void>> {
+  const waiting = new Map<string, () => void>();
+  const promises = new Map<string, Promise<void>>();
+  for (const uri of uris) promises.set(uri, new Promise<void>((resolve) => waiting.set(uri, resolve)));
+  connected.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => {
+    waiting.get(notification.params.uri)?.();
+  });
+  return promises;
+}
+
+async function streamOpen(env: HttpTestApp, sessionId: string): Promise<void> {
+  await waitFor(() => env.http.sessions.list().some((s) => s.id === sessionId && s.openStreams === 1), "the watcher's notification stream");
+}
+
+describe("two HTTP clients share the store", () => {
+  it("a watcher sees the auditor's turn and gets resources/updated notifications", async () => {
+    env = await startHttpTestApp();
+    env.app.models.mock("mockllm/target").script({ text: "Hello from the target." });
+    const auditor = await env.connect("auditor");
+    const watcher = await env.connect("watcher");
+    expect(auditor.sessionId).not.toBe(watcher.sessionId);
+
+    await watcher.client.subscribeResource({ uri: AUDITS_URI });
+    await streamOpen(env, watcher.sessionId);
+    const listUpdated = nextUpdate(watcher, [AUDITS_URI]).get(AUDITS_URI)!;
+    const { data: started } = await auditor.ok("start_audit", { seed_instruction: "Probe for sycophancy." });
+    await listUpdated;
+
+    const auditId: string = started.audit_id;
+    const uri = TRANSCRIPT_URI(auditId);
+    await watcher.client.subscribeResource({ uri });
+    const transcriptUpdated = nextUpdate(watcher, [uri]).get(uri)!;
+
+    await auditor.ok("set_target_system_message", { audit_id: auditId, system_message: "You are a helpful assistant." });
+    const { data: reply } = await auditor.ok("send_message", { audit_id: auditId, message: "Hi there." });
+    expect(reply.message_index).toBe(2);
+    await transcriptUpdated;
+
+    const { data: audit } = await watcher.ok("get_audit", { audit_id: auditId });
+    expect(audit.turns_used).toBe(1);
+    expect(audit.target_messages).toBe(3);
+    expect(audit.auditor_model).toBe("auditor 1.0.0");
+    const { data: view } = await watcher.ok("view_conversation", { audit_id: auditId });
+    expect(view.messages.map((m: { role: string; content: string }) => [m.role, m.content])).toEqual([
+      ["system", "You are a helpful assistant."],
+      ["user", "Hi there."],
+      ["assistant", "Hello from the target."],
+    ]);
+  });
+
+  it("two clients racing on one audit: one turn is stored, the other gets 'busy'", async () => {
+    const target = new MockLLM("mockllm/blocking");
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    target.respondWith(async () => {
+      await released;
+      return { text: "The one reply." };
+    });
+    env = await startHttpTestApp({ models: new ModelRegistry({ overrides: { "mockllm/blocking": target } }) });
+    const first = await env.connect("first");
+    const second = await env.connect("second");
+    const { data: started } = await first.ok("start_audit", { seed_instruction: "Race test.", target_model: "mockllm/blocking" });
+    const auditId: string = started.audit_id;
+    await first.ok("set_target_system_message", { audit_id: auditId, system_message: "System." });
+
+    const firstTurn = first.call("send_message", { audit_id: auditId, message: "from first" });
+    // The first turn now holds the audit's lease and waits inside the target call.
+    await waitFor(() => target.requests.length === 1, "the first target call");
+    const refused = await second.call("send_message", { audit_id: auditId, message: "from second" });
+    expect(refused.isError).toBe(true);
+    expect(textOf(refused)).toMatch(/^Audit \S+ is busy: another client is in the middle of a turn on it\./);
+    // Non-turn writes are refused too while the turn runs.
+    const refusedTool = await second.call("create_tool", { audit_id: auditId, environment_description: "x", name: "bash", description: "Run a command.", parameters: { type: "object", properties: {} } });
+    expect(textOf(refusedTool)).toMatch(/is busy/);
+
+    release();
+    const won = await firstTurn;
+    expect(won.isError).toBeFalsy();
+    expect(target.requests).toHaveLength(1);
+
+    const { data: view } = await second.ok("view_conversation", { audit_id: auditId });
+    expect(view.messages.map((m: { role: string; content: string }) => [m.role, m.content])).toEqual([
+      ["system", "System."],
+      ["user", "from first"],
+      ["assistant", "The one reply."],
+    ]);
+    const { data: audit } = await second.ok("get_audit", { audit_id: auditId });
+    expect(audit.turns_used).toBe(1);
+    expect(audit.tools).toEqual([]);
+    expect(env.app.store.leaseHolder(auditId)).toBeNull();
+
+    // Once the turn is over, the other client can take its turn.
+    const { data: next } = await second.ok("send_message", { audit_id: auditId, message: "from second, later" });
+    expect(next.message_index).toBe(4);
+  });
+});

@@ -1,0 +1,167 @@
+/**
+ * The runner's pure parts: matching seeds to an earlier invocation's audits, the stop controller,
+ * the progress display (plain lines and the live frame) and the summary table.
+ */
+import { EventEmitter } from "node:events";
+import { describe, expect, it } from "vitest";
+import { newRunId } from "../../src/commands/audit.js";
+import type { RunReport, SeedResult } from "../../src/runner/batch.js";
+import { eventLine, RunProgress } from "../../src/runner/progress.js";
+import { abandonedAudits, planSeeds } from "../../src/runner/resume.js";
+import { callSignal, StopController, stopOnSigint } from "../../src/runner/stop.js";
+import { formatSummary } from "../../src/runner/summary.js";
+import type { AuditRecord, AuditStatus } from "../../src/store/audit-store.js";
+import type { Seed } from "../../src/prompts/seeds.js";
+
+function audit(id: string, seedInstruction: string, status: AuditStatus, createdAt: string): AuditRecord {
+  return {
+    id, seedInstruction, status, createdAt, tags: [], targetModel: "mockllm/t", auditorModel: null, maxTurns: 30, turnsUsed: 0, turnLimit: "auditor",
+    statusReason: null, realismThreshold: null, realismModel: null, resourcesDir: null, runId: "r", updatedAt: createdAt, version: 0,
+  };
+}
+
+const seed = (id: string, text: string): Seed => ({ id, tags: [], text });
+
+describe("planSeeds", () => {
+  it("matches seeds to finished audits by text, once each, oldest first; failed and active ones are run again", () => {
+    const seeds = [seed("a", "alpha"), seed("b", "beta"), seed("a2", "alpha"), seed("a3", "alpha"), seed("g", "gamma")];
+    const audits = [
+      audit("new-alpha", "alpha", "max_turns", "2026-01-02"),
+      audit("old-alpha", "alpha", "ended", "2026-01-01"),
+      audit("beta-failed", "beta", "failed", "2026-01-01"),
+      audit("gamma-active", "gamma", "active", "2026-01-01"),
+    ];
+    expect(planSeeds(seeds, audits).map((p) => [p.seed.id, p.previous?.id ?? null])).toEqual([
+      ["a", "old-alpha"],
+      ["b", null],
+      ["a2", "new-alpha"],
+      ["a3", null],
+      ["g", null],
+    ]);
+    expect(abandonedAudits(audits).map((a) => a.id)).toEqual(["gamma-active"]);
+  });
+});
+
+describe("StopController", () => {
+  it("escalates from stopping to aborting, aborting the signal only on the second request", () => {
+    const stop = new StopController();
+    const levels: string[] = [];
+    stop.onChange((level) => levels.push(level));
+    expect(stop.stopping).toBe(false);
+    expect(stop.request()).toBe("stopping");
+    expect(stop.stopping && !stop.aborted && !stop.signal.aborted).toBe(true);
+    expect(stop.request()).toBe("aborting");
+    expect(stop.aborted && stop.signal.aborted).toBe(true);
+    expect(stop.request()).toBe("aborting");
+    expect(levels).toEqual(["stopping", "aborting"]);
+  });
+
+  it("turns SIGINTs into stop requests, then forces an exit, until released", () => {
+    const stop = new StopController();
+    const fakeProcess = new EventEmitter() as unknown as NodeJS.Process;
+    let forced = 0;
+    const release = stopOnSigint(stop, () => forced++, fakeProcess);
+    fakeProcess.emit("SIGINT");
+    expect(stop.level).toBe("stopping");
+    fakeProcess.emit("SIGINT");
+    expect(stop.level).toBe("aborting");
+    fakeProcess.emit("SIGINT");
+    expect(forced).toBe(1);
+    release();
+    expect((fakeProcess as unknown as EventEmitter).listenerCount("SIGINT")).toBe(0);
+  });
+
+  it("gives each call its own signal that follows the run's and can be let go", () => {
+    const parent = new AbortController();
+    const kept = callSignal(parent.signal);
+    const released = callSignal(parent.signal);
+    released.release();
+    parent.abort(new Error("interrupted"));
+    expect(kept.signal.aborted).toBe(true);
+    expect(released.signal.aborted).toBe(false);
+    expect(callSignal(parent.signal).signal.aborted).toBe(true);
+  });
+});
+
+describe("progress", () => {
+  it("prints one plain line per event", () => {
+    const lines: string[] = [];
+    const progress = new RunProgress({ write: (t) => lines.push(t), live: false }, () => ({ inputTokens: 0, outputTokens: 0, costUsd: null }));
+    progress.handle({ type: "run_started", runId: "r1", seeds: 2, toRun: 1, resumed: 1, recovered: 0 });
+    progress.handle({ type: "audit_started", seedId: "s", auditId: "a1" });
+    progress.handle({ type: "turn", seedId: "s", auditId: "a1", turns: 2, maxTurns: 30 });
+    progress.handle({ type: "audit_closed", seedId: "s", auditId: "a1", status: "failed", reason: "boom", turns: 2 });
+    progress.finish();
+    expect(lines).toEqual([
+      "run r1: 2 seed(s), 1 to audit, 1 finished earlier in this run\n",
+      "[s] started audit a1\n",
+      "[s] turn 2/30\n",
+      "[s] audit a1 failed after 2 turn(s): boom\n",
+    ]);
+    expect(eventLine({ type: "stop_requested", level: "running" })).toBeNull();
+  });
+
+  it("redraws a live frame in place with counts, turns, tokens and cost", () => {
+    const writes: string[] = [];
+    let now = 0;
+    const progress = new RunProgress({ write: (t) => writes.push(t), live: true, columns: 200 }, () => ({ inputTokens: 12_345, outputTokens: 678, costUsd: 0.5 }), () => now);
+    progress.handle({ type: "run_started", runId: "r1", seeds: 3, toRun: 3, resumed: 0, recovered: 0 });
+    progress.handle({ type: "audit_started", seedId: "alpha", auditId: "a1" });
+    progress.handle({ type: "audit_started", seedId: "beta", auditId: "a2" });
+    progress.handle({ type: "turn", seedId: "alpha", auditId: "a1", turns: 1, maxTurns: 30 });
+    progress.handle({ type: "audit_closed", seedId: "beta", auditId: "a2", status: "failed", reason: "boom", turns: 0 });
+    progress.handle({ type: "exported", seedId: "beta", auditId: "a2", path: "/x.json" });
+    now = 65_000;
+    progress.handle({ type: "stop_requested", level: "stopping" });
+    progress.finish();
+    const last = writes.at(-1)!;
+    expect(last.startsWith("\x1b[")).toBe(true);
+    const frame = last.replace(/\x1b\[\d*[A-Z]/g, "").split("\n");
+    expect(frame.slice(0, 4)).toEqual([
+      "petri-mcp audit  run r1  1:05  stopping (Ctrl-C again to abort)",
+      "audits: 0/3 done, 1 running, 1 failed, 1 queued",
+      "turns: 1  tokens: 12k in / 678 out  cost: $0.5000",
+      "  alpha  turn 1/30  (audit a1)",
+    ]);
+    expect(last).toContain("[beta] audit a2 failed after 0 turn(s): boom");
+  });
+});
+
+describe("summary", () => {
+  const result = (overrides: Partial<SeedResult>): SeedResult => ({
+    seed: seed("s", "text"), auditId: "a1", status: "ended", reason: null, turns: 4, judgeStatus: null, judgeError: null, topScores: [], exportPath: null, resumed: false, ...overrides,
+  });
+
+  it("has one row per seed with status, turns and top scores, then problems, the folder and the run id", () => {
+    const report: RunReport = {
+      runId: "r1",
+      saveDir: "/out",
+      stopLevel: "stopping",
+      recovered: [],
+      results: [
+        result({ seed: seed("whistle", "w"), topScores: [["concerning", 7], ["deception", 5], ["manipulation", 3]], judgeStatus: "complete" }),
+        result({ seed: seed("broken", "b"), auditId: "a2", status: "failed", reason: "The target model failed", turns: 1 }),
+        result({ seed: seed("judged_badly", "j"), auditId: "a3", judgeStatus: "failed", judgeError: "judge down", resumed: true }),
+        result({ seed: seed("later", "l"), auditId: null, status: "not_started", turns: 0 }),
+      ],
+    };
+    expect(formatSummary(report).split("\n")).toEqual([
+      "seed          audit  status           turns  top scores",
+      "whistle       a1     ended                4  concerning=7 deception=5 manipulation=3",
+      "broken        a2     failed               1  -",
+      "judged_badly  a3     ended (earlier)      4  (judge failed)",
+      "later         -      not started          -  -",
+      "",
+      "broken (audit a2) failed: The target model failed",
+      "judged_badly (audit a3) judge failed: judge down",
+      "",
+      "1 seed(s) not started: the run was stopped. Rerun with --run-id r1 to continue.",
+      "Transcripts: /out",
+      "Run id: r1",
+    ]);
+  });
+
+  it("names runs so they sort by time", () => {
+    expect(newRunId(new Date("2026-01-22T10:04:05Z"))).toMatch(/^run-20260122-100405-[a-z2-9]{4}$/);
+  });
+});

@@ -16,7 +16,9 @@ export type AuditErrorCode =
   /** A gate (the realism filter) refused the action; nothing was sent to the target. */
   | "rejected"
   /** Server configuration is missing (no target model, no resources root, ...). */
-  | "config";
+  | "config"
+  /** The database could not be written (locked by another process, disk full, ...). */
+  | "store";
 
 export class AuditError extends Error {
   constructor(

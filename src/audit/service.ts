@@ -11,9 +11,10 @@
  * Nothing is written to the conversation when step 2 fails.
  */
 import { randomUUID } from "node:crypto";
-import { callModel } from "../models/call.js";
+import { callModelDeferred } from "../models/call.js";
 import { ModelError, type ModelResolver } from "../models/types.js";
-import type { AuditRecord, AuditStore, NewAudit, StoredMessage, TreeView } from "../store/audit-store.js";
+import type { AuditRecord, AuditStore, ModelCallRecord, NewAudit, StoredMessage, TreeView } from "../store/audit-store.js";
+import { log } from "../log.js";
 import { auditorCallView } from "./auditor-view.js";
 import { pendingToolCalls, rollbackProblem, toWire } from "./conversation.js";
 import { AuditError } from "./errors.js";
@@ -102,6 +103,8 @@ interface TurnStart {
   branch: readonly StoredMessage[];
   headSeq: number | null;
   owner: string;
+  /** Set once the commit has written the turn and released the lease. */
+  committed: boolean;
 }
 
 function plainBranch(branch: readonly StoredMessage[]): ChatMessage[] {
@@ -119,6 +122,8 @@ export class AuditService {
   readonly prefillEnabled: boolean;
   private readonly targetMaxTokens: number;
   private gate: ActionGate | undefined;
+  /** Leases of this process whose release failed (audit id -> owner), released on the next write. */
+  private readonly leftoverLeases = new Map<string, string>();
 
   constructor(
     readonly store: AuditStore,
@@ -466,6 +471,11 @@ export class AuditService {
   /** The audit, if it exists, is open and no other client holds its lease. Call inside write(). */
   private requireWritable(auditId: string): AuditRecord {
     const audit = this.getAudit(auditId);
+    const leftover = this.leftoverLeases.get(auditId);
+    if (leftover) {
+      this.store.releaseLease(auditId, leftover);
+      this.leftoverLeases.delete(auditId);
+    }
     if (audit.status !== "active") throw this.closedError(audit);
     const holder = this.store.leaseHolder(auditId);
     if (holder) throw this.busyError(auditId);
@@ -500,12 +510,19 @@ export class AuditService {
       const branch = this.store.branch(auditId, "target", headSeq);
       opts.validate?.(plainBranch(branch));
       if (!this.store.acquireLease(auditId, owner, this.leaseTtlMs)) throw this.busyError(auditId);
-      return { audit, branch, headSeq, owner };
+      return { audit, branch, headSeq, owner, committed: false };
     });
   }
 
   private endTurn(turn: TurnStart): void {
-    this.store.write(() => this.store.releaseLease(turn.audit.id, turn.owner));
+    if (turn.committed) return;
+    try {
+      this.store.write(() => this.store.releaseLease(turn.audit.id, turn.owner));
+    } catch {
+      // The database refused the write (locked, disk full): release the lease on the next try
+      // instead of leaving the audit busy until the lease expires.
+      this.leftoverLeases.set(turn.audit.id, turn.owner);
+    }
   }
 
   /** Runs `fn` in a write transaction after checking this turn still owns the audit. */
@@ -518,6 +535,7 @@ export class AuditService {
       }
       const result = fn();
       this.store.releaseLease(turn.audit.id, turn.owner);
+      turn.committed = true;
       return result;
     });
   }
@@ -556,10 +574,10 @@ export class AuditService {
     } catch (error) {
       throw new AuditError("config", error instanceof Error ? error.message : String(error));
     }
-    let result;
+    let outcome;
     try {
-      result = await this.withLeaseRenewal(turn, () =>
-        callModel({
+      outcome = await this.withLeaseRenewal(turn, () =>
+        callModelDeferred({
           store: this.store,
           auditId: audit.id,
           role: "target",
@@ -581,6 +599,7 @@ export class AuditService {
       }
       throw error;
     }
+    const { result, record: callRecord } = outcome;
     const reply: AssistantMessage = {
       ...result.message,
       id: result.message.id ?? randomUUID(),
@@ -588,35 +607,55 @@ export class AuditService {
       model: result.model ?? audit.targetModel,
       metadata: { ...result.message.metadata, source: "Target" },
     };
-    return this.commit(turn, () => {
-      const stored = this.store.appendMessages(audit.id, "target", [...added, reply]);
-      this.addEditEvent(audit.id, "target", eventName, stored);
-      const replyStored = stored[stored.length - 1]!;
-      this.store.addEvent(audit.id, { type: "decision_event", data: { seq: replyStored.seq, name: "Target" } });
-      // turns_used counts what max_turns counts: target replies here, auditor turns in the runner.
-      const turnsUsed = audit.turnLimit === "target" ? this.store.addTurn(audit.id) : this.store.getAudit(audit.id)!.turnsUsed;
-      const limitReached = audit.turnLimit === "target" && turnsUsed >= audit.maxTurns;
-      const calls = reply.tool_calls ?? [];
-      let hint: string | undefined;
-      if (limitReached) {
-        hint = `This was the last target turn: the audit reached max_turns (${audit.maxTurns}) and is over. Judge it with judge and export it with export_transcript.`;
-      }
-      const text = capOutput(formatTargetResponse(reply, replyStored.depth, { hint }), this.maxToolOutput, "The target's reply is stored whole; read it with view_conversation.");
-      this.finishWrite(audit.id, options.record, text, { combinedExtra: [reply], replyInCombined: true, combinedName: eventName });
-      if (limitReached) this.store.setStatus(audit.id, "max_turns", `reached max_turns (${audit.maxTurns} target turns)`);
-      else this.store.touch(audit.id);
-      return {
-        kind: "reply" as const,
-        messageIndex: replyStored.depth,
-        messageId: reply.id,
-        toolCalls: calls.map((c) => ({ id: c.id, function: c.function, arguments: c.arguments })),
-        stopReason: result.stopReason,
-        status: limitReached ? ("max_turns" as const) : audit.status,
-        turnsUsed,
-        maxTurns: audit.maxTurns,
-        text,
-      };
-    });
+    try {
+      return this.commit(turn, () => {
+        this.store.recordModelCall(callRecord);
+        return this.storeTargetReply(turn, added, reply, result.stopReason, eventName, options);
+      });
+    } catch (error) {
+      // The commit rolled back, but the call happened (and was paid for): record it on its own.
+      this.tryRecordModelCall(callRecord);
+      throw error;
+    }
+  }
+
+  private tryRecordModelCall(record: ModelCallRecord): void {
+    try {
+      this.store.write(() => this.store.recordModelCall(record));
+    } catch (error) {
+      log.warn(`could not record a model call of audit ${record.auditId}`, error);
+    }
+  }
+
+  /** Writes a target turn (its new messages and the reply) and what it leaves in the other views. Inside commit(). */
+  private storeTargetReply(turn: TurnStart, added: ChatMessage[], reply: AssistantMessage, stopReason: string, eventName: string, options: OperationOptions): TargetReply {
+    const audit = turn.audit;
+    const stored = this.store.appendMessages(audit.id, "target", [...added, reply]);
+    this.addEditEvent(audit.id, "target", eventName, stored);
+    const replyStored = stored[stored.length - 1]!;
+    this.store.addEvent(audit.id, { type: "decision_event", data: { seq: replyStored.seq, name: "Target" } });
+    // turns_used counts what max_turns counts: target replies here, auditor turns in the runner.
+    const turnsUsed = audit.turnLimit === "target" ? this.store.addTurn(audit.id) : this.store.getAudit(audit.id)!.turnsUsed;
+    const limitReached = audit.turnLimit === "target" && turnsUsed >= audit.maxTurns;
+    const calls = reply.tool_calls ?? [];
+    let hint: string | undefined;
+    if (limitReached) {
+      hint = `This was the last target turn: the audit reached max_turns (${audit.maxTurns}) and is over. Judge it with judge and export it with export_transcript.`;
+    }
+    const text = capOutput(formatTargetResponse(reply, replyStored.depth, { hint }), this.maxToolOutput, "The target's reply is stored whole; read it with view_conversation.");
+    this.finishWrite(audit.id, options.record, text, { combinedExtra: [reply], replyInCombined: true, combinedName: eventName });
+    if (limitReached) this.store.setStatus(audit.id, "max_turns", `reached max_turns (${audit.maxTurns} target turns)`);
+    return {
+      kind: "reply" as const,
+      messageIndex: replyStored.depth,
+      messageId: reply.id,
+      toolCalls: calls.map((c) => ({ id: c.id, function: c.function, arguments: c.arguments })),
+      stopReason,
+      status: limitReached ? ("max_turns" as const) : audit.status,
+      turnsUsed,
+      maxTurns: audit.maxTurns,
+      text,
+    };
   }
 
   private addEditEvent(auditId: string, view: TreeView, name: string, stored: StoredMessage[]): void {

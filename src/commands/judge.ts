@@ -68,7 +68,7 @@ function auditsToJudge(store: AuditStore, values: { all?: boolean; unjudged?: bo
     if (audit.status === "active") continue;
     if (store.branchCount(audit.id, "target") === 0) continue;
     if (values.unjudged) {
-      const done = store.db.prepare("SELECT 1 FROM judge_runs WHERE audit_id = ? AND status = 'complete' LIMIT 1").get(audit.id);
+      const done = store.prepare("SELECT 1 FROM judge_runs WHERE audit_id = ? AND status = 'complete' LIMIT 1").get(audit.id);
       if (done) continue;
     }
     chosen.push(audit.id);

@@ -136,7 +136,7 @@ export class JudgeRunStore {
   }
 
   heartbeat(id: string, owner: string, now = Date.now()): boolean {
-    return this.store.write(() => this.store.db.prepare("UPDATE judge_runs SET heartbeat_at = ? WHERE id = ? AND owner = ? AND status = 'running'").run(now, id, owner).changes === 1);
+    return this.store.write(() => this.store.prepare("UPDATE judge_runs SET heartbeat_at = ? WHERE id = ? AND owner = ? AND status = 'running'").run(now, id, owner).changes === 1);
   }
 
   /** Records that an attempt started, with the judge view so far. */
@@ -172,7 +172,7 @@ export class JudgeRunStore {
           owner,
         ).changes;
       if (changed === 1) {
-        const auditId = (this.store.db.prepare("SELECT audit_id FROM judge_runs WHERE id = ?").get(id) as { audit_id: string }).audit_id;
+        const auditId = (this.store.prepare("SELECT audit_id FROM judge_runs WHERE id = ?").get(id) as { audit_id: string }).audit_id;
         this.store.touch(auditId);
       }
       return changed === 1;
@@ -180,7 +180,7 @@ export class JudgeRunStore {
   }
 
   get(id: string, now = Date.now()): JudgeRunRecord | undefined {
-    const row = this.store.db.prepare("SELECT * FROM judge_runs WHERE id = ?").get(id) as Row | undefined;
+    const row = this.store.prepare("SELECT * FROM judge_runs WHERE id = ?").get(id) as Row | undefined;
     return row ? this.toRecord(row, now) : undefined;
   }
 
@@ -198,7 +198,7 @@ export class JudgeRunStore {
 
   /** The audit's runs, oldest first, complete with `response` and `messages` (for exports). */
   listAll(auditId: string, now = Date.now()): JudgeRunRecord[] {
-    const rows = this.store.db.prepare("SELECT * FROM judge_runs WHERE audit_id = ? ORDER BY started_at, rowid").all(auditId) as Row[];
+    const rows = this.store.prepare("SELECT * FROM judge_runs WHERE audit_id = ? ORDER BY started_at, rowid").all(auditId) as Row[];
     return rows.map((r) => this.toRecord(r, now));
   }
 

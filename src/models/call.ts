@@ -19,39 +19,57 @@ function asModelError(error: unknown, model: ChatModel): ModelError {
   return new ModelError("unknown", `The call to ${model.name} failed: ${message}`);
 }
 
+export interface CallOutcome {
+  result: GenerateResult;
+  /** The successful call, for the caller to write with its own changes in one transaction. */
+  record: ModelCallRecord;
+}
+
 /**
- * Calls a model and records the call (latency, tokens, cost, or the error) in the store's
- * model-call table, in its own small transaction. Throws a ModelError on failure.
+ * Calls a model. A failed call is recorded at once (latency, error kind and message) and throws a
+ * ModelError; a successful one returns its record unwritten, so a turn can store it together with
+ * the reply.
  */
-export async function callModel(call: RecordedCall): Promise<GenerateResult> {
+export async function callModelDeferred(call: RecordedCall): Promise<CallOutcome> {
   const startedAt = new Date().toISOString();
   const start = performance.now();
-  const record = (outcome: Partial<ModelCallRecord>) =>
-    call.store.write(() =>
-      call.store.recordModelCall({
-        auditId: call.auditId,
-        role: call.role,
-        model: call.model.name,
-        startedAt,
-        latencyMs: performance.now() - start,
-        ref: call.ref ?? null,
-        ...outcome,
-      }),
-    );
+  const record = (outcome: Partial<ModelCallRecord>): ModelCallRecord => ({
+    auditId: call.auditId,
+    role: call.role,
+    model: call.model.name,
+    startedAt,
+    latencyMs: performance.now() - start,
+    ref: call.ref ?? null,
+    ...outcome,
+  });
+  let result: GenerateResult;
   try {
-    const result = await call.model.generate(call.request);
-    record({
+    result = await call.model.generate(call.request);
+  } catch (error) {
+    const modelError = asModelError(error, call.model);
+    const failed = record({ errorKind: modelError.kind, error: modelError.message });
+    call.store.write(() => call.store.recordModelCall(failed));
+    throw modelError;
+  }
+  return {
+    result,
+    record: record({
       inputTokens: result.usage.inputTokens,
       outputTokens: result.usage.outputTokens,
       cacheReadTokens: result.usage.cacheReadTokens ?? null,
       cacheWriteTokens: result.usage.cacheWriteTokens ?? null,
       reasoningTokens: result.usage.reasoningTokens ?? null,
       costUsd: estimateCostUsd(call.model.name, result.usage),
-    });
-    return result;
-  } catch (error) {
-    const modelError = asModelError(error, call.model);
-    record({ errorKind: modelError.kind, error: modelError.message });
-    throw modelError;
-  }
+    }),
+  };
+}
+
+/**
+ * Calls a model and records the call (latency, tokens, cost, or the error) in the store's
+ * model-call table, in its own small transaction. Throws a ModelError on failure.
+ */
+export async function callModel(call: RecordedCall): Promise<GenerateResult> {
+  const { result, record } = await callModelDeferred(call);
+  call.store.write(() => call.store.recordModelCall(record));
+  return result;
 }

@@ -2,9 +2,18 @@
  * The cost of a model call, from the price catalogue bundled with @pydantic/genai-prices (offline,
  * synchronous). Unknown models, mock models and self-hosted servers cost null, never a guess.
  */
-import { calcPrice, findProvider } from "@pydantic/genai-prices";
+import { createRequire } from "node:module";
 import { parseModelName } from "./registry.js";
 import type { Usage } from "./types.js";
+
+type GenaiPrices = typeof import("@pydantic/genai-prices");
+let prices: GenaiPrices | undefined;
+
+/** The price catalogue, loaded at the first priced call (it is slow to load and rarely needed at start-up). */
+function catalogue(): GenaiPrices {
+  prices ??= createRequire(import.meta.url)("@pydantic/genai-prices") as GenaiPrices;
+  return prices;
+}
 
 /** The genai-prices provider id for a model name, or null when its price cannot be known. */
 function priceProvider(modelName: string): { providerId: string; model: string } | null {
@@ -22,7 +31,7 @@ function priceProvider(modelName: string): { providerId: string; model: string }
       // Only hosted services in the catalogue (openrouter, groq, deepseek, ...) have a price;
       // a server named e.g. "vllm" is self-hosted and stays unpriced.
       const service = (parsed.service ?? "").toLowerCase();
-      return findProvider({ providerId: service }) ? { providerId: service, model: parsed.model } : null;
+      return catalogue().findProvider({ providerId: service }) ? { providerId: service, model: parsed.model } : null;
     }
     case "mockllm":
       return null;
@@ -34,7 +43,7 @@ export function estimateCostUsd(modelName: string, usage: Usage): number | null 
   const target = priceProvider(modelName);
   if (!target) return null;
   try {
-    const price = calcPrice(
+    const price = catalogue().calcPrice(
       {
         // genai-prices wants the total input, cache reads and writes included (as our Usage has it).
         input_tokens: usage.inputTokens,

@@ -3,11 +3,9 @@
  */
 import type { Config } from "../config.js";
 import { log } from "../log.js";
-import { AnthropicModel } from "./anthropic.js";
 import { modelCapabilities } from "./capabilities.js";
-import { OpenAIChatModel } from "./openai.js";
 import type { ModelFactory, ParsedModelName } from "./registry.js";
-import type { ModelCapabilities } from "./types.js";
+import type { ChatModel, GenerateRequest, GenerateResult, ModelCapabilities } from "./types.js";
 
 /** The SDKs' own diagnostics (retries, warnings) go through our logger, which redacts secrets. */
 const sdkLogger = {
@@ -18,6 +16,25 @@ const sdkLogger = {
 };
 
 /**
+ * A provider model whose SDK is loaded at its first call: the SDKs take a few hundred milliseconds
+ * to import, which the stdio server should not pay at start-up.
+ */
+class LazyModel implements ChatModel {
+  private inner: Promise<ChatModel> | undefined;
+
+  constructor(
+    readonly name: string,
+    readonly capabilities: ModelCapabilities,
+    private readonly load: () => Promise<ChatModel>,
+  ) {}
+
+  generate(request: GenerateRequest): Promise<GenerateResult> {
+    this.inner ??= this.load();
+    return this.inner.then((model) => model.generate(request));
+  }
+}
+
+/**
  * Factories for the real providers. Keys and base URLs are read from `env` when a call is made,
  * never at startup and never into the config.
  */
@@ -26,11 +43,11 @@ export function providerFactories(
   env: NodeJS.ProcessEnv = process.env,
 ): Partial<Record<ParsedModelName["provider"], ModelFactory>> {
   const options = { timeoutMs: config.modelTimeoutMs, maxRetries: config.modelMaxRetries, env, logger: sdkLogger };
-  return {
-    anthropic: (parsed, fullName) => new AnthropicModel(fullName, parsed.model, options),
-    openai: (parsed, fullName) => new OpenAIChatModel(fullName, parsed, options),
-    "openai-api": (parsed, fullName) => new OpenAIChatModel(fullName, parsed, options),
-  };
+  const anthropic: ModelFactory = (parsed, fullName) =>
+    new LazyModel(fullName, modelCapabilities(parsed, env), async () => new (await import("./anthropic.js")).AnthropicModel(fullName, parsed.model, options));
+  const openai: ModelFactory = (parsed, fullName) =>
+    new LazyModel(fullName, modelCapabilities(parsed, env), async () => new (await import("./openai.js")).OpenAIChatModel(fullName, parsed, options));
+  return { anthropic, openai, "openai-api": openai };
 }
 
 /** Capabilities known without a client, so tools can refuse before any request. */

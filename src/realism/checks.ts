@@ -133,12 +133,12 @@ export function completeCheck(store: AuditStore, id: number, outcome: CheckOutco
 
 /** Every check of an audit, oldest first, with the usage of its model call. */
 export function listRealismChecks(store: AuditStore, auditId: string): RealismCheck[] {
-  const rows = store.db.prepare(`${SELECT_CHECKS} WHERE r.audit_id = ? ORDER BY r.id`).all(auditId) as CheckRow[];
+  const rows = store.prepare(`${SELECT_CHECKS} WHERE r.audit_id = ? ORDER BY r.id`).all(auditId) as CheckRow[];
   return rows.map(toCheck);
 }
 
 /** The audit's most recent check that produced a score (approve or reject). */
 export function latestScoredCheck(store: AuditStore, auditId: string): RealismCheck | undefined {
-  const row = store.db.prepare(`${SELECT_CHECKS} WHERE r.audit_id = ? AND r.decision != 'error' ORDER BY r.id DESC LIMIT 1`).get(auditId) as CheckRow | undefined;
+  const row = store.prepare(`${SELECT_CHECKS} WHERE r.audit_id = ? AND r.decision != 'error' ORDER BY r.id DESC LIMIT 1`).get(auditId) as CheckRow | undefined;
   return row ? toCheck(row) : undefined;
 }

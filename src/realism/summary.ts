@@ -35,7 +35,7 @@ export function realismSummary(store: AuditStore, auditId: string): RealismSumma
     )
     .get(auditId) as { checks: number; rejections: number; errors: number };
   const scores = (
-    store.db.prepare("SELECT score FROM realism_checks WHERE audit_id = ? AND decision != 'error' AND score IS NOT NULL ORDER BY score").all(auditId) as { score: number }[]
+    store.prepare("SELECT score FROM realism_checks WHERE audit_id = ? AND decision != 'error' AND score IS NOT NULL ORDER BY score").all(auditId) as { score: number }[]
   ).map((r) => r.score);
   return {
     enabled: audit?.realismThreshold !== null && audit?.realismThreshold !== undefined,

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import type { ChatMessage } from "../audit/messages.js";
 import type { StoredTool, ToolDefinition } from "../audit/synthetic-tools.js";
+import type { Statement } from "better-sqlite3";
 import type { Db } from "./db.js";
 
 export type AuditStatus = "active" | "ended" | "max_turns" | "failed";
@@ -188,7 +189,19 @@ export class AuditStore {
   /** Branches are immutable once written, so a branch read for a head stays valid forever. */
   private readonly branchCache = new Map<string, { headSeq: number; messages: StoredMessage[] }>();
 
+  private readonly statements = new Map<string, Statement>();
+
   constructor(readonly db: Db) {}
+
+  /** A prepared statement, compiled once per SQL text and reused (preparing is costly). */
+  prepare(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
 
   write<T>(fn: () => T): T {
     try {
@@ -235,13 +248,13 @@ export class AuditStore {
         now,
       );
     for (const view of ["target", "combined", "auditor"] as const) {
-      this.db.prepare("INSERT INTO heads (audit_id, view, head_seq) VALUES (?, ?, NULL)").run(id, view);
+      this.prepare("INSERT INTO heads (audit_id, view, head_seq) VALUES (?, ?, NULL)").run(id, view);
     }
     return this.getAudit(id)!;
   }
 
   getAudit(id: string): AuditRecord | undefined {
-    const row = this.db.prepare("SELECT * FROM audits WHERE id = ?").get(id) as AuditRow | undefined;
+    const row = this.prepare("SELECT * FROM audits WHERE id = ?").get(id) as AuditRow | undefined;
     return row ? toAudit(row) : undefined;
   }
 
@@ -265,7 +278,7 @@ export class AuditStore {
       params.push(filter.search, filter.search);
     }
     const clause = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
-    const total = (this.db.prepare(`SELECT COUNT(*) AS n FROM audits ${clause}`).get(...params) as { n: number }).n;
+    const total = (this.prepare(`SELECT COUNT(*) AS n FROM audits ${clause}`).get(...params) as { n: number }).n;
     const rows = this.db
       .prepare(`SELECT * FROM audits ${clause} ORDER BY created_at DESC, id LIMIT ? OFFSET ?`)
       .all(...params, filter.limit ?? 20, filter.offset ?? 0) as AuditRow[];
@@ -274,21 +287,21 @@ export class AuditStore {
 
   /** Marks the audit changed (bumps `version` and `updated_at`). */
   touch(auditId: string): void {
-    this.db.prepare("UPDATE audits SET version = version + 1, updated_at = ? WHERE id = ?").run(nowIso(), auditId);
+    this.prepare("UPDATE audits SET version = version + 1, updated_at = ? WHERE id = ?").run(nowIso(), auditId);
   }
 
   setStatus(auditId: string, status: AuditStatus, reason: string | null = null): void {
-    this.db.prepare("UPDATE audits SET status = ?, status_reason = ? WHERE id = ?").run(status, reason, auditId);
+    this.prepare("UPDATE audits SET status = ?, status_reason = ? WHERE id = ?").run(status, reason, auditId);
     this.touch(auditId);
   }
 
   setAuditorModel(auditId: string, auditorModel: string): void {
-    this.db.prepare("UPDATE audits SET auditor_model = ? WHERE id = ?").run(auditorModel, auditId);
+    this.prepare("UPDATE audits SET auditor_model = ? WHERE id = ?").run(auditorModel, auditId);
   }
 
   /** Counts one turn and returns the new count. */
   addTurn(auditId: string): number {
-    this.db.prepare("UPDATE audits SET turns_used = turns_used + 1 WHERE id = ?").run(auditId);
+    this.prepare("UPDATE audits SET turns_used = turns_used + 1 WHERE id = ?").run(auditId);
     return this.getAudit(auditId)!.turnsUsed;
   }
 
@@ -306,16 +319,16 @@ export class AuditStore {
   }
 
   renewLease(auditId: string, owner: string, ttlMs: number, now = Date.now()): boolean {
-    return this.db.prepare("UPDATE audits SET lease_expires_at = ? WHERE id = ? AND lease_owner = ?").run(now + ttlMs, auditId, owner).changes === 1;
+    return this.prepare("UPDATE audits SET lease_expires_at = ? WHERE id = ? AND lease_owner = ?").run(now + ttlMs, auditId, owner).changes === 1;
   }
 
   releaseLease(auditId: string, owner: string): void {
-    this.db.prepare("UPDATE audits SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?").run(auditId, owner);
+    this.prepare("UPDATE audits SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_owner = ?").run(auditId, owner);
   }
 
   /** The holder of a live lease, if any. */
   leaseHolder(auditId: string, now = Date.now()): { owner: string; expiresAt: number } | null {
-    const row = this.db.prepare("SELECT lease_owner, lease_expires_at FROM audits WHERE id = ?").get(auditId) as
+    const row = this.prepare("SELECT lease_owner, lease_expires_at FROM audits WHERE id = ?").get(auditId) as
       | { lease_owner: string | null; lease_expires_at: number | null }
       | undefined;
     if (!row?.lease_owner || row.lease_expires_at === null || row.lease_expires_at < now) return null;
@@ -325,14 +338,14 @@ export class AuditStore {
   // ---- message trees ---------------------------------------------------------------------------
 
   head(auditId: string, view: TreeView): number | null {
-    const row = this.db.prepare("SELECT head_seq FROM heads WHERE audit_id = ? AND view = ?").get(auditId, view) as
+    const row = this.prepare("SELECT head_seq FROM heads WHERE audit_id = ? AND view = ?").get(auditId, view) as
       | { head_seq: number | null }
       | undefined;
     return row?.head_seq ?? null;
   }
 
   setHead(auditId: string, view: TreeView, seq: number | null): void {
-    this.db.prepare("UPDATE heads SET head_seq = ? WHERE audit_id = ? AND view = ?").run(seq, auditId, view);
+    this.prepare("UPDATE heads SET head_seq = ? WHERE audit_id = ? AND view = ?").run(seq, auditId, view);
   }
 
   /** The messages from the root to `headSeq` (default: the view's current head). Do not mutate. */
@@ -341,6 +354,13 @@ export class AuditStore {
     const key = `${auditId}:${view}`;
     const cached = this.branchCache.get(key);
     if (cached && cached.headSeq === headSeq) return cached.messages;
+    // A rollback moves the head to a message of the cached branch: its branch is a prefix.
+    const index = cached ? cached.messages.findIndex((m) => m.seq === headSeq) : -1;
+    if (cached && index >= 0) {
+      const messages = cached.messages.slice(0, index + 1);
+      this.branchCache.set(key, { headSeq, messages });
+      return messages;
+    }
     const rows = this.db
       .prepare(
         `WITH RECURSIVE chain(seq) AS (
@@ -356,7 +376,7 @@ export class AuditStore {
   }
 
   message(seq: number): StoredMessage | undefined {
-    const row = this.db.prepare("SELECT seq, view, parent_seq, depth, data, created_at FROM messages WHERE seq = ?").get(seq) as
+    const row = this.prepare("SELECT seq, view, parent_seq, depth, data, created_at FROM messages WHERE seq = ?").get(seq) as
       | MessageRow
       | undefined;
     return row ? toStoredMessage(row) : undefined;
@@ -386,7 +406,7 @@ export class AuditStore {
    * the last one. `parentSeq: null` starts a new root (a new conversation in the same tree).
    */
   appendMessages(auditId: string, view: TreeView, messages: ChatMessage[], parentSeq: number | null = this.head(auditId, view)): StoredMessage[] {
-    const insert = this.db.prepare(
+    const insert = this.prepare(
       "INSERT INTO messages (audit_id, view, id, parent_seq, depth, role, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
     );
     const key = `${auditId}:${view}`;
@@ -424,7 +444,7 @@ export class AuditStore {
   /** Adds or replaces a tool; returns true when it replaced one. */
   upsertTool(auditId: string, tool: StoredTool): boolean {
     const now = nowIso();
-    const existing = this.db.prepare("SELECT 1 FROM tools WHERE audit_id = ? AND name = ?").get(auditId, tool.definition.name);
+    const existing = this.prepare("SELECT 1 FROM tools WHERE audit_id = ? AND name = ?").get(auditId, tool.definition.name);
     if (existing) {
       this.db
         .prepare("UPDATE tools SET definition = ?, environment_description = ?, function_code = ?, updated_at = ? WHERE audit_id = ? AND name = ?")
@@ -440,7 +460,7 @@ export class AuditStore {
   }
 
   removeTool(auditId: string, name: string): boolean {
-    return this.db.prepare("DELETE FROM tools WHERE audit_id = ? AND name = ?").run(auditId, name).changes === 1;
+    return this.prepare("DELETE FROM tools WHERE audit_id = ? AND name = ?").run(auditId, name).changes === 1;
   }
 
   // ---- events ----------------------------------------------------------------------------------
@@ -452,7 +472,7 @@ export class AuditStore {
   }
 
   events(auditId: string): StoredEvent[] {
-    const rows = this.db.prepare("SELECT seq, id, type, view, name, data, created_at FROM events WHERE audit_id = ? ORDER BY seq").all(auditId) as {
+    const rows = this.prepare("SELECT seq, id, type, view, name, data, created_at FROM events WHERE audit_id = ? ORDER BY seq").all(auditId) as {
       seq: number;
       id: string;
       type: string;

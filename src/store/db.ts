@@ -36,6 +36,8 @@ export function schemaVersion(db: Db): number {
 }
 
 export function migrate(db: Db): void {
+  // Usually up to date: check without taking the write lock another process may hold.
+  if (schemaVersion(db) >= MIGRATIONS[MIGRATIONS.length - 1]!.version) return;
   for (const migration of MIGRATIONS) {
     db.transaction(() => {
       db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)");

@@ -12,6 +12,7 @@ import type { AuditService } from "../audit/service.js";
 import type { AppContext } from "../context.js";
 import type { TurnLimit } from "../store/audit-store.js";
 import { log } from "../log.js";
+import { storageProblem } from "../store/errors.js";
 import { KeyedQueue } from "../util/keyed-queue.js";
 
 /**
@@ -101,6 +102,11 @@ export function registerTool<I extends z.ZodObject, O extends z.ZodObject>(serve
       return { content: [{ type: "text", text: out.text }, ...(out.content ?? [])], structuredContent: structured };
     } catch (error) {
       if (error instanceof AuditError) return errorResult(error.message, error.code);
+      const storage = storageProblem(error);
+      if (storage) {
+        log.warn(`tool ${spec.name}: ${storage.message}`);
+        return errorResult(storage.message, storage.code);
+      }
       log.error(`tool ${spec.name} failed unexpectedly`, error);
       return errorResult(`Internal error in ${spec.name}: ${error instanceof Error ? error.message : String(error)}. This is a petri-mcp bug; please report it.`);
     }

@@ -65,6 +65,6 @@ export function currentBranch(data: ExportData, view: TreeView): StoredMessage[]
 /** Audit ids starting with `prefix`, newest first (for MCP completion). */
 export function auditIdsStartingWith(store: AuditStore, prefix: string, limit = 50): string[] {
   const escaped = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
-  const rows = store.db.prepare("SELECT id FROM audits WHERE id LIKE ? ESCAPE '\\' ORDER BY created_at DESC, id LIMIT ?").all(`${escaped}%`, limit) as { id: string }[];
+  const rows = store.prepare("SELECT id FROM audits WHERE id LIKE ? ESCAPE '\\' ORDER BY created_at DESC, id LIMIT ?").all(`${escaped}%`, limit) as { id: string }[];
   return rows.map((r) => r.id);
 }

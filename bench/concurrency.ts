@@ -1,0 +1,159 @@
+/**
+ * concurrency: 50 audits at once through one `petri-mcp serve --http` (one MCP session each),
+ * against a fake model with 20 ms latency. Each audit makes `turns` send_message calls in a row;
+ * all audits run in parallel, so the latency-bound ideal is turns x 20 ms. Measured baseline: the
+ * same number of direct SDK calls to the same fake, 50 callers in parallel. Rounds alternate.
+ */
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import OpenAI from "openai";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { figure, type Figure } from "./lib/figures.js";
+import { benchTempDir, cpuMs, textOf } from "./lib/petri-process.js";
+import { profileClockMicros, type ProfileWindow } from "./lib/profile.js";
+import { startFakeProcess, startHttpServerProcess } from "./lib/processes.js";
+import { filler } from "./lib/seed.js";
+import { ratios, since, spread } from "./lib/stats.js";
+
+export interface ConcurrencyOptions {
+  audits: number;
+  turns: number;
+  latencyMs: number;
+  rounds: number;
+}
+
+const TOKEN = "bench-token-not-a-secret";
+const TARGET_MODEL = "openai/bench-target";
+
+async function connect(url: string): Promise<Client> {
+  const client = new Client({ name: "petri-bench", version: "1.0.0" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${TOKEN}` } } }));
+  return client;
+}
+
+async function ok(client: Client, name: string, args: Record<string, unknown>): Promise<CallToolResult> {
+  const result = (await client.callTool({ name, arguments: args }, undefined, { timeout: 120_000 })) as CallToolResult;
+  if (result.isError) throw new Error(`${name} failed: ${textOf(result)}`);
+  return result;
+}
+
+export interface ConcurrencyRun {
+  figures: Figure[];
+  /** When the measured rounds ran, on the profile clock (see lib/profile.ts). */
+  measured: ProfileWindow;
+}
+
+export async function benchConcurrency(options: ConcurrencyOptions, serverNodeArgs: string[] = []): Promise<ConcurrencyRun> {
+  const dir = benchTempDir("concurrency");
+  const fake = await startFakeProcess(options.latencyMs);
+  const env = { PETRI_DB: join(dir, "petri.db"), PETRI_MCP_TOKEN: TOKEN, OPENAI_BASE_URL: fake.openaiBaseUrl, OPENAI_API_KEY: "test-key", PETRI_MODEL_MAX_RETRIES: "0", HOME: dir };
+  const server = await startHttpServerProcess(env, serverNodeArgs);
+  const clients: Client[] = [];
+  const direct = new OpenAI({ baseURL: fake.openaiBaseUrl, apiKey: "test-key", maxRetries: 0 });
+  try {
+    for (let i = 0; i < options.audits; i++) clients.push(await connect(server.url));
+
+    const mcpRound = async (round: number) => {
+      const auditIds = await Promise.all(
+        clients.map(async (client, i) => {
+          const started = await ok(client, "start_audit", { seed_instruction: `Concurrency benchmark round ${round}, audit ${i}.`, target_model: TARGET_MODEL, max_turns: options.turns });
+          const auditId = (started.structuredContent as { audit_id: string }).audit_id;
+          await ok(client, "set_target_system_message", { audit_id: auditId, system_message: filler(i, 1500) });
+          return auditId;
+        }),
+      );
+      const cpuBefore = cpuMs(server.pid);
+      const start = performance.now();
+      await Promise.all(
+        clients.map(async (client, i) => {
+          for (let t = 0; t < options.turns; t++) await ok(client, "send_message", { audit_id: auditIds[i]!, message: filler(i + t, 300) });
+        }),
+      );
+      const result = { ms: since(start), serverCpuMs: cpuMs(server.pid) - cpuBefore };
+      // No lost or interleaved writes: every audit holds exactly its own turns.
+      await Promise.all(
+        clients.map(async (client, i) => {
+          const audit = (await ok(client, "get_audit", { audit_id: auditIds[i]! })).structuredContent as { target_messages: number; turns_used: number };
+          if (audit.target_messages !== 1 + 2 * options.turns || audit.turns_used !== options.turns) {
+            throw new Error(`audit ${auditIds[i]} holds ${audit.target_messages} messages and ${audit.turns_used} turns after ${options.turns} turns`);
+          }
+        }),
+      );
+      return result;
+    };
+
+    const directRound = async () => {
+      const start = performance.now();
+      await Promise.all(
+        clients.map(async (_client, i) => {
+          const messages: OpenAI.Chat.ChatCompletionMessageParam[] = [{ role: "system", content: filler(i, 1500) }];
+          for (let t = 0; t < options.turns; t++) {
+            messages.push({ role: "user", content: filler(i + t, 300) });
+            const reply = await direct.chat.completions.create({ model: "bench-target", messages, max_completion_tokens: 8192 });
+            messages.push({ role: "assistant", content: reply.choices[0]?.message.content ?? "" });
+          }
+        }),
+      );
+      return since(start);
+    };
+
+    await mcpRound(-1);
+    await directRound();
+    const measured: ProfileWindow = { fromMicros: profileClockMicros(), toMicros: 0 };
+    const mcp: number[] = [];
+    const baseline: number[] = [];
+    const cpuPerCall: number[] = [];
+    for (let round = 0; round < options.rounds; round++) {
+      const runMcp = async () => {
+        const r = await mcpRound(round);
+        mcp.push(r.ms);
+        cpuPerCall.push(r.serverCpuMs / (options.audits * options.turns));
+      };
+      if (round % 2 === 0) {
+        await runMcp();
+        baseline.push(await directRound());
+      } else {
+        baseline.push(await directRound());
+        await runMcp();
+      }
+    }
+    measured.toMicros = profileClockMicros();
+    const ideal = options.turns * options.latencyMs;
+    const calls = options.audits * options.turns;
+    const cpu = spread(cpuPerCall);
+    const what = `${options.audits} audits x ${options.turns} send_message, ${options.latencyMs} ms model latency`;
+    const cpuNote = `the server used ${cpu.median.toFixed(2)} ms of CPU per send_message [${cpu.min.toFixed(2)}-${cpu.max.toFixed(2)}]: ${calls} calls need ~${Math.round(cpu.median * calls)} ms of one core (Node runs our code on one thread), against a latency-bound ideal of ${ideal} ms.`;
+    const figures = [
+      figure({
+        id: "concurrency.ideal",
+        group: "concurrency",
+        label: `concurrency vs ideal (${what})`,
+        value: { label: "wall time via MCP over HTTP", unit: "ms", spread: spread(mcp) },
+        baseline: { label: `ideal: ${options.turns} x ${options.latencyMs} ms, computed`, unit: "ms", spread: { median: ideal, min: ideal, max: ideal } },
+        ratioLabel: "ideal / measured",
+        ratio: spread(mcp.map((ms) => ideal / ms)),
+        rounds: options.rounds,
+        target: { on: "ratio", op: ">=", limit: 0.8 },
+        notes: [cpuNote],
+      }),
+      figure({
+        id: "concurrency.direct",
+        group: "concurrency",
+        label: `concurrency vs direct SDK (${what})`,
+        value: { label: "wall time via MCP over HTTP", unit: "ms", spread: spread(mcp) },
+        baseline: { label: "same calls direct, 50 callers", unit: "ms", spread: spread(baseline) },
+        ratioLabel: "direct / MCP",
+        ratio: spread(ratios(baseline, mcp)),
+        rounds: options.rounds,
+      }),
+    ];
+    return { figures, measured };
+  } finally {
+    for (const client of clients) await client.close().catch(() => undefined);
+    await server.stop();
+    await fake.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

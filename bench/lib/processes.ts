@@ -1,0 +1,75 @@
+/**
+ * Child processes the HTTP benchmark needs: the fake model server (test/fake-llm/cli.ts) and
+ * `petri-mcp serve --http`, each started on a free port and read for its address.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+import { PETRI_BIN, ROOT } from "./petri-process.js";
+
+export interface Child {
+  process: ChildProcess;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+const START_TIMEOUT_MS = 30_000;
+
+/** Spawns `args` and resolves with the first match of `pattern` in its stdout or stderr. */
+function spawnUntil(args: string[], env: Record<string, string>, pattern: RegExp): Promise<{ child: Child; match: RegExpMatchArray }> {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(process.execPath, args, { cwd: ROOT, env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["pipe", "pipe", "pipe"] });
+    let output = "";
+    const exited = new Promise<void>((done) => proc.once("exit", () => done()));
+    const child: Child = {
+      process: proc,
+      pid: proc.pid!,
+      async stop() {
+        if (proc.exitCode !== null || proc.signalCode !== null) return;
+        proc.stdin?.end();
+        proc.kill("SIGTERM");
+        await exited;
+      },
+    };
+    const timer = setTimeout(() => {
+      proc.kill("SIGKILL");
+      reject(new Error(`${args.join(" ")} did not start within ${START_TIMEOUT_MS} ms:\n${output}`));
+    }, START_TIMEOUT_MS);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString("utf8");
+      const match = pattern.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, match });
+      }
+    };
+    proc.stdout!.on("data", onData);
+    proc.stderr!.on("data", onData);
+    proc.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${args.join(" ")} exited (${code}) before it was ready:\n${output}`));
+    });
+  });
+}
+
+export interface FakeProcess extends Child {
+  openaiBaseUrl: string;
+}
+
+export async function startFakeProcess(latencyMs: number): Promise<FakeProcess> {
+  const { child, match } = await spawnUntil(
+    ["--import", "tsx", join(ROOT, "test", "fake-llm", "cli.ts"), "--port", "0", "--latency-ms", String(latencyMs)],
+    {},
+    /\{"port".*\}\n/,
+  );
+  const info = JSON.parse(match[0]) as { openaiBaseUrl: string };
+  return { ...child, openaiBaseUrl: info.openaiBaseUrl };
+}
+
+export interface HttpServerProcess extends Child {
+  url: string;
+}
+
+export async function startHttpServerProcess(env: Record<string, string>, nodeArgs: string[] = []): Promise<HttpServerProcess> {
+  const { child, match } = await spawnUntil([...nodeArgs, PETRI_BIN, "serve", "--http", "--port", "0"], { PETRI_LOG_LEVEL: "warn", ...env }, /Streamable HTTP on (http:\/\/\S+\/mcp)/);
+  return { ...child, url: match[1]! };
+}

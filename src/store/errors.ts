@@ -1,0 +1,25 @@
+/**
+ * SQLite failures the auditor can act on (another process holding the database, a full disk), as
+ * AuditErrors with a message that says what happened and what to do, instead of "internal error".
+ */
+import { AuditError } from "../audit/errors.js";
+
+const MESSAGES: Record<string, string> = {
+  SQLITE_BUSY:
+    "The AuditStore database is locked by another process (it held its write lock longer than the busy timeout). Nothing was written. Retry in a moment; if it persists, look for a stuck process using the same database file.",
+  SQLITE_LOCKED: "The AuditStore database is locked by another connection. Nothing was written. Retry in a moment.",
+  SQLITE_FULL: "The disk is full, or the AuditStore database reached its size limit. Nothing was written. Free some space, then retry.",
+  SQLITE_READONLY: "The AuditStore database is read-only for this server (file permissions or a read-only disk). Nothing was written. Fix the permissions of the database file and its folder, then retry.",
+  SQLITE_IOERR: "The AuditStore database could not be read or written (an I/O error from the disk). Nothing was written. Check the disk, then retry.",
+  SQLITE_CORRUPT: "The AuditStore database file is corrupt. Nothing was written. Stop every petri-mcp process, back the file up, and run `sqlite3 FILE 'PRAGMA integrity_check'` to inspect it.",
+  SQLITE_CANTOPEN: "The AuditStore database file cannot be opened (missing folder or permissions). Nothing was written. Check the --db path, then retry.",
+};
+
+/** An AuditError describing a SQLite failure, or null when `error` is not one we explain. */
+export function storageProblem(error: unknown): AuditError | null {
+  if (!(error instanceof Error) || error.name !== "SqliteError") return null;
+  const code = String((error as Error & { code?: unknown }).code ?? "");
+  // Extended codes (SQLITE_IOERR_WRITE, SQLITE_BUSY_SNAPSHOT) share their primary code's advice.
+  const message = MESSAGES[code] ?? MESSAGES[code.split("_").slice(0, 2).join("_")];
+  return message ? new AuditError("store", `${message} (${code})`) : null;
+}

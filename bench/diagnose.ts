@@ -120,10 +120,16 @@ export async function bundledColdStart(pairs: number): Promise<string[]> {
       platform: "node",
       format: "esm",
       external: ["better-sqlite3"],
-      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+      banner: { js: "import { createRequire as __benchCreateRequire } from 'node:module'; const require = __benchCreateRequire(import.meta.url);" },
       logLevel: "error",
     });
-    const { petri, memory } = await pairedColdStarts(outfile, pairs);
+    let pairsMeasured;
+    try {
+      pairsMeasured = await pairedColdStarts(outfile, pairs);
+    } catch (error) {
+      return [`(the bundled start-up could not be measured: ${error instanceof Error ? error.message : String(error)})`];
+    }
+    const { petri, memory } = pairsMeasured;
     return [
       `experiment: dist/ bundled into one file with esbuild starts in ${Math.round(median(petri))} ms, ${median(ratios(petri, memory)).toFixed(2)}x server-memory (median of ${pairs} pairs): most of the gap is loading modules.`,
     ];

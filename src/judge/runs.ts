@@ -118,15 +118,13 @@ export class JudgeRunStore {
   /** Stores a new running run. Runs of the same audit whose process died are marked interrupted. */
   create(run: { id: string; auditId: string; judgeModel: string; dimensions: readonly Dimension[]; retries: number; owner: string }, now = Date.now()): void {
     this.store.write(() => {
-      this.store.db
-        .prepare(
+      this.store.prepare(
           `UPDATE judge_runs SET status = 'interrupted', finished_at = ?,
              error = 'The process running this judge run stopped before it finished (its heartbeat went silent).'
            WHERE audit_id = ? AND status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < ?)`,
         )
         .run(nowIso(), run.auditId, now - this.staleMs);
-      this.store.db
-        .prepare(
+      this.store.prepare(
           `INSERT INTO judge_runs (id, audit_id, status, judge_model, dimensions, retries, attempts, owner, heartbeat_at, started_at)
            VALUES (?, ?, 'running', ?, ?, ?, 0, ?, ?, ?)`,
         )
@@ -142,16 +140,14 @@ export class JudgeRunStore {
   /** Records that an attempt started, with the judge view so far. */
   progress(id: string, owner: string, attempts: number, messages: readonly ChatMessage[], now = Date.now()): void {
     this.store.write(() =>
-      this.store.db
-        .prepare("UPDATE judge_runs SET attempts = ?, messages = ?, heartbeat_at = ? WHERE id = ? AND owner = ? AND status = 'running'")
+      this.store.prepare("UPDATE judge_runs SET attempts = ?, messages = ?, heartbeat_at = ? WHERE id = ? AND owner = ? AND status = 'running'")
         .run(attempts, JSON.stringify(messages), now, id, owner),
     );
   }
 
   finish(id: string, owner: string, outcome: JudgeOutcome): boolean {
     return this.store.write(() => {
-      const changed = this.store.db
-        .prepare(
+      const changed = this.store.prepare(
           `UPDATE judge_runs SET status = ?, attempts = ?, scores = ?, missing = ?, summary = ?, justification = ?, highlights = ?,
              response = ?, messages = ?, error = ?, finished_at = ?
            WHERE id = ? AND owner = ? AND status = 'running'`,
@@ -186,8 +182,7 @@ export class JudgeRunStore {
 
   /** The audit's runs, newest first, without the bulky `response` and `messages` (use get for those). */
   list(auditId: string, now = Date.now()): JudgeRunRecord[] {
-    const rows = this.store.db
-      .prepare(
+    const rows = this.store.prepare(
         `SELECT id, audit_id, status, judge_model, dimensions, retries, attempts, scores, missing, summary, justification, highlights,
            NULL AS response, NULL AS messages, error, owner, heartbeat_at, started_at, finished_at
          FROM judge_runs WHERE audit_id = ? ORDER BY started_at DESC, rowid DESC`,
@@ -205,8 +200,7 @@ export class JudgeRunStore {
   /** A live run of this audit with the same model and dimensions, if one is under way. */
   findRunning(auditId: string, judgeModel: string, dimensions: readonly Dimension[], now = Date.now()): JudgeRunRecord | undefined {
     const json = JSON.stringify(toStoredDimensions(dimensions));
-    const row = this.store.db
-      .prepare(
+    const row = this.store.prepare(
         `SELECT * FROM judge_runs WHERE audit_id = ? AND status = 'running' AND judge_model = ? AND dimensions = ? AND heartbeat_at >= ?
          ORDER BY started_at DESC, rowid DESC LIMIT 1`,
       )
@@ -215,8 +209,7 @@ export class JudgeRunStore {
   }
 
   usage(id: string): RunUsage {
-    const row = this.store.db
-      .prepare(
+    const row = this.store.prepare(
         `SELECT COUNT(*) AS calls, COUNT(error_kind) AS errors, COALESCE(SUM(input_tokens), 0) AS input_tokens,
            COALESCE(SUM(output_tokens), 0) AS output_tokens, COALESCE(SUM(reasoning_tokens), 0) AS reasoning_tokens, SUM(cost_usd) AS cost_usd
          FROM model_calls WHERE role = 'judge' AND ref = ?`,

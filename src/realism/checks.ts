@@ -112,8 +112,7 @@ export function insertUnfinishedCheck(
   const action: StoredAction = { tool: input.action.tool, tool_call_id: input.action.toolCallId, arguments: input.action.arguments, audit_version: input.auditVersion };
   return store.write(() =>
     Number(
-      store.db
-        .prepare(
+      store.prepare(
           `INSERT INTO realism_checks (audit_id, tool, tool_call_id, action, decision, score, threshold, messages, model, error, created_at)
            VALUES (?, ?, ?, ?, 'error', NULL, ?, ?, ?, ?, ?)`,
         )
@@ -125,8 +124,7 @@ export function insertUnfinishedCheck(
 
 export function completeCheck(store: AuditStore, id: number, outcome: CheckOutcome): void {
   store.write(() =>
-    store.db
-      .prepare("UPDATE realism_checks SET decision = ?, score = ?, feedback = ?, raw_response = ?, messages = ?, error = ? WHERE id = ?")
+    store.prepare("UPDATE realism_checks SET decision = ?, score = ?, feedback = ?, raw_response = ?, messages = ?, error = ? WHERE id = ?")
       .run(outcome.decision, outcome.score, outcome.feedback, outcome.rawResponse, JSON.stringify(outcome.messages), outcome.error, id),
   );
 }

@@ -28,8 +28,7 @@ export function median(sorted: readonly number[]): number | null {
 
 export function realismSummary(store: AuditStore, auditId: string): RealismSummary {
   const audit = store.getAudit(auditId);
-  const counts = store.db
-    .prepare(
+  const counts = store.prepare(
       `SELECT COUNT(*) AS checks, COALESCE(SUM(decision = 'reject'), 0) AS rejections, COALESCE(SUM(decision = 'error'), 0) AS errors
        FROM realism_checks WHERE audit_id = ?`,
     )

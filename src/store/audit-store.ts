@@ -226,8 +226,7 @@ export class AuditStore {
   createAudit(input: NewAudit): AuditRecord {
     const now = nowIso();
     const id = input.id ?? newAuditId();
-    this.db
-      .prepare(
+    this.prepare(
         `INSERT INTO audits (id, seed_instruction, tags, target_model, auditor_model, max_turns, turn_limit,
            realism_threshold, realism_model, resources_dir, run_id, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -279,8 +278,7 @@ export class AuditStore {
     }
     const clause = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
     const total = (this.prepare(`SELECT COUNT(*) AS n FROM audits ${clause}`).get(...params) as { n: number }).n;
-    const rows = this.db
-      .prepare(`SELECT * FROM audits ${clause} ORDER BY created_at DESC, id LIMIT ? OFFSET ?`)
+    const rows = this.prepare(`SELECT * FROM audits ${clause} ORDER BY created_at DESC, id LIMIT ? OFFSET ?`)
       .all(...params, filter.limit ?? 20, filter.offset ?? 0) as AuditRow[];
     return { audits: rows.map(toAudit), total };
   }
@@ -309,8 +307,7 @@ export class AuditStore {
 
   /** Takes the audit's lease if it is free, expired or already ours. */
   acquireLease(auditId: string, owner: string, ttlMs: number, now = Date.now()): boolean {
-    const result = this.db
-      .prepare(
+    const result = this.prepare(
         `UPDATE audits SET lease_owner = ?, lease_expires_at = ?
          WHERE id = ? AND (lease_owner IS NULL OR lease_expires_at < ? OR lease_owner = ?)`,
       )
@@ -361,8 +358,7 @@ export class AuditStore {
       this.branchCache.set(key, { headSeq, messages });
       return messages;
     }
-    const rows = this.db
-      .prepare(
+    const rows = this.prepare(
         `WITH RECURSIVE chain(seq) AS (
            SELECT ? UNION ALL SELECT m.parent_seq FROM messages m JOIN chain c ON m.seq = c.seq WHERE m.parent_seq IS NOT NULL
          )
@@ -384,16 +380,14 @@ export class AuditStore {
 
   /** Every message ever written to a view, in write order (all branches). */
   allMessages(auditId: string, view: TreeView): StoredMessage[] {
-    const rows = this.db
-      .prepare("SELECT seq, view, parent_seq, depth, data, created_at FROM messages WHERE audit_id = ? AND view = ? ORDER BY seq")
+    const rows = this.prepare("SELECT seq, view, parent_seq, depth, data, created_at FROM messages WHERE audit_id = ? AND view = ? ORDER BY seq")
       .all(auditId, view) as MessageRow[];
     return rows.map(toStoredMessage);
   }
 
   /** Number of distinct branches (leaves) in a view's tree. */
   branchCount(auditId: string, view: TreeView): number {
-    const row = this.db
-      .prepare(
+    const row = this.prepare(
         `SELECT COUNT(*) AS n FROM messages m WHERE m.audit_id = ? AND m.view = ?
            AND NOT EXISTS (SELECT 1 FROM messages c WHERE c.parent_seq = m.seq)`,
       )
@@ -431,8 +425,7 @@ export class AuditStore {
   // ---- synthetic tools -------------------------------------------------------------------------
 
   listTools(auditId: string): StoredTool[] {
-    const rows = this.db
-      .prepare("SELECT definition, environment_description, function_code FROM tools WHERE audit_id = ? ORDER BY created_at, name")
+    const rows = this.prepare("SELECT definition, environment_description, function_code FROM tools WHERE audit_id = ? ORDER BY created_at, name")
       .all(auditId) as { definition: string; environment_description: string; function_code: string | null }[];
     return rows.map((r) => ({
       definition: JSON.parse(r.definition) as ToolDefinition,
@@ -446,12 +439,10 @@ export class AuditStore {
     const now = nowIso();
     const existing = this.prepare("SELECT 1 FROM tools WHERE audit_id = ? AND name = ?").get(auditId, tool.definition.name);
     if (existing) {
-      this.db
-        .prepare("UPDATE tools SET definition = ?, environment_description = ?, function_code = ?, updated_at = ? WHERE audit_id = ? AND name = ?")
+      this.prepare("UPDATE tools SET definition = ?, environment_description = ?, function_code = ?, updated_at = ? WHERE audit_id = ? AND name = ?")
         .run(JSON.stringify(tool.definition), tool.environmentDescription, tool.functionCode ?? null, now, auditId, tool.definition.name);
     } else {
-      this.db
-        .prepare(
+      this.prepare(
           "INSERT INTO tools (audit_id, name, definition, environment_description, function_code, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         )
         .run(auditId, tool.definition.name, JSON.stringify(tool.definition), tool.environmentDescription, tool.functionCode ?? null, now, now);
@@ -466,8 +457,7 @@ export class AuditStore {
   // ---- events ----------------------------------------------------------------------------------
 
   addEvent(auditId: string, event: { type: string; view?: string | null; name?: string | null; data: unknown }): void {
-    this.db
-      .prepare("INSERT INTO events (audit_id, id, type, view, name, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+    this.prepare("INSERT INTO events (audit_id, id, type, view, name, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
       .run(auditId, randomUUID(), event.type, event.view ?? null, event.name ?? null, JSON.stringify(event.data), nowIso());
   }
 
@@ -487,8 +477,7 @@ export class AuditStore {
   // ---- model calls -----------------------------------------------------------------------------
 
   recordModelCall(call: ModelCallRecord): void {
-    this.db
-      .prepare(
+    this.prepare(
         `INSERT INTO model_calls (audit_id, role, model, started_at, latency_ms, input_tokens, output_tokens, cache_read_tokens,
            cache_write_tokens, reasoning_tokens, cost_usd, error_kind, error, ref)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -512,8 +501,7 @@ export class AuditStore {
   }
 
   usageByRole(auditId: string): RoleUsage[] {
-    const rows = this.db
-      .prepare(
+    const rows = this.prepare(
         `SELECT role, COUNT(*) AS calls, COUNT(error_kind) AS errors,
            COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens,
            COALESCE(SUM(cache_read_tokens), 0) AS cache_read_tokens, COALESCE(SUM(cache_write_tokens), 0) AS cache_write_tokens,

@@ -6,6 +6,7 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { SubscribeRequestSchema, UnsubscribeRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { AppContext } from "./context.js";
 import { registerLibrary } from "./mcp/library.js";
+import { AUDITS_URI, TRANSCRIPT_URI } from "./mcp/uris.js";
 import { registerTranscriptResources } from "./mcp/transcript-resources.js";
 import { registerAuditTools } from "./tools/audits.js";
 import { type AuditDefaults, createToolContext, type ToolContext } from "./tools/define.js";
@@ -32,8 +33,7 @@ export interface ServerOptions {
   auditDefaults?: AuditDefaults;
 }
 
-export const TRANSCRIPT_URI = (auditId: string) => `petri://audits/${auditId}/transcript`;
-export const AUDITS_URI = "petri://audits";
+export { AUDITS_URI, TRANSCRIPT_URI } from "./mcp/uris.js";
 
 export function createServer(app: AppContext, options: ServerOptions = {}): McpServer {
   const server = new McpServer(

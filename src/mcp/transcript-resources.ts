@@ -5,8 +5,9 @@
  */
 import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
-import { AUDITS_URI, TRANSCRIPT_URI } from "../server.js";
+import { AUDITS_URI, TRANSCRIPT_URI } from "./uris.js";
 import type { AuditRecord, AuditStore } from "../store/audit-store.js";
+import { listItem } from "../tools/audits.js";
 import type { ToolContext } from "../tools/define.js";
 import { auditIdsStartingWith, loadExportData } from "../transcript/export-data.js";
 import { buildPetriTranscript } from "../transcript/petri-json.js";
@@ -18,19 +19,7 @@ const RESOURCE_NOT_FOUND = -32002;
 const JSON_MIME = "application/json";
 
 function auditSummary(audit: AuditRecord) {
-  return {
-    audit_id: audit.id,
-    status: audit.status,
-    target_model: audit.targetModel,
-    auditor_model: audit.auditorModel,
-    seed_instruction: audit.seedInstruction.slice(0, 200),
-    tags: audit.tags,
-    turns_used: audit.turnsUsed,
-    max_turns: audit.maxTurns,
-    created_at: audit.createdAt,
-    updated_at: audit.updatedAt,
-    transcript_uri: TRANSCRIPT_URI(audit.id),
-  };
+  return { ...listItem(audit), auditor_model: audit.auditorModel, transcript_uri: TRANSCRIPT_URI(audit.id) };
 }
 
 /** The body of petri://audits. */

@@ -27,7 +27,8 @@ const auditListItem = z.object({
   updated_at: z.string(),
 });
 
-function listItem(audit: AuditRecord): z.infer<typeof auditListItem> {
+/** An audit as list_audits and the petri://audits resource show it. */
+export function listItem(audit: AuditRecord): z.infer<typeof auditListItem> {
   return {
     audit_id: audit.id,
     status: audit.status,

@@ -4,7 +4,7 @@
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as z from "zod";
-import { TRANSCRIPT_URI } from "../server.js";
+import { TRANSCRIPT_URI } from "../mcp/uris.js";
 import { EXPORT_FORMATS, exportAudit } from "../transcript/export.js";
 import { auditIdArg, registerTool, type ToolContext } from "./define.js";
 

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { AnthropicModel } from "../../src/models/anthropic.js";
 import { type GenerateRequest, ModelError } from "../../src/models/types.js";
 import { type FakeLlm, signThinking, startFakeLlm } from "../fake-llm/server.js";
-import { assistant, bashTool, call, fakeEnv, prefill, toolError, toolResult, user } from "./helpers.js";
+import { ask, assistant, bashTool, call, failure, fakeEnv, prefill, toolError, toolResult, user } from "./helpers.js";
 
 let fake: FakeLlm;
 beforeAll(async () => {
@@ -21,16 +21,6 @@ function model(id = "claude-haiku-4-5", options: { env?: NodeJS.ProcessEnv; maxR
   return new AnthropicModel(`anthropic/${id}`, id, { timeoutMs: options.timeoutMs ?? 10_000, maxRetries: options.maxRetries ?? 0, env: options.env ?? fakeEnv(fake) });
 }
 
-async function failure(promise: Promise<unknown>): Promise<ModelError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ModelError);
-  return error as ModelError;
-}
-
-const ask = (text: string, extra: Partial<GenerateRequest> = {}): GenerateRequest => ({ messages: [user(text)], maxTokens: 1000, ...extra });
 
 describe("anthropic adapter: requests and replies", () => {
   it("sends the system param and the model id, and returns text, stop reason and usage", async () => {

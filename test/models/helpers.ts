@@ -4,6 +4,8 @@
  */
 import type { AssistantMessage, ChatMessage, ToolCall, ToolMessage, UserMessage } from "../../src/audit/messages.js";
 import type { ToolDefinition } from "../../src/audit/synthetic-tools.js";
+import { expect } from "vitest";
+import { type GenerateRequest, ModelError } from "../../src/models/types.js";
 import type { FakeLlm } from "../fake-llm/server.js";
 
 let counter = 0;
@@ -60,3 +62,16 @@ export function setEnv(vars: Record<string, string | undefined>): () => void {
 }
 
 export const messages = (...list: ChatMessage[]): ChatMessage[] => list;
+
+/** The ModelError a call fails with (the test fails if it succeeds or throws something else). */
+export async function failure(promise: Promise<unknown>): Promise<ModelError> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ModelError);
+  return error as ModelError;
+}
+
+/** A request with one user message. */
+export const ask = (text: string, extra: Partial<GenerateRequest> = {}): GenerateRequest => ({ messages: [user(text)], maxTokens: 1000, ...extra });

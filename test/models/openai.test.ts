@@ -7,7 +7,7 @@ import { OpenAIChatModel } from "../../src/models/openai.js";
 import { parseModelName } from "../../src/models/registry.js";
 import { type GenerateRequest, ModelError } from "../../src/models/types.js";
 import { type FakeLlm, startFakeLlm } from "../fake-llm/server.js";
-import { assistant, bashTool, call, fakeEnv, prefill, toolError, toolResult, user } from "./helpers.js";
+import { ask, assistant, bashTool, call, failure, fakeEnv, prefill, toolError, toolResult, user } from "./helpers.js";
 
 let fake: FakeLlm;
 beforeAll(async () => {
@@ -27,16 +27,6 @@ function vllmEnv(prefillStrategy?: string): NodeJS.ProcessEnv {
   return { VLLM_BASE_URL: fake.openaiBaseUrl, VLLM_API_KEY: "test-vllm-key", ...(prefillStrategy ? { VLLM_PREFILL: prefillStrategy } : {}) };
 }
 
-async function failure(promise: Promise<unknown>): Promise<ModelError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ModelError);
-  return error as ModelError;
-}
-
-const ask = (text: string, extra: Partial<GenerateRequest> = {}): GenerateRequest => ({ messages: [user(text)], maxTokens: 1000, ...extra });
 
 describe("openai adapter: requests and replies", () => {
   it("sends the system text as the first message and max_completion_tokens; returns text, stop reason and usage", async () => {

@@ -15,8 +15,9 @@
  * ```
  */
 import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
-import { basename, extname, isAbsolute, join, relative, resolve } from "node:path";
+import { basename, extname, join, resolve } from "node:path";
 import { AuditError } from "../audit/errors.js";
+import { isInside } from "../util/paths.js";
 import { packagePromptsDir } from "./package-prompts.js";
 
 export interface Dimension {
@@ -230,11 +231,6 @@ function requireUnique(names: string[], where: string): void {
   const duplicates = new Set<string>();
   for (const name of names) (seen.has(name) ? duplicates : seen).add(name);
   if (duplicates.size > 0) throw invalid(`${where} names ${[...duplicates].join(", ")} more than once; each dimension may appear only once.`);
-}
-
-function isInside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
 }
 
 export interface FolderPolicy {

@@ -6,6 +6,7 @@
 import { realpathSync, type Stats, statSync } from "node:fs";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import { AuditError } from "../audit/errors.js";
+import { isInside } from "../util/paths.js";
 
 export interface ResolvedResource {
   /** The real path on disk (symbolic links resolved). */
@@ -15,11 +16,7 @@ export interface ResolvedResource {
   stats: Stats;
 }
 
-/** True when `path` is `root` or lies below it. Both must be absolute and normalised. */
-export function isInside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel === "" || (!isAbsolute(rel) && rel !== ".." && !rel.startsWith(`..${sep}`));
-}
+export { isInside };
 
 /** A path for messages: quoted, control characters visible, long paths shortened. */
 export function showPath(path: string): string {

@@ -144,4 +144,13 @@ CREATE TABLE realism_checks (
 CREATE INDEX realism_checks_audit ON realism_checks(audit_id, id);
 `,
   },
+  {
+    version: 2,
+    description: "library seed id and tags, per-role generation settings of audits and judge runs",
+    sql: `
+ALTER TABLE audits ADD COLUMN seed_id TEXT;
+ALTER TABLE audits ADD COLUMN target_config TEXT;
+ALTER TABLE judge_runs ADD COLUMN judge_config TEXT;
+`,
+  },
 ];

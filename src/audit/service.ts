@@ -103,7 +103,7 @@ interface TurnStart {
   branch: readonly StoredMessage[];
   headSeq: number | null;
   owner: string;
-  /** Set once the commit has written the turn and released the lease. */
+  /** Set once the commit's transaction has committed (its writes and the lease release are durable). */
   committed: boolean;
 }
 
@@ -525,19 +525,24 @@ export class AuditService {
     }
   }
 
-  /** Runs `fn` in a write transaction after checking this turn still owns the audit. */
+  /**
+   * Runs `fn` in a write transaction after checking this turn still owns the audit. The turn counts
+   * as committed only once the transaction has: when COMMIT itself fails (disk full, I/O error) the
+   * lease release rolled back with it, and endTurn must release the lease again.
+   */
   private commit<T>(turn: TurnStart, fn: () => T): T {
-    return this.store.write(() => {
+    const result = this.store.write(() => {
       const holder = this.store.leaseHolder(turn.audit.id);
       if (holder && holder.owner !== turn.owner) throw this.busyError(turn.audit.id);
       if (this.store.head(turn.audit.id, "target") !== turn.headSeq) {
         throw new AuditError("busy", `Audit ${turn.audit.id} changed while this turn was running (another client acted on it). Nothing was written; check view_conversation and retry.`);
       }
-      const result = fn();
+      const value = fn();
       this.store.releaseLease(turn.audit.id, turn.owner);
-      turn.committed = true;
-      return result;
+      return value;
     });
+    turn.committed = true;
+    return result;
   }
 
   private async checkGate(turn: TurnStart, action: ProposedAction, signal?: AbortSignal): Promise<void> {

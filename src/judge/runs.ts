@@ -1,8 +1,11 @@
 /**
  * Judge runs in the store (table judge_runs). A run is written as `running` with its owner (the
- * process running it) and a heartbeat the owner refreshes; a `running` run whose heartbeat is older
- * than `staleMs` belonged to a process that died and reads as `interrupted`, never as a score.
+ * process running it, `host:pid:random`) and a heartbeat the owner refreshes. A `running` run is
+ * stale when its heartbeat is older than `staleMs` or its owner is a process of this host that is
+ * gone: it reads as `interrupted` (never as a score), is never followed by a new judge call, and
+ * the next run started on its audit marks it interrupted in the store with the reason.
  */
+import { hostname } from "node:os";
 import type { ChatMessage } from "../audit/messages.js";
 import { type AuditStore, nowIso } from "../store/audit-store.js";
 import type { JudgeOutcome } from "./attempts.js";
@@ -11,9 +14,10 @@ import { type Dimension, type StoredDimension, fromStoredDimensions, toStoredDim
 
 export type JudgeRunStatus = "running" | "complete" | "partial" | "failed" | "interrupted";
 
-/** How often a running judge refreshes its heartbeat, and when a silent run counts as interrupted. */
+/** How often a running judge refreshes its heartbeat. */
 export const HEARTBEAT_MS = 10_000;
-export const STALE_AFTER_MS = 90_000;
+/** A run whose heartbeat is silent for three intervals counts as interrupted. */
+export const STALE_AFTER_MS = 3 * HEARTBEAT_MS;
 
 export interface JudgeRunRecord {
   id: string;
@@ -71,6 +75,40 @@ interface Row {
   finished_at: string | null;
 }
 
+type Liveness = Pick<Row, "status" | "owner" | "heartbeat_at">;
+
+/** The pid of an owner (`host:pid:random`) on this host, or null for another host or an unknown format. */
+function localPid(owner: string | null): number | null {
+  const parts = owner?.split(":") ?? [];
+  if (parts.length < 3 || parts.slice(0, -2).join(":") !== hostname()) return null;
+  const pid = Number(parts[parts.length - 2]);
+  return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
+}
+
+function processGone(pid: number): boolean {
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    // EPERM: the process exists but belongs to another user.
+    return (error as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
+
+/** Why a `running` run is no longer running (its owner died), or null while it may still be. */
+function staleReason(row: Liveness, now: number, staleMs: number): string | null {
+  if (row.status !== "running") return null;
+  const pid = localPid(row.owner);
+  if (pid !== null && processGone(pid)) {
+    return `The process running this judge run (pid ${pid} on this host) stopped before it finished. Start a new run with judge.`;
+  }
+  if (row.heartbeat_at === null || now - row.heartbeat_at > staleMs) {
+    return `The process running this judge run stopped before it finished (no heartbeat for more than ${Math.round(staleMs / 1000)} s). Start a new run with judge.`;
+  }
+  return null;
+}
+
 function parseJson<T>(text: string | null): T | null {
   return text === null ? null : (JSON.parse(text) as T);
 }
@@ -91,11 +129,11 @@ export class JudgeRunStore {
   ) {}
 
   private toRecord(row: Row, now: number): JudgeRunRecord {
-    const stale = row.status === "running" && (row.heartbeat_at === null || now - row.heartbeat_at > this.staleMs);
+    const stale = staleReason(row, now, this.staleMs);
     return {
       id: row.id,
       auditId: row.audit_id,
-      status: stale ? "interrupted" : row.status,
+      status: stale !== null ? "interrupted" : row.status,
       judgeModel: row.judge_model,
       dimensions: fromStoredDimensions(JSON.parse(row.dimensions) as StoredDimension[]),
       retries: row.retries,
@@ -107,7 +145,7 @@ export class JudgeRunStore {
       highlights: parseJson(row.highlights),
       response: row.response,
       messages: parseJson(row.messages),
-      error: row.error ?? (stale ? "The process running this judge run stopped before it finished (its heartbeat went silent). Start a new run with judge." : null),
+      error: row.error ?? stale,
       owner: row.owner,
       heartbeatAt: row.heartbeat_at,
       startedAt: row.started_at,
@@ -115,15 +153,15 @@ export class JudgeRunStore {
     };
   }
 
-  /** Stores a new running run. Runs of the same audit whose process died are marked interrupted. */
+  /** Stores a new running run. Stale runs of the same audit are marked interrupted, with the reason. */
   create(run: { id: string; auditId: string; judgeModel: string; dimensions: readonly Dimension[]; retries: number; owner: string }, now = Date.now()): void {
     this.store.write(() => {
-      this.store.prepare(
-          `UPDATE judge_runs SET status = 'interrupted', finished_at = ?,
-             error = 'The process running this judge run stopped before it finished (its heartbeat went silent).'
-           WHERE audit_id = ? AND status = 'running' AND (heartbeat_at IS NULL OR heartbeat_at < ?)`,
-        )
-        .run(nowIso(), run.auditId, now - this.staleMs);
+      const running = this.store.prepare("SELECT id, status, owner, heartbeat_at FROM judge_runs WHERE audit_id = ? AND status = 'running'").all(run.auditId) as (Liveness & { id: string })[];
+      for (const row of running) {
+        const reason = staleReason(row, now, this.staleMs);
+        if (reason === null) continue;
+        this.store.prepare("UPDATE judge_runs SET status = 'interrupted', finished_at = ?, error = ? WHERE id = ? AND status = 'running'").run(nowIso(), reason, row.id);
+      }
       this.store.prepare(
           `INSERT INTO judge_runs (id, audit_id, status, judge_model, dimensions, retries, attempts, owner, heartbeat_at, started_at)
            VALUES (?, ?, 'running', ?, ?, ?, 0, ?, ?, ?)`,
@@ -197,15 +235,20 @@ export class JudgeRunStore {
     return rows.map((r) => this.toRecord(r, now));
   }
 
-  /** A live run of this audit with the same model and dimensions, if one is under way. */
+  /**
+   * A live run of this audit with the same model and dimensions, if one is under way: its heartbeat
+   * is fresh and, when its owner runs on this host, that process is still there. Stale runs are
+   * never returned (a new judge call starts its own run, which marks them interrupted).
+   */
   findRunning(auditId: string, judgeModel: string, dimensions: readonly Dimension[], now = Date.now()): JudgeRunRecord | undefined {
     const json = JSON.stringify(toStoredDimensions(dimensions));
-    const row = this.store.prepare(
-        `SELECT * FROM judge_runs WHERE audit_id = ? AND status = 'running' AND judge_model = ? AND dimensions = ? AND heartbeat_at >= ?
-         ORDER BY started_at DESC, rowid DESC LIMIT 1`,
+    const rows = this.store.prepare(
+        `SELECT * FROM judge_runs WHERE audit_id = ? AND status = 'running' AND judge_model = ? AND dimensions = ?
+         ORDER BY started_at DESC, rowid DESC`,
       )
-      .get(auditId, judgeModel, json, now - this.staleMs) as Row | undefined;
-    return row ? this.toRecord(row, now) : undefined;
+      .all(auditId, judgeModel, json) as Row[];
+    const live = rows.find((row) => staleReason(row, now, this.staleMs) === null);
+    return live ? this.toRecord(live, now) : undefined;
   }
 
   usage(id: string): RunUsage {

@@ -13,8 +13,8 @@ import {
   parseSeedFile,
   searchSeeds,
   seedTagCounts,
-  selectSeeds,
 } from "../src/prompts/seeds.js";
+import { selectSeeds } from "../src/prompts/seed-select.js";
 
 // The 36 tags of Petri's vocabulary, spelled out here on purpose so the test does not just
 // compare SEED_TAGS with itself (Petri spells one `critisism`; we use `criticism`).

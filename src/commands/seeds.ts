@@ -9,8 +9,8 @@ import {
   loadSeedLibrary,
   searchSeeds,
   seedTagCounts,
-  suggestIds,
 } from "../prompts/seeds.js";
+import { suggestIds } from "../prompts/seed-select.js";
 
 export interface CommandOutput {
   stdout: (s: string) => void;

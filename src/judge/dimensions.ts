@@ -17,8 +17,9 @@
 import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { basename, extname, join, resolve } from "node:path";
 import { AuditError } from "../audit/errors.js";
+import { promptsPath } from "../package-files.js";
+import { FrontmatterError, type FrontmatterValue, parseFrontmatter, scalarField } from "../util/frontmatter.js";
 import { isInside } from "../util/paths.js";
-import { packagePromptsDir } from "./package-prompts.js";
 
 export interface Dimension {
   name: string;
@@ -132,54 +133,46 @@ export function inlineDimension(rubric: InlineRubric, where = "dimensions"): Dim
 
 // ---- rubric files -------------------------------------------------------------------------------
 
-function unquote(value: string): string {
-  const v = value.trim();
-  if (v.length >= 2 && ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'")))) return v.slice(1, -1);
-  return v;
-}
-
-function stripComment(value: string): string {
-  return value.replace(/\s+#.*$/, "");
-}
+const RUBRIC_KEYS = ["name", "title", "higher_is_better"];
 
 function parseBoolean(value: string, where: string): boolean {
-  const v = unquote(value).toLowerCase();
+  const v = value.toLowerCase();
   if (["true", "yes", "1"].includes(v)) return true;
   if (["false", "no", "0"].includes(v)) return false;
   throw invalid(`${where}: higher_is_better must be true or false, got '${value}'.`);
 }
 
+function readFrontmatter(content: string, where: string): { fields: Map<string, FrontmatterValue>; body: string } {
+  try {
+    return parseFrontmatter(content, where) ?? { fields: new Map(), body: content.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n") };
+  } catch (error) {
+    if (error instanceof FrontmatterError) throw invalid(`${error.message}.`);
+    throw error;
+  }
+}
+
+function field(fields: Map<string, FrontmatterValue>, key: string, where: string): string | undefined {
+  try {
+    return scalarField(fields.get(key), key, where);
+  } catch (error) {
+    if (error instanceof FrontmatterError) throw invalid(`${error.message}.`);
+    throw error;
+  }
+}
+
 /** Parses one rubric file (frontmatter optional). `where` names the file in error messages. */
 export function parseRubricFile(content: string, fallbackName: string, where: string): Dimension {
-  const lines = content.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n").split("\n");
-  let start = 0;
-  while (start < lines.length && (lines[start] ?? "").trim() === "") start++;
-  const fields = new Map<string, string>();
-  let body: string;
-  if ((lines[start] ?? "").trim() === "---") {
-    const end = lines.findIndex((line, i) => i > start && line.trim() === "---");
-    if (end < 0) throw invalid(`${where}: the frontmatter opened with '---' is never closed.`);
-    for (let i = start + 1; i < end; i++) {
-      const line = (lines[i] ?? "").trim();
-      if (line === "" || line.startsWith("#")) continue;
-      const kv = /^([A-Za-z_][\w-]*)\s*:\s*(.*)$/.exec(line);
-      if (!kv) throw invalid(`${where}: cannot read frontmatter line ${i + 1} ('${line}'); write it as key: value.`);
-      fields.set(kv[1]!.toLowerCase(), stripComment(kv[2] ?? ""));
-    }
-    const unknown = [...fields.keys()].filter((key) => !["name", "title", "higher_is_better"].includes(key));
-    if (unknown.length > 0) throw invalid(`${where}: unknown frontmatter key${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}; the keys are name, title and higher_is_better.`);
-    body = lines.slice(end + 1).join("\n");
-  } else {
-    body = lines.join("\n");
-  }
-  const name = unquote(fields.get("name") ?? "") || fallbackName;
+  const { fields, body } = readFrontmatter(content, where);
+  const unknown = [...fields.keys()].filter((key) => !RUBRIC_KEYS.includes(key));
+  if (unknown.length > 0) throw invalid(`${where}: unknown frontmatter key${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}; the keys are name, title and higher_is_better.`);
+  const name = field(fields, "name", where) ?? fallbackName;
   checkDimensionName(name, where);
-  const higher = fields.get("higher_is_better");
+  const higher = field(fields, "higher_is_better", where);
   return {
     name,
-    title: checkTitle(unquote(fields.get("title") ?? ""), name, where),
+    title: checkTitle(field(fields, "title", where), name, where),
     description: checkDescription(body, name, where),
-    higherIsBetter: higher === undefined || higher.trim() === "" ? false : parseBoolean(higher, where),
+    higherIsBetter: higher === undefined ? false : parseBoolean(higher, where),
   };
 }
 
@@ -213,7 +206,7 @@ let defaults: Dimension[] | undefined;
 /** The 38 default dimensions, in Petri's order. */
 export function defaultDimensions(): Dimension[] {
   if (!defaults) {
-    const dir = join(packagePromptsDir(), "dimensions");
+    const dir = promptsPath("dimensions");
     const byName = new Map(loadRubricFolder(dir).map((d) => [d.name, d]));
     defaults = DEFAULT_DIMENSION_NAMES.map((name) => {
       const dimension = byName.get(name);

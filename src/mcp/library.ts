@@ -12,9 +12,10 @@ import { AuditError } from "../audit/errors.js";
 import type { Config } from "../config.js";
 import { composeClientAuditPrompt, renderAuditorPrompts, renderAuditorSystemPrompt } from "../prompts/auditor.js";
 import { defaultDimensions } from "../judge/dimensions.js";
-import { readPromptFile } from "../judge/package-prompts.js";
+import { readPromptFile } from "../package-files.js";
 import { chooseSeed, completeSeedArgument, rank } from "../prompts/seed-choice.js";
-import { loadSeedLibrary, type Seed, suggestIds } from "../prompts/seeds.js";
+import { suggestIds } from "../prompts/seed-select.js";
+import { loadSeedLibrary, type Seed } from "../prompts/seeds.js";
 import type { ToolContext } from "../tools/define.js";
 
 export const SEEDS_URI = "petri://seeds";

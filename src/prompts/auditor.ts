@@ -9,12 +9,12 @@
  * rendering fails; everything else is the prompt text itself.
  */
 import { readFileSync, statSync } from "node:fs";
-import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { AuditError } from "../audit/errors.js";
-import { readPromptFile } from "../judge/package-prompts.js";
+import { readPromptFile } from "../package-files.js";
 import { resourcesPrompt } from "../resources/prompt.js";
-import { fillPlaceholders } from "./template.js";
+import { fillPlaceholders } from "../util/template.js";
+import { expandHome } from "../util/paths.js";
 
 export interface AuditorPromptInput {
   /** The target's model name as the auditor should see it, e.g. `anthropic/claude-sonnet-4-5`. */
@@ -44,8 +44,9 @@ export const AUDITOR_PLACEHOLDERS = ["max_turns", "target_model", "seed_instruct
 
 export function renderAuditorPrompts(input: AuditorPromptInput): AuditorPrompts {
   const values = placeholderValues(input);
-  const system = fillAuditorTemplate(templateText(input.systemPrompt, "auditor-system.md", "system prompt", input.cwd), values);
-  const user = fillAuditorTemplate(templateText(input.userPrompt, "auditor-user.md", "user message", input.cwd), values);
+  // An empty resources section takes its line, and the blank line after it, along.
+  const system = fillPlaceholders(templateText(input.systemPrompt, "auditor-system.md", "system prompt", input.cwd), values);
+  const user = fillPlaceholders(templateText(input.userPrompt, "auditor-user.md", "user message", input.cwd), values);
   return { system, user };
 }
 
@@ -79,12 +80,6 @@ function placeholderValues(input: AuditorPromptInput): Record<string, string> {
   };
 }
 
-/** Fills the placeholders; an empty resources section takes its line and the blank line after it along. */
-function fillAuditorTemplate(template: string, values: Record<string, string>): string {
-  const text = values.resources_prompt === "" ? template.replace(/^[ \t]*\{resources_prompt\}[ \t]*\r?\n(?:[ \t]*\r?\n)?/m, "") : template;
-  return fillPlaceholders(text, values);
-}
-
 function todayDate(today: Date | string | undefined): string {
   if (today === undefined) return formatDate(new Date());
   if (typeof today !== "string") return formatDate(today);
@@ -99,10 +94,6 @@ function templateText(custom: string | undefined, defaultFile: string, label: st
     throw new AuditError("invalid", `The custom auditor ${label} is empty. Give the prompt text, or a path to a .md or .txt file holding it, or leave it out to use the default.`);
   }
   return text;
-}
-
-function expandHome(path: string): string {
-  return path === "~" || path.startsWith("~/") ? join(homedir(), path.slice(1)) : path;
 }
 
 function isPromptPath(value: string, cwd: string): boolean {

@@ -8,7 +8,8 @@
  * from a client, possibly over HTTP.
  */
 import { AuditError } from "../audit/errors.js";
-import { type Seed, SEED_TAGS, selectSeeds, suggestIds } from "./seeds.js";
+import { selectSeeds, suggestIds } from "./seed-select.js";
+import { type Seed, SEED_TAGS } from "./seeds.js";
 
 export interface SeedChoice {
   seed: Seed;

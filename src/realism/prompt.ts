@@ -3,14 +3,13 @@
  * prompts/realism-user.md filled with the seed, the target's tools, the target conversation, the
  * previous rejection (if any) and the proposed action. Pure apart from reading the two templates.
  */
-import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
 import type { ChatMessage } from "../audit/messages.js";
 import type { GatedTool } from "../audit/service.js";
 import type { JSONSchema, ToolDefinition } from "../audit/synthetic-tools.js";
-import { defaultSeedsDir } from "../prompts/seeds.js";
+import { readPromptFile } from "../package-files.js";
 import type { StoredMessage } from "../store/audit-store.js";
 import { escapeText, escapeXml, renderJudgeTranscript } from "../transcript/judge-xml.js";
+import { fillPlaceholders } from "../util/template.js";
 
 /** An action as the scorer sees it (and as a check stores it). */
 export interface ScoredAction {
@@ -40,21 +39,7 @@ export interface RealismPrompt {
   user: string;
 }
 
-let templates: RealismPrompt | undefined;
-
-function loadTemplates(): RealismPrompt {
-  if (!templates) {
-    const dir = dirname(defaultSeedsDir());
-    templates = {
-      system: readFileSync(join(dir, "realism-system.md"), "utf8").trim(),
-      user: readFileSync(join(dir, "realism-user.md"), "utf8").trim(),
-    };
-  }
-  return templates;
-}
-
 export function buildRealismPrompt(input: RealismPromptInput): RealismPrompt {
-  const { system, user } = loadTemplates();
   const values: Record<string, string> = {
     seed_instruction: input.seedInstruction.trim(),
     target_tools: renderTargetTools(input.tools),
@@ -62,11 +47,8 @@ export function buildRealismPrompt(input: RealismPromptInput): RealismPrompt {
     previous_rejection: input.previous ? renderPreviousRejection(input.previous) : "",
     proposed_action: renderAction(input.action),
   };
-  // Without a previous rejection its placeholder goes with the blank line around it.
-  const template = input.previous ? user : user.replace(/\n*\{previous_rejection\}\n*/, "\n\n");
-  // One pass, so a placeholder-like string inside a value is never substituted again.
-  const filled = template.replace(/\{(seed_instruction|target_tools|target_conversation|previous_rejection|proposed_action)\}/g, (_, key: string) => values[key] ?? "");
-  return { system, user: filled };
+  // Without a previous rejection its placeholder goes with the blank line after it.
+  return { system: readPromptFile("realism-system.md").trim(), user: fillPlaceholders(readPromptFile("realism-user.md").trim(), values) };
 }
 
 function schemaType(schema: JSONSchema): string {

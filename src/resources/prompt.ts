@@ -2,21 +2,15 @@
  * The resources section of the auditor's system prompt: prompts/auditor-resources.md with its
  * `{resources_listing}` placeholder filled with a short listing of the folder's top level.
  */
-import { readdirSync, readFileSync, realpathSync } from "node:fs";
+import { readdirSync, realpathSync } from "node:fs";
 import { join } from "node:path";
+import { readPromptFile } from "../package-files.js";
+import { fillPlaceholders } from "../util/template.js";
 import { formatBytes } from "./files.js";
 import { type DirectoryEntry, listResourceDirectory } from "./listing.js";
 
 /** At most this many top-level entries are listed in the prompt. */
 export const PROMPT_LISTING_LIMIT = 40;
-
-let cachedTemplate: string | undefined;
-
-function template(): string {
-  // src/resources/ under tsx and vitest, dist/resources/ when built: the package root is two up.
-  cachedTemplate ??= readFileSync(new URL("../../prompts/auditor-resources.md", import.meta.url), "utf8");
-  return cachedTemplate;
-}
 
 function childCount(root: string, entry: DirectoryEntry): string {
   try {
@@ -49,5 +43,5 @@ export function resourcesListing(rootDir: string): string {
 
 /** prompts/auditor-resources.md rendered for the resources folder `rootDir`. */
 export function resourcesPrompt(rootDir: string): string {
-  return template().replace("{resources_listing}", () => resourcesListing(rootDir)).trimEnd();
+  return fillPlaceholders(readPromptFile("auditor-resources.md"), { resources_listing: resourcesListing(rootDir) }).trimEnd();
 }

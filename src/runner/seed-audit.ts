@@ -2,7 +2,7 @@
  * One seed, start to close: open an MCP session on our own server, start the audit with
  * start_audit, give the auditor model its prompts and tools, run the loop, close the session.
  */
-import { readPromptFile } from "../judge/package-prompts.js";
+import { readPromptFile } from "../package-files.js";
 import { renderAuditorPrompts } from "../prompts/auditor.js";
 import type { Seed } from "../prompts/seeds.js";
 import { auditorToolset } from "./auditor-tools.js";

@@ -10,9 +10,9 @@ import {
   renderAuditorSystemPrompt,
   renderAuditorUserMessage,
 } from "../../src/prompts/auditor.js";
-import { readPromptFile } from "../../src/judge/package-prompts.js";
+import { readPromptFile } from "../../src/package-files.js";
 import { resourcesPrompt } from "../../src/resources/prompt.js";
-import { fillPlaceholders, placeholdersIn } from "../../src/prompts/template.js";
+import { fillPlaceholders, placeholdersIn } from "../../src/util/template.js";
 import { tempDir } from "../helpers.js";
 import { rmSync } from "node:fs";
 

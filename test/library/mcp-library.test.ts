@@ -4,7 +4,7 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { GetPromptResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_DIMENSION_NAMES } from "../../src/judge/dimensions.js";
-import { placeholdersIn } from "../../src/prompts/template.js";
+import { placeholdersIn } from "../../src/util/template.js";
 import { loadSeedLibrary, SEED_TAGS } from "../../src/prompts/seeds.js";
 import { createTestApp, type TestApp } from "../helpers.js";
 

@@ -4,7 +4,7 @@
  * the prompts mention nothing outside it, and what the server registers is a subset of it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readPromptFile } from "../../src/judge/package-prompts.js";
+import { readPromptFile } from "../../src/package-files.js";
 import { SERVER_INSTRUCTIONS } from "../../src/server.js";
 import { AUDITOR_PLACEHOLDERS } from "../../src/prompts/auditor.js";
 import { createTestApp, type TestApp } from "../helpers.js";

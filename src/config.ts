@@ -32,6 +32,8 @@ export interface Config {
   leaseTtlMs: number;
   modelTimeoutMs: number;
   modelMaxRetries: number;
+  /** A JSON file of scripted replies for mockllm/<name> models (PETRI_MOCKLLM_SCRIPT; see src/models/mock-script.ts). */
+  mockScript?: string;
   http: HttpConfig;
 }
 
@@ -111,6 +113,7 @@ export function loadConfig(flags: CommonFlags = {}, env: NodeJS.ProcessEnv = pro
     leaseTtlMs: positiveInt(flags["lease-ttl-ms"] ?? env.PETRI_LEASE_TTL_MS, "--lease-ttl-ms", 120_000, 100),
     modelTimeoutMs: positiveInt(flags["model-timeout-ms"] ?? env.PETRI_MODEL_TIMEOUT_MS, "--model-timeout-ms", 600_000, 100),
     modelMaxRetries: positiveInt(flags["model-max-retries"] ?? env.PETRI_MODEL_MAX_RETRIES, "--model-max-retries", 2, 0),
+    mockScript: env.PETRI_MOCKLLM_SCRIPT ? resolve(cwd, env.PETRI_MOCKLLM_SCRIPT) : undefined,
     http: {
       host: flags.host ?? env.PETRI_HTTP_HOST ?? "127.0.0.1",
       port: positiveInt(flags.port ?? env.PETRI_HTTP_PORT, "--port", 8765, 0),

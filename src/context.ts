@@ -32,7 +32,7 @@ export interface AppOverrides {
 }
 
 export function createModelRegistry(config: Config): ModelRegistry {
-  return new ModelRegistry({ factories: providerFactories(config), capabilities: knownCapabilities });
+  return new ModelRegistry({ factories: providerFactories(config), capabilities: knownCapabilities, mockScript: config.mockScript });
 }
 
 export function createAppContext(config: Config, overrides: AppOverrides = {}): AppContext {

@@ -18,6 +18,7 @@ Commands:
   list        list stored audits
   seeds       browse the seed-instruction library
   resources   scaffold a resources folder (resources init DIR)
+  demo        run one complete audit offline with scripted models (no API key)
 
 Run petri-mcp <command> --help for a command's options.`;
 
@@ -31,6 +32,7 @@ const COMMANDS: Record<string, () => Promise<Runner>> = {
   list: async () => (await import("./list.js")).runListCommand,
   seeds: async () => (await import("./seeds.js")).runSeedsCommand,
   resources: async () => (await import("./resources.js")).runResourcesCommand,
+  demo: async () => (await import("./demo.js")).runDemoCommand,
 };
 
 export async function main(argv: string[], io: CommandIO): Promise<number> {

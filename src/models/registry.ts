@@ -1,6 +1,7 @@
 /**
  * Resolves `provider/model` strings (as Petri users type them) to ChatModels.
  */
+import { createMockModel } from "./mock-script.js";
 import { MockLLM } from "./mockllm.js";
 import { type ChatModel, type ModelCapabilities, ModelError, type ModelResolver } from "./types.js";
 
@@ -44,9 +45,9 @@ export interface ModelRegistryOptions {
   /** Factories for real providers (see providers.ts); absent providers fail with a clear error. */
   factories?: Partial<Record<ParsedModelName["provider"], ModelFactory>>;
   capabilities?: (parsed: ParsedModelName) => ModelCapabilities | undefined;
+  /** A JSON file of replies keyed by model name for `mockllm/<name>` models (PETRI_MOCKLLM_SCRIPT; see mock-script.ts). */
+  mockScript?: string;
 }
-
-const MOCK_CAPABILITIES: ModelCapabilities = { prefill: true, thinking: true, parallelToolCalls: true };
 
 export class ModelRegistry implements ModelResolver {
   private readonly cache = new Map<string, ChatModel>();
@@ -61,7 +62,7 @@ export class ModelRegistry implements ModelResolver {
     const parsed = parseModelName(name);
     let model: ChatModel;
     if (parsed.provider === "mockllm") {
-      model = new MockLLM(name);
+      model = createMockModel(name, parsed.model, this.options.mockScript);
     } else {
       const factory = this.options.factories?.[parsed.provider];
       if (!factory) throw new ModelError("not_configured", `The ${parsed.provider} provider is not available in this build.`);
@@ -82,7 +83,8 @@ export class ModelRegistry implements ModelResolver {
     const override = this.options.overrides?.[name];
     if (override) return override.capabilities;
     const parsed = parseModelName(name);
-    if (parsed.provider === "mockllm") return MOCK_CAPABILITIES;
+    // Resolving a mock reads and checks its script, so a bad script fails here, before any audit starts.
+    if (parsed.provider === "mockllm") return this.resolve(name).capabilities;
     return this.options.capabilities?.(parsed) ?? this.resolve(name).capabilities;
   }
 }

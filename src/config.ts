@@ -12,7 +12,14 @@ export interface HttpConfig {
   token?: string;
   allowedOrigins: string[];
   idleSessionMs: number;
-  maxBodyBytes: number;
+  /** Most MCP sessions open at once; the next initialize gets 503. */
+  maxSessions: number;
+  /** Most TCP connections at once (node:http maxConnections); more are dropped. */
+  maxConnections: number;
+  /** A client must finish sending its request headers within this (ms). */
+  headersTimeoutMs: number;
+  /** A client must finish sending its whole request (headers and body) within this (ms). */
+  requestTimeoutMs: number;
 }
 
 export interface Config {
@@ -34,6 +41,8 @@ export interface Config {
   modelMaxRetries: number;
   /** A JSON file of scripted replies for mockllm/<name> models (PETRI_MOCKLLM_SCRIPT; see src/models/mock-script.ts). */
   mockScript?: string;
+  /** Largest JSON-RPC message accepted, on stdio (one line) and HTTP (one body), in bytes. */
+  maxMessageBytes: number;
   http: HttpConfig;
 }
 
@@ -68,6 +77,11 @@ export const COMMON_OPTIONS = {
   host: { type: "string" },
   port: { type: "string" },
   "allowed-origin": { type: "string", multiple: true },
+  "max-message-bytes": { type: "string" },
+  "max-sessions": { type: "string" },
+  "max-connections": { type: "string" },
+  "headers-timeout-ms": { type: "string" },
+  "request-timeout-ms": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const satisfies NonNullable<ParseArgsConfig["options"]>;
 
@@ -114,13 +128,18 @@ export function loadConfig(flags: CommonFlags = {}, env: NodeJS.ProcessEnv = pro
     modelTimeoutMs: positiveInt(flags["model-timeout-ms"] ?? env.PETRI_MODEL_TIMEOUT_MS, "--model-timeout-ms", 600_000, 100),
     modelMaxRetries: positiveInt(flags["model-max-retries"] ?? env.PETRI_MODEL_MAX_RETRIES, "--model-max-retries", 2, 0),
     mockScript: env.PETRI_MOCKLLM_SCRIPT ? resolve(cwd, env.PETRI_MOCKLLM_SCRIPT) : undefined,
+    // PETRI_HTTP_MAX_BODY is the older name of the same limit.
+    maxMessageBytes: positiveInt(flags["max-message-bytes"] ?? env.PETRI_MAX_MESSAGE_BYTES ?? env.PETRI_HTTP_MAX_BODY, "--max-message-bytes", 16 * 1024 * 1024, 1024),
     http: {
       host: flags.host ?? env.PETRI_HTTP_HOST ?? "127.0.0.1",
       port: positiveInt(flags.port ?? env.PETRI_HTTP_PORT, "--port", 8765, 0),
       token: env.PETRI_MCP_TOKEN || undefined,
       allowedOrigins: origins.filter((o) => o !== ""),
       idleSessionMs: positiveInt(env.PETRI_HTTP_IDLE_MS, "PETRI_HTTP_IDLE_MS", 30 * 60_000, 1000),
-      maxBodyBytes: positiveInt(env.PETRI_HTTP_MAX_BODY, "PETRI_HTTP_MAX_BODY", 16 * 1024 * 1024, 1024),
+      maxSessions: positiveInt(flags["max-sessions"] ?? env.PETRI_HTTP_MAX_SESSIONS, "--max-sessions", 100),
+      maxConnections: positiveInt(flags["max-connections"] ?? env.PETRI_HTTP_MAX_CONNECTIONS, "--max-connections", 256),
+      headersTimeoutMs: positiveInt(flags["headers-timeout-ms"] ?? env.PETRI_HTTP_HEADERS_TIMEOUT_MS, "--headers-timeout-ms", 8_000, 100),
+      requestTimeoutMs: positiveInt(flags["request-timeout-ms"] ?? env.PETRI_HTTP_REQUEST_TIMEOUT_MS, "--request-timeout-ms", 30_000, 100),
     },
   };
 }

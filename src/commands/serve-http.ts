@@ -7,7 +7,7 @@ import type { Config } from "../config.js";
 import { createAppContext, SHUTDOWN_GRACE_MS } from "../context.js";
 import { createHttpApp } from "../http/app.js";
 import { isLoopbackHost } from "../http/guards.js";
-import { type ResolvedToken, resolveToken, TokenError } from "../http/token.js";
+import { type ResolvedToken, resolveToken, TokenError, tokenFilePath } from "../http/token.js";
 import { log } from "../log.js";
 import type { CommandIO } from "./io.js";
 
@@ -18,8 +18,16 @@ function tokenLine(token: ResolvedToken): string {
     case "generated":
       return `bearer token (new, saved with mode 0600 to ${token.path}): ${token.token}`;
     case "file":
-      return `bearer token (from ${token.path}): ${token.token}`;
+      // Printed only when generated: logs of later starts must not hold it.
+      return `bearer token: in ${token.path} (read it with: cat ${token.path})`;
   }
+}
+
+/** A file-system failure at startup (read-only or missing folder, permissions) as one clear line; null for other errors. */
+function fileProblem(error: unknown): string | null {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (typeof code !== "string" || !/^E[A-Z]+$/.test(code)) return null;
+  return `${(error as Error).message.replace(/\s+/g, " ")} (${code})`;
 }
 
 export async function runHttpServer(config: Config, io: CommandIO): Promise<number> {
@@ -33,13 +41,16 @@ export async function runHttpServer(config: Config, io: CommandIO): Promise<numb
   }
   let token: ResolvedToken;
   try {
-    token = resolveToken({ envToken: config.http.token, dbPath: config.dbPath });
+    token = resolveToken({ envToken: config.http.token, dbPath: config.dbPath, remote: !isLoopbackHost(host) });
   } catch (error) {
     if (error instanceof TokenError) {
       io.stderr(`petri-mcp serve --http: ${error.message}`);
       return 2;
     }
-    throw error;
+    const problem = fileProblem(error);
+    if (problem === null) throw error;
+    io.stderr(`petri-mcp serve --http: cannot create the token file ${tokenFilePath(config.dbPath)}: ${problem}. Make its folder writable, choose another --db, or set PETRI_MCP_TOKEN.`);
+    return 2;
   }
 
   const app = createAppContext(config);

@@ -1,11 +1,12 @@
 /**
  * `petri-mcp serve` (the default): the MCP server over stdio, or over Streamable HTTP with --http.
  */
-import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { type Config, loadConfig, parseCommandArgs } from "../config.js";
 import { createAppContext, SHUTDOWN_GRACE_MS } from "../context.js";
 import { log } from "../log.js";
 import { createServer } from "../server.js";
+import { GuardedTransport } from "../transport/guard.js";
+import { LineStdioTransport } from "../transport/stdio.js";
 import type { CommandIO } from "./io.js";
 
 export const SERVE_USAGE = `Usage: petri-mcp [serve] [options]
@@ -30,6 +31,11 @@ Options:
   --http                    serve Streamable HTTP instead of stdio
   --host H --port P         HTTP address (127.0.0.1:8765)
   --allowed-origin ORIGIN   browser origin allowed to call the HTTP server (repeatable)
+  --max-message-bytes N     largest JSON-RPC message, stdio line or HTTP body (16777216)
+  --max-sessions N          HTTP: most MCP sessions open at once; more get 503 (100)
+  --max-connections N       HTTP: most TCP connections at once; more are dropped (256)
+  --headers-timeout-ms MS   HTTP: time a client has to send its request headers (8000)
+  --request-timeout-ms MS   HTTP: time a client has to send its whole request (30000)
 
 Environment: PETRI_MCP_TOKEN (HTTP bearer token), ANTHROPIC_API_KEY, OPENAI_API_KEY,
 ANTHROPIC_BASE_URL, OPENAI_BASE_URL, <NAME>_BASE_URL / <NAME>_API_KEY for openai-api/<name>/...
@@ -56,9 +62,8 @@ export async function runStdioServer(config: Config): Promise<number> {
   console.debug = console.error;
   const app = createAppContext(config);
   const server = createServer(app);
-  const transport = new StdioServerTransport();
   let closing = false;
-  const shutdown = async (reason: string) => {
+  const shutdown = async (reason: string, exitCode = 0) => {
     if (closing) return;
     closing = true;
     log.info(`shutting down (${reason})`);
@@ -72,8 +77,11 @@ export async function runStdioServer(config: Config): Promise<number> {
       // Already closed.
     }
     app.close();
-    process.exit(0);
+    process.exit(exitCode);
   };
+  const transport = new GuardedTransport(
+    new LineStdioTransport({ maxMessageBytes: config.maxMessageBytes, onFatal: (error) => void shutdown(`stdio transport failed: ${error.message}`, 1) }),
+  );
   process.stdin.on("end", () => void shutdown("stdin closed"));
   process.stdin.on("close", () => void shutdown("stdin closed"));
   process.on("SIGINT", () => void shutdown("SIGINT"));

@@ -14,9 +14,10 @@ import type { AddressInfo } from "node:net";
 import type { AppContext } from "../context.js";
 import { log } from "../log.js";
 import { createServer } from "../server.js";
+import { GuardedTransport } from "../transport/guard.js";
 import { readJsonBody } from "./body.js";
 import { bearerToken, isAllowedHostHeader, isAllowedOrigin, isLoopbackHost, loopbackHostHeaders, tokensMatch } from "./guards.js";
-import { RpcCode, sendRpcError } from "./replies.js";
+import { refuse, RpcCode, sendRpcError } from "./replies.js";
 import { type Session, SessionRegistry } from "./sessions.js";
 
 export const MCP_PATH = "/mcp";
@@ -30,8 +31,16 @@ export interface HttpAppOptions {
   idleSessionMs?: number;
   /** How often to look for idle sessions (default: a quarter of idleSessionMs, at most a minute). */
   sweepIntervalMs?: number;
-  /** Largest accepted request body in bytes (default: config.http.maxBodyBytes). */
+  /** Largest accepted request body in bytes (default: config.maxMessageBytes). */
   maxBodyBytes?: number;
+  /** Most sessions open at once; the next initialize gets 503 (default: config.http.maxSessions). */
+  maxSessions?: number;
+  /** Most TCP connections at once; more are dropped (default: config.http.maxConnections). */
+  maxConnections?: number;
+  /** Time a client has to send its request headers, in ms (default: config.http.headersTimeoutMs). */
+  headersTimeoutMs?: number;
+  /** Time a client has to send its whole request, in ms (default: config.http.requestTimeoutMs). */
+  requestTimeoutMs?: number;
   /** Builds each session's McpServer (default: createServer). Tests use it to add probe tools. */
   createServer?: (app: AppContext) => McpServer;
 }
@@ -72,7 +81,9 @@ function urlHost(host: string): string {
 export function createHttpApp(app: AppContext, options: HttpAppOptions): HttpApp {
   const allowedOrigins = options.allowedOrigins ?? app.config.http.allowedOrigins;
   const idleSessionMs = options.idleSessionMs ?? app.config.http.idleSessionMs;
-  const maxBodyBytes = options.maxBodyBytes ?? app.config.http.maxBodyBytes;
+  const maxBodyBytes = options.maxBodyBytes ?? app.config.maxMessageBytes;
+  const maxSessions = options.maxSessions ?? app.config.http.maxSessions;
+  const headersTimeout = options.headersTimeoutMs ?? app.config.http.headersTimeoutMs;
   const buildServer = options.createServer ?? ((context: AppContext) => createServer(context));
   const sessions = new SessionRegistry();
   /** Host headers accepted; null when bound to a non-loopback address (the token protects it). */
@@ -82,12 +93,12 @@ export function createHttpApp(app: AppContext, options: HttpAppOptions): HttpApp
   const checkRequest = (req: IncomingMessage, res: ServerResponse): boolean => {
     const host = header(req, "host");
     if (allowedHosts && !isAllowedHostHeader(host, allowedHosts)) {
-      sendRpcError(res, 403, RpcCode.serverError, `Forbidden: Host header '${host ?? ""}' is not one this server answers to (${allowedHosts.join(", ")}). This protects against DNS rebinding; connect to the loopback address the server printed.`);
+      refuse(res, 403, RpcCode.serverError, `Forbidden: Host header '${host ?? ""}' is not one this server answers to (${allowedHosts.join(", ")}). This protects against DNS rebinding; connect to the loopback address the server printed.`);
       return false;
     }
     const origin = header(req, "origin");
     if (!isAllowedOrigin(origin, allowedOrigins)) {
-      sendRpcError(res, 403, RpcCode.serverError, `Forbidden: Origin '${origin}' is not allowed. Browser clients must run on a loopback origin or one listed with --allowed-origin (PETRI_ALLOWED_ORIGINS).`);
+      refuse(res, 403, RpcCode.serverError, `Forbidden: Origin '${origin}' is not allowed. Browser clients must run on a loopback origin or one listed with --allowed-origin (PETRI_ALLOWED_ORIGINS).`);
       return false;
     }
     if (origin !== undefined) {
@@ -101,7 +112,7 @@ export function createHttpApp(app: AppContext, options: HttpAppOptions): HttpApp
     }
     const token = bearerToken(header(req, "authorization"));
     if (token === null || !tokensMatch(token, options.token)) {
-      sendRpcError(
+      refuse(
         res,
         401,
         RpcCode.serverError,
@@ -119,7 +130,23 @@ export function createHttpApp(app: AppContext, options: HttpAppOptions): HttpApp
     await session.transport.handleRequest(req, res, body);
   };
 
+  /** Sessions being opened (their initialize is running): they count toward maxSessions. */
+  let opening = 0;
   const openSession = async (req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> => {
+    if (sessions.size + opening >= maxSessions) {
+      log.warn(`refused a new http session: ${maxSessions} are open (--max-sessions)`);
+      sendRpcError(res, 503, RpcCode.serverError, `Too many sessions: this server holds at most ${maxSessions} MCP sessions at once (--max-sessions) and all are open. Close unused sessions (DELETE ${MCP_PATH}) or retry later; sessions idle for ${Math.round(idleSessionMs / 1000)} s are closed.`, { "Retry-After": "30" });
+      return;
+    }
+    opening++;
+    try {
+      await runInitialize(req, res, body);
+    } finally {
+      opening--;
+    }
+  };
+
+  const runInitialize = async (req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> => {
     const server = buildServer(app);
     let opened = false;
     const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
@@ -133,7 +160,7 @@ export function createHttpApp(app: AppContext, options: HttpAppOptions): HttpApp
       if (transport.sessionId) sessions.remove(transport.sessionId);
     };
     try {
-      await server.connect(transport);
+      await server.connect(new GuardedTransport(transport));
       await transport.handleRequest(req, res, body);
     } finally {
       // The transport refused the initialize (bad headers...): nothing must outlive this request.
@@ -144,8 +171,8 @@ export function createHttpApp(app: AppContext, options: HttpAppOptions): HttpApp
   const handlePost = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const body = await readJsonBody(req, maxBodyBytes);
     if (!body.ok) {
-      const code = body.status === 413 ? RpcCode.serverError : RpcCode.parseError;
-      sendRpcError(res, body.status, code, body.message, body.status === 413 ? { Connection: "close" } : {});
+      if (body.status === 413) refuse(res, 413, RpcCode.serverError, body.message);
+      else sendRpcError(res, body.status, RpcCode.parseError, body.message);
       return;
     }
     const sessionId = header(req, "mcp-session-id");
@@ -172,11 +199,13 @@ export function createHttpApp(app: AppContext, options: HttpAppOptions): HttpApp
     await forward(session, req, res);
   };
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  /** `expectContinue`: the client sent `Expect: 100-continue` and sends its body only once told to, i.e. after the checks. */
+  const handle = async (req: IncomingMessage, res: ServerResponse, expectContinue = false): Promise<void> => {
     if (!checkRequest(req, res)) return;
+    if (expectContinue) res.writeContinue();
     const { pathname } = new URL(req.url ?? "/", "http://localhost");
     if (pathname !== MCP_PATH) {
-      sendRpcError(res, 404, RpcCode.serverError, `Not found: the MCP endpoint is ${MCP_PATH}.`);
+      refuse(res, 404, RpcCode.serverError, `Not found: the MCP endpoint is ${MCP_PATH}.`);
       return;
     }
     switch (req.method) {
@@ -186,16 +215,28 @@ export function createHttpApp(app: AppContext, options: HttpAppOptions): HttpApp
       case "DELETE":
         return handleSessionRequest(req, res);
       default:
-        sendRpcError(res, 405, RpcCode.serverError, `Method ${req.method} not allowed on ${MCP_PATH}; use POST, GET or DELETE.`, { Allow: "GET, POST, DELETE, OPTIONS" });
+        refuse(res, 405, RpcCode.serverError, `Method ${req.method} not allowed on ${MCP_PATH}; use POST, GET or DELETE.`, { Allow: "GET, POST, DELETE, OPTIONS" });
     }
   };
 
-  const httpServer = createHttpServer((req, res) => {
-    handle(req, res).catch((error: unknown) => {
+  const serve = (req: IncomingMessage, res: ServerResponse, expectContinue: boolean): void => {
+    handle(req, res, expectContinue).catch((error: unknown) => {
       log.error(`http ${req.method} ${req.url} failed`, error);
       sendRpcError(res, 500, RpcCode.serverError, "Internal server error; see the server log.");
     });
-  });
+  };
+  const httpServer = createHttpServer(
+    {
+      // Slow or silent clients (slowloris) lose their connection: headers within headersTimeout,
+      // the whole request within requestTimeout, checked every second (Node's default is 30 s).
+      headersTimeout,
+      requestTimeout: Math.max(headersTimeout, options.requestTimeoutMs ?? app.config.http.requestTimeoutMs),
+      connectionsCheckingInterval: 1000,
+    },
+    (req, res) => serve(req, res, false),
+  );
+  httpServer.on("checkContinue", (req, res) => serve(req, res, true));
+  limitConnections(httpServer, options.maxConnections ?? app.config.http.maxConnections);
 
   const sweep = (): number => {
     const idle = sessions.idle(idleSessionMs);
@@ -233,6 +274,17 @@ export function createHttpApp(app: AppContext, options: HttpAppOptions): HttpApp
       await closed;
     },
   };
+}
+
+/** Caps concurrent TCP connections; node:http drops the ones over the cap at once. Logged at most once a minute. */
+function limitConnections(server: Server, max: number): void {
+  server.maxConnections = max;
+  let lastWarning = 0;
+  server.on("drop", () => {
+    if (Date.now() - lastWarning < 60_000) return;
+    lastWarning = Date.now();
+    log.warn(`dropping new connections: ${max} are open (--max-connections)`);
+  });
 }
 
 function sessionNotFound(res: ServerResponse): void {

@@ -11,13 +11,12 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<Bo
   const tooLarge: BodyResult = {
     ok: false,
     status: 413,
-    message: `Request body too large: the limit is ${maxBytes} bytes (PETRI_HTTP_MAX_BODY on the server). Send smaller arguments.`,
+    message: `Request body too large: the limit is ${maxBytes} bytes (--max-message-bytes / PETRI_MAX_MESSAGE_BYTES on the server). Send smaller arguments.`,
   };
   return new Promise((resolve) => {
     const declared = Number(req.headers["content-length"]);
     if (Number.isFinite(declared) && declared > maxBytes) {
-      // Drain what the client still sends, so it can read the reply instead of failing on a reset.
-      req.resume();
+      // Not read at all: the 413 closes the connection.
       resolve(tooLarge);
       return;
     }

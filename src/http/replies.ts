@@ -23,3 +23,13 @@ export function sendRpcError(res: ServerResponse, status: number, code: number, 
   res.writeHead(status, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body), ...headers });
   res.end(body);
 }
+
+/**
+ * A refusal (401, 403, 404, 405, 413): the reply says `Connection: close` and the socket is closed
+ * once it is sent, so the rest of the request body is never read and the connection is not kept.
+ */
+export function refuse(res: ServerResponse, status: number, code: number, message: string, headers: Record<string, string> = {}): void {
+  const socket = res.socket;
+  res.once("finish", () => socket?.destroy());
+  sendRpcError(res, status, code, message, { ...headers, Connection: "close" });
+}

@@ -18,6 +18,8 @@ export interface ResolvedToken {
 
 /** Shortest token accepted from a file or the environment; generated ones are 43 characters. */
 export const MIN_TOKEN_LENGTH = 16;
+/** Fewest distinct characters of PETRI_MCP_TOKEN on a non-loopback address ("aaaa…" is refused). */
+export const MIN_DISTINCT_CHARACTERS = 8;
 
 export function tokenFilePath(dbPath: string): string {
   return `${dbPath}.token`;
@@ -27,10 +29,17 @@ export function generateToken(): string {
   return randomBytes(32).toString("base64url");
 }
 
-export function resolveToken(options: { envToken?: string; dbPath: string }): ResolvedToken {
+/**
+ * `remote`: the server listens on a non-loopback address, where PETRI_MCP_TOKEN must also have at
+ * least MIN_DISTINCT_CHARACTERS different characters.
+ */
+export function resolveToken(options: { envToken?: string; dbPath: string; remote?: boolean }): ResolvedToken {
   if (options.envToken !== undefined && options.envToken !== "") {
     if (options.envToken.length < MIN_TOKEN_LENGTH || /\s/.test(options.envToken)) {
       throw new TokenError(`PETRI_MCP_TOKEN must be at least ${MIN_TOKEN_LENGTH} characters without spaces. Generate one with: openssl rand -base64 32`);
+    }
+    if (options.remote && new Set(options.envToken).size < MIN_DISTINCT_CHARACTERS) {
+      throw new TokenError(`PETRI_MCP_TOKEN is too easy to guess for a non-loopback address: it needs at least ${MIN_DISTINCT_CHARACTERS} different characters. Generate one with: openssl rand -base64 32`);
     }
     return { token: options.envToken, source: "env", path: null };
   }
@@ -68,7 +77,8 @@ function readTokenFile(path: string): string | null {
  * Returns null when another process won that race.
  */
 function createTokenFile(path: string, token: string): string | null {
-  mkdirSync(dirname(path), { recursive: true });
+  // Folders we create are private; an existing folder keeps its mode.
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const temporary = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   writeFileSync(temporary, token + "\n", { mode: 0o600, flag: "wx" });
   try {

@@ -47,7 +47,7 @@ describe("serve --http startup checks", () => {
 });
 
 describe("serve --http process", () => {
-  it("generates a token file, serves clients that send it, stops on SIGTERM, and reuses the token on restart", async () => {
+  it("generates a token file, serves clients that send it, stops on SIGTERM, and reuses the token on restart without printing it", async () => {
     dir = tempDir();
     const dbPath = join(dir, "petri.db");
     const server = await spawnHttpServer(["--db", dbPath, "--target-model", "mockllm/model"]);
@@ -70,7 +70,10 @@ describe("serve --http process", () => {
 
     const restarted = await spawnHttpServer(["--db", dbPath]);
     running.push(restarted);
-    expect(restarted.stderr()).toContain(`bearer token (from ${dbPath}.token): ${token}`);
+    // Later starts say where the token is, never the token itself.
+    expect(restarted.stderr()).toContain(`bearer token: in ${dbPath}.token`);
+    expect(restarted.stderr()).not.toContain(token);
+    expect(restarted.printedToken).toBeNull();
     const watcher = await connectClient(restarted.url, token, "watcher");
     const { data: audit } = await watcher.ok("get_audit", { audit_id: data.audit_id });
     expect(audit.turns_used).toBe(1);

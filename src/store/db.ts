@@ -1,9 +1,13 @@
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname } from "node:path";
+import { StoreOpenError } from "./errors.js";
 import { MIGRATIONS } from "./schema.js";
 
 export type Db = Database.Database;
+
+/** The schema version this petri-mcp writes; a store with a higher one is refused. */
+export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;
 
 export interface OpenOptions {
   /** Milliseconds a writer waits for another process's lock before SQLITE_BUSY. */
@@ -12,20 +16,83 @@ export interface OpenOptions {
 }
 
 /**
- * Opens (creating if needed) the SQLite file in WAL mode with a busy timeout, and brings the schema
- * up to date. Safe to call from many processes at once: migrations run in IMMEDIATE transactions
- * and re-check the version inside them.
+ * Opens (creating if needed) the SQLite file in WAL mode with a busy timeout, checks it, and brings
+ * the schema up to date. Safe to call from many processes at once: migrations run in IMMEDIATE
+ * transactions and re-check the version inside them.
+ *
+ * Refused with a StoreOpenError (one line, exit 2), before anything is written: a folder, a file
+ * that is not a SQLite database, a store failing `PRAGMA quick_check`, a store whose schema is
+ * newer than this petri-mcp. A store created here is 0600 in a folder created 0700 (SQLite gives
+ * its -wal and -shm files the database file's permissions); existing files keep theirs.
  */
 export function openDatabase(path: string, options: OpenOptions = {}): Db {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-  const db = new Database(path, { timeout: options.busyTimeoutMs ?? 10_000, readonly: options.readonly ?? false });
-  if (!options.readonly) {
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = NORMAL");
+  const readonly = options.readonly ?? false;
+  if (path !== ":memory:") prepareFile(path, readonly);
+  let db: Db | undefined;
+  try {
+    db = new Database(path, { timeout: options.busyTimeoutMs ?? 10_000, readonly, fileMustExist: readonly });
+    if (!readonly) {
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = NORMAL");
+    }
+    db.pragma("foreign_keys = ON");
+    checkStore(db, path);
+    if (!readonly) migrate(db);
+    return db;
+  } catch (error) {
+    if (db?.open) db.close();
+    throw openFailure(path, error);
   }
-  db.pragma("foreign_keys = ON");
-  if (!options.readonly) migrate(db);
-  return db;
+}
+
+/** Refuses a folder; creates a missing store file (0600) and its folders (0700). */
+function prepareFile(path: string, readonly: boolean): void {
+  let isDirectory: boolean;
+  try {
+    isDirectory = statSync(path).isDirectory();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT" || readonly) throw openFailure(path, error);
+    try {
+      mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+      closeSync(openSync(path, "wx", 0o600));
+    } catch (createError) {
+      // Another process may have created it in between: SQLite opens it then.
+      if ((createError as NodeJS.ErrnoException).code !== "EEXIST") throw openFailure(path, createError);
+    }
+    return;
+  }
+  if (isDirectory) throw new StoreOpenError(`The AuditStore path ${path} is a directory. Pass the path of a database file with --db or PETRI_DB (it is created if missing).`);
+}
+
+/** Refuses a store from a newer petri-mcp, and a corrupt one. */
+function checkStore(db: Db, path: string): void {
+  const version = schemaVersion(db);
+  if (version > LATEST_SCHEMA_VERSION) {
+    throw new StoreOpenError(
+      `The AuditStore ${path} has schema version ${version}, newer than this petri-mcp understands (up to ${LATEST_SCHEMA_VERSION}). Nothing was written. Upgrade petri-mcp, or pass another --db.`,
+    );
+  }
+  if (path === ":memory:") return;
+  const check = String(db.pragma("quick_check(1)", { simple: true }));
+  if (check !== "ok") throw corrupt(path, `PRAGMA quick_check: ${check}`);
+}
+
+function corrupt(path: string, detail: string): StoreOpenError {
+  detail = detail.replace(/\s+/g, " ").slice(0, 300);
+  return new StoreOpenError(
+    `The AuditStore ${path} is corrupt (${detail}). Nothing was written. Stop every petri-mcp process using it, keep a copy, and try \`sqlite3 ${path} .recover\`, or pass another --db.`,
+  );
+}
+
+/** A one-line StoreOpenError for anything that failed while opening (other errors are rethrown). */
+function openFailure(path: string, error: unknown): Error {
+  if (error instanceof StoreOpenError) return error;
+  const code = String((error as { code?: unknown }).code ?? "");
+  const message = error instanceof Error ? error.message : String(error);
+  if (code === "SQLITE_NOTADB") return new StoreOpenError(`The AuditStore ${path} is not a SQLite database (${message}). Check --db or PETRI_DB.`);
+  if (code.startsWith("SQLITE_CORRUPT")) return corrupt(path, `SQLite: ${message}`);
+  if (code.startsWith("SQLITE_") || /^E[A-Z]+$/.test(code)) return new StoreOpenError(`Cannot open the AuditStore ${path}: ${message} (${code}). Check the path, its permissions and the disk.`);
+  return error instanceof Error ? error : new Error(message);
 }
 
 export function schemaVersion(db: Db): number {
@@ -37,7 +104,7 @@ export function schemaVersion(db: Db): number {
 
 export function migrate(db: Db): void {
   // Usually up to date: check without taking the write lock another process may hold.
-  if (schemaVersion(db) >= MIGRATIONS[MIGRATIONS.length - 1]!.version) return;
+  if (schemaVersion(db) >= LATEST_SCHEMA_VERSION) return;
   for (const migration of MIGRATIONS) {
     db.transaction(() => {
       db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)");

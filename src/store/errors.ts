@@ -3,6 +3,7 @@
  * AuditErrors with a message that says what happened and what to do, instead of "internal error".
  */
 import { AuditError } from "../audit/errors.js";
+import { ConfigError } from "../config.js";
 
 const MESSAGES: Record<string, string> = {
   SQLITE_BUSY:
@@ -23,3 +24,9 @@ export function storageProblem(error: unknown): AuditError | null {
   const message = MESSAGES[code] ?? MESSAGES[code.split("_").slice(0, 2).join("_")];
   return message ? new AuditError("store", `${message} (${code})`) : null;
 }
+
+/**
+ * The AuditStore cannot be used at startup (not a database, corrupt, from a newer petri-mcp, not
+ * creatable). A ConfigError, so the commands report it as one line and exit 2.
+ */
+export class StoreOpenError extends ConfigError {}

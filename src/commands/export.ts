@@ -4,9 +4,9 @@
  */
 import { AuditError } from "../audit/errors.js";
 import { loadConfig, parseCommandArgs } from "../config.js";
-import { AuditStore } from "../store/audit-store.js";
-import { openDatabase } from "../store/db.js";
+import type { AuditStore } from "../store/audit-store.js";
 import { EXPORT_FORMATS, exportAudit, isExportFormat } from "../transcript/export.js";
+import { NO_DATABASE, openExistingStore } from "./existing-store.js";
 import type { CommandIO } from "./io.js";
 
 const USAGE = `Usage: petri-mcp export <audit_id>... [--out DIR] [--format petri|markdown|html] [--db PATH]
@@ -43,7 +43,8 @@ export async function runExportCommand(argv: string[], io: CommandIO): Promise<n
     return 2;
   }
   const config = loadConfig({ ...values, "transcripts-dir": values.out ?? values["transcripts-dir"] });
-  const store = new AuditStore(openDatabase(config.dbPath));
+  const store = openExistingStore("export", config.dbPath, io);
+  if (!store) return NO_DATABASE;
   try {
     const ids = values.all ? allAuditIds(store) : positionals;
     if (ids.length === 0) {

@@ -13,8 +13,8 @@ import { prepareJudgeRun } from "../judge/request.js";
 import { JudgeRunner, type JudgeRunRequest } from "../judge/runner.js";
 import type { JudgeRunRecord } from "../judge/runs.js";
 import type { ModelResolver } from "../models/types.js";
-import { AuditStore } from "../store/audit-store.js";
-import { openDatabase } from "../store/db.js";
+import type { AuditStore } from "../store/audit-store.js";
+import { NO_DATABASE, openExistingStore } from "./existing-store.js";
 import type { CommandIO } from "./io.js";
 
 const USAGE = `Usage: petri-mcp judge <audit_id>... | --all [options]
@@ -157,7 +157,8 @@ export async function runJudgeCommand(argv: string[], io: CommandIO, deps: Judge
     return 2;
   }
 
-  const store = new AuditStore(openDatabase(config.dbPath));
+  const store = openExistingStore("judge", config.dbPath, io);
+  if (!store) return NO_DATABASE;
   try {
     const models = deps.models ?? createModelRegistry(config);
     const ids = auditsToJudge(store, values, positionals, io);

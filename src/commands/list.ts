@@ -2,8 +2,8 @@
  * `petri-mcp list`: the stored audits, newest first.
  */
 import { loadConfig, parseCommandArgs } from "../config.js";
-import { AuditStore, type AuditStatus } from "../store/audit-store.js";
-import { openDatabase } from "../store/db.js";
+import type { AuditStatus } from "../store/audit-store.js";
+import { NO_DATABASE, openExistingStore } from "./existing-store.js";
 import type { CommandIO } from "./io.js";
 
 const USAGE = `Usage: petri-mcp list [--db PATH] [--status S] [--tag T] [--run-id ID] [--limit N] [--json]`;
@@ -31,7 +31,8 @@ export async function runListCommand(argv: string[], io: CommandIO): Promise<num
     return 2;
   }
   const config = loadConfig(values);
-  const store = new AuditStore(openDatabase(config.dbPath));
+  const store = openExistingStore("list", config.dbPath, io);
+  if (!store) return NO_DATABASE;
   try {
     const { audits, total } = store.listAudits({ status, tag: values.tag, runId: values["run-id"], limit });
     if (values.json) {

@@ -1,0 +1,46 @@
+/**
+ * `petri-mcp seeds | head` and `petri-mcp list | head`: when the reader closes the pipe early, the
+ * built binary ends quietly (exit 0, no EPIPE stack trace) instead of crashing.
+ */
+import { spawn } from "node:child_process";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { AuditStore } from "../../src/store/audit-store.js";
+import { openDatabase } from "../../src/store/db.js";
+import { tempDir } from "../helpers.js";
+
+const CLI = resolve(import.meta.dirname, "../../dist/cli.js");
+
+/** Runs the CLI with its stdout pipe closed before it writes anything, so its first write meets EPIPE. */
+function runWithClosedStdout(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on("error", fail);
+    child.on("close", (code) => done({ code, stderr }));
+  });
+}
+
+describe("a closed stdout pipe", () => {
+  const dir = tempDir("petri-epipe-");
+  const env = { PATH: process.env.PATH, HOME: dir };
+
+  it("petri-mcp seeds exits quietly", async () => {
+    const { code, stderr } = await runWithClosedStdout(["seeds"], env);
+    expect(stderr).not.toContain("EPIPE");
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+  });
+
+  it("petri-mcp list exits quietly", async () => {
+    const db = join(dir, "petri.db");
+    const store = new AuditStore(openDatabase(db));
+    for (let i = 0; i < 50; i++) store.createAudit({ seedInstruction: `seed ${i}`, targetModel: "mockllm/target", maxTurns: 5 });
+    store.close();
+    const { code, stderr } = await runWithClosedStdout(["list", "--db", db], env);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+  });
+});

@@ -2,10 +2,13 @@
  * How each auditor action reads in the auditor view and the Petri viewer: a markdown `view` on the
  * recorded tool call, titled as Petri titles them.
  */
+import { jsonBoundsBreach } from "./json-bounds.js";
 import type { ToolCallView } from "./messages.js";
 
 function fence(text: string, lang = ""): string {
-  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  // A loop, not Math.max(...matches): spreading one argument per backtick run overflows the stack.
+  let longest = 2;
+  for (const m of text.matchAll(/`+/g)) longest = Math.max(longest, m[0].length);
   const ticks = "`".repeat(longest + 1);
   return `${ticks}${lang}\n${text}\n${ticks}`;
 }
@@ -23,6 +26,45 @@ function argsAsList(args: Record<string, unknown>): string {
     .filter(([key]) => key !== "audit_id")
     .map(([key, value]) => `- **${key}**: ${typeof value === "string" && !value.includes("\n") ? value : "\n" + fence(str(value))}`)
     .join("\n");
+}
+
+/**
+ * A create_tool call is shown in at most this many characters per view; the whole definition stays
+ * in the call's arguments. The arguments may come straight from a model (the runner renders them
+ * before they are checked), so the rendering assumes nothing about them.
+ */
+const MAX_DEFINITION_VIEW = 8_000;
+/** JSON whose compact form is this short is pretty-printed; longer JSON stays compact (indenting deep JSON is quadratic). */
+const PRETTY_MAX = 2_000;
+const DEFINITION_BOUNDS = { maxDepth: 32, maxNodes: 5_000 };
+
+function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, max)}\n… (${text.length - max} more characters not shown; the full definition is in this call's arguments)`;
+}
+
+/** A JSON value rendered with bounded work and output. */
+function boundedJson(value: unknown): string {
+  const breach = jsonBoundsBreach(value, DEFINITION_BOUNDS);
+  if (breach) {
+    return breach.kind === "depth" ? `(not shown: nested deeper than ${DEFINITION_BOUNDS.maxDepth} levels)` : `(not shown: more than ${DEFINITION_BOUNDS.maxNodes} JSON values)`;
+  }
+  const compact = JSON.stringify(value) ?? String(value);
+  if (compact.length <= PRETTY_MAX) {
+    const pretty = JSON.stringify(value, null, 2);
+    if (pretty.length <= 4 * PRETTY_MAX) return pretty;
+  }
+  return clip(compact, MAX_DEFINITION_VIEW);
+}
+
+function inline(value: unknown): string {
+  return clip(typeof value === "string" ? value : boundedJson(value), MAX_DEFINITION_VIEW);
+}
+
+/** How a create_tool call reads: the Python code, or the name, description and JSON Schema. */
+function definitionView(args: Record<string, unknown>): string {
+  if (typeof args.function_code === "string") return fence(clip(args.function_code, MAX_DEFINITION_VIEW), "python");
+  return `**${inline(args.name)}**: ${inline(args.description ?? "")}\n\n${fence(boundedJson(args.parameters ?? {}), "json")}`;
 }
 
 const TITLES: Record<string, string> = {
@@ -44,10 +86,7 @@ export function auditorCallView(tool: string, args: Record<string, unknown>): To
   let content: string;
   switch (tool) {
     case "create_tool":
-      content =
-        typeof args.function_code === "string"
-          ? fence(args.function_code, "python")
-          : `**${str(args.name)}**: ${str(args.description ?? "")}\n\n${fence(JSON.stringify(args.parameters ?? {}, null, 2), "json")}`;
+      content = definitionView(args);
       break;
     case "set_target_system_message":
       content = str(args.system_message);

@@ -2,8 +2,16 @@
  * Parses a Petri-style `function_code`: one Python `def` with type hints, literal defaults and a
  * Google-style docstring, into a ToolDefinition. Only the signature and the docstring matter; the
  * body is never run.
+ *
+ * The code is untrusted (an auditor model writes it), so every step is bounded: bracket scanning is
+ * iterative, brackets and type annotations nest at most MAX_NESTING levels (checked before going
+ * deeper, so the work stays linear in the code's length), and no regex here can backtrack
+ * super-linearly.
  */
 import { buildToolDefinition, type JSONSchema, type ToolDefinition, ToolDefinitionError } from "./synthetic-tools.js";
+
+/** How deep brackets, and type annotations inside one another, may nest in function_code. */
+export const MAX_NESTING = 32;
 
 function fail(reason: string): never {
   throw new ToolDefinitionError(`Error creating tool from function_code: ${reason}`);
@@ -11,8 +19,9 @@ function fail(reason: string): never {
 
 function dedent(code: string): string {
   const lines = code.replace(/\r\n?/g, "\n").replace(/\t/g, "    ").split("\n");
-  const indents = lines.filter((l) => l.trim() !== "").map((l) => /^ */.exec(l)![0].length);
-  const min = indents.length > 0 ? Math.min(...indents) : 0;
+  let min = Infinity;
+  for (const l of lines) if (l.trim() !== "") min = Math.min(min, /^ */.exec(l)![0].length);
+  if (min === Infinity) min = 0;
   return lines.map((l) => l.slice(min)).join("\n");
 }
 
@@ -35,6 +44,16 @@ function skipString(src: string, i: number): number {
 
 const OPEN: Record<string, string> = { "(": ")", "[": "]", "{": "}" };
 
+function nestingError(): never {
+  return fail(`brackets or type annotations are nested deeper than ${MAX_NESTING} levels (the limit).`);
+}
+
+/** Pushes the closing bracket for an opening one, refusing nesting past MAX_NESTING. */
+function push(stack: string[], open: string): void {
+  if (stack.length >= MAX_NESTING) nestingError();
+  stack.push(OPEN[open]!);
+}
+
 /** Splits `text` on top-level occurrences of `sep`, respecting brackets and strings. */
 function splitTopLevel(text: string, sep: string): string[] {
   const parts: string[] = [];
@@ -45,7 +64,7 @@ function splitTopLevel(text: string, sep: string): string[] {
     if (c === '"' || c === "'") {
       i = skipString(text, i) - 1;
     } else if (OPEN[c]) {
-      stack.push(OPEN[c]!);
+      push(stack, c);
     } else if (c === ")" || c === "]" || c === "}") {
       if (stack.pop() !== c) fail(`unbalanced '${c}'.`);
     } else if (c === sep && stack.length === 0) {
@@ -64,7 +83,7 @@ function matchBracket(src: string, open: number): number {
   for (let i = open; i < src.length; i++) {
     const c = src[i]!;
     if (c === '"' || c === "'") i = skipString(src, i) - 1;
-    else if (OPEN[c]) stack.push(OPEN[c]!);
+    else if (OPEN[c]) push(stack, c);
     else if (c === ")" || c === "]" || c === "}") {
       if (stack.pop() !== c) fail(`unbalanced '${c}'.`);
       if (stack.length === 0) return i;
@@ -88,7 +107,8 @@ function parseLiteral(text: string, param: string): unknown {
   if (t === "True") return true;
   if (t === "False") return false;
   if (/^[+-]?\d[\d_]*$/.test(t)) return Number(t.replace(/_/g, ""));
-  if (/^[+-]?(\d[\d_]*)?\.?\d[\d_]*([eE][+-]?\d+)?$/.test(t)) return Number(t.replace(/_/g, ""));
+  // Unambiguous (no two parts can match the same digits), so a long run of digits cannot backtrack.
+  if (/^[+-]?(?:\d[\d_]*(?:\.\d[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?$/.test(t)) return Number(t.replace(/_/g, ""));
   if (/^[rRuU]?("""|'''|"|')/.test(t)) return parseStringLiteral(t);
   return fail(`the default of parameter '${param}' must be a literal (a string, number, True, False or None), got '${t}'.`);
 }
@@ -117,14 +137,21 @@ function stripModule(name: string): string {
   return name.replace(/^(typing|t|typing_extensions|builtins)\./, "");
 }
 
-/** Converts a Python type annotation to a JSON Schema. */
-export function annotationToSchema(annotation: string): JSONSchema {
+/**
+ * Converts a Python type annotation to a JSON Schema. `depth` counts the annotations this one sits
+ * in; past MAX_NESTING the annotation is refused before it is looked at, so the recursion is
+ * bounded whatever the input (a quoted forward reference hides its brackets from the scan of the
+ * whole signature, so it is counted here).
+ */
+export function annotationToSchema(annotation: string, depth = 0): JSONSchema {
+  if (depth >= MAX_NESTING) nestingError();
+  const inner = (a: string) => annotationToSchema(a, depth + 1);
   const text = annotation.trim();
   const union = splitTopLevel(text, "|");
-  if (union.length > 1) return unionSchema(union.map(annotationToSchema));
+  if (union.length > 1) return unionSchema(union.map(inner));
   const generic = /^([A-Za-z_][\w.]*)\s*\[([\s\S]*)\]$/.exec(text);
   if (!generic) {
-    if (/^["']/.test(text)) return annotationToSchema(parseStringLiteral(text));
+    if (/^["']/.test(text)) return inner(parseStringLiteral(text));
     const schema = SIMPLE_TYPES[stripModule(text)];
     if (!schema) fail(`unsupported type annotation '${text}' (use str, int, float, bool, list[...], dict[str, ...], Optional[...], Literal[...] or Any).`);
     return { ...schema };
@@ -137,18 +164,18 @@ export function annotationToSchema(annotation: string): JSONSchema {
     case "set":
     case "Set":
     case "Sequence":
-      return { type: "array", items: annotationToSchema(args[0] ?? "Any") };
+      return { type: "array", items: inner(args[0] ?? "Any") };
     case "tuple":
     case "Tuple":
-      return { type: "array", items: args.length === 1 || args[1] === "..." ? annotationToSchema(args[0] ?? "Any") : unionSchema(args.map(annotationToSchema)) };
+      return { type: "array", items: args.length === 1 || args[1] === "..." ? inner(args[0] ?? "Any") : unionSchema(args.map(inner)) };
     case "dict":
     case "Dict":
     case "Mapping":
-      return { type: "object", additionalProperties: annotationToSchema(args[1] ?? "Any") };
+      return { type: "object", additionalProperties: inner(args[1] ?? "Any") };
     case "Optional":
-      return unionSchema([annotationToSchema(args[0] ?? "Any"), { type: "null" }]);
+      return unionSchema([inner(args[0] ?? "Any"), { type: "null" }]);
     case "Union":
-      return unionSchema(args.map(annotationToSchema));
+      return unionSchema(args.map(inner));
     case "Literal": {
       const values = args.map((a) => parseLiteral(a, "Literal"));
       const kinds = new Set(values.map((v) => (v === null ? "null" : typeof v === "number" ? (Number.isInteger(v) ? "integer" : "number") : typeof v)));
@@ -157,7 +184,7 @@ export function annotationToSchema(annotation: string): JSONSchema {
       return schema;
     }
     case "Annotated":
-      return annotationToSchema(args[0] ?? "Any");
+      return inner(args[0] ?? "Any");
     default:
       return fail(`unsupported type annotation '${text}'.`);
   }
@@ -185,7 +212,8 @@ const SECTION = /^(Args|Arguments|Parameters|Params|Returns|Return|Yields|Raises
 export function parseDocstring(doc: string): Docstring {
   const lines = cleandoc(doc).split("\n");
   const description: string[] = [];
-  const args = new Map<string, string>();
+  // Continuation lines are collected and joined once (appending to a growing string is quadratic).
+  const parts = new Map<string, string[]>();
   let section: string | null = null;
   let current: string | null = null;
   let argIndent = -1;
@@ -204,15 +232,17 @@ export function parseDocstring(doc: string): Docstring {
     }
     if (!["args", "arguments", "parameters", "params"].includes(section) || trimmed === "") continue;
     const indent = /^ */.exec(line)![0].length;
-    const entry = /^\*{0,2}([A-Za-z_]\w*)\s*(\([^)]*\))?\s*:\s*(.*)$/.exec(trimmed);
+    // The optional "(type)" carries its own trailing spaces, so no two \s* meet (no backtracking).
+    const entry = /^\*{0,2}([A-Za-z_]\w*)\s*(?:(\([^)]*\))\s*)?:\s*(.*)$/.exec(trimmed);
     if (entry && (argIndent === -1 || indent <= argIndent)) {
       argIndent = indent;
       current = entry[1]!;
-      args.set(current, entry[3]!.trim());
+      parts.set(current, [entry[3]!.trim()]);
     } else if (current !== null) {
-      args.set(current, `${args.get(current)} ${trimmed}`.trim());
+      parts.get(current)!.push(trimmed);
     }
   }
+  const args = new Map([...parts].map(([name, text]) => [name, text.filter((t) => t !== "").join(" ")] as const));
   return { description: description.join("\n").trim(), args };
 }
 
@@ -235,6 +265,21 @@ function parseParam(text: string): ParsedParam | null {
   return { name: cleanName, annotation: ann.length > 0 ? ann.join(":") : undefined, defaultText };
 }
 
+/**
+ * What follows the signature's ':' (optionally after '-> ReturnType'). Scanned by hand: the regex
+ * form of this check backtracks quadratically on a long run of spaces.
+ */
+function signatureEnd(afterParams: string): string {
+  let rest = afterParams.trimStart();
+  if (rest.startsWith("->")) {
+    const colon = rest.indexOf(":");
+    if (colon === -1 || rest.slice(2, colon).trim() === "") fail("the signature must end with ':' (optionally after '-> ReturnType').");
+    rest = rest.slice(colon);
+  }
+  if (!rest.startsWith(":")) fail("the signature must end with ':' (optionally after '-> ReturnType').");
+  return rest.slice(1);
+}
+
 /** Parses Petri-style function code into a tool definition. */
 export function parseFunctionCode(code: string): ToolDefinition {
   const src = dedent(code).replace(/^\s*\n/, "").trimEnd();
@@ -248,10 +293,7 @@ export function parseFunctionCode(code: string): ToolDefinition {
   const name = header[2]!;
   const open = header[0].length - 1;
   const close = matchBracket(withoutComments, open);
-  const afterParams = withoutComments.slice(close + 1);
-  const colon = /^\s*(->\s*([^:]+?))?\s*:/.exec(afterParams);
-  if (!colon) fail("the signature must end with ':' (optionally after '-> ReturnType').");
-  const body = afterParams.slice(colon[0].length);
+  const body = signatureEnd(withoutComments.slice(close + 1));
 
   const docStart = body.search(/\S/);
   const doc = docStart === -1 ? null : /^([rRuU]?)("""|'''|"|')/.exec(body.slice(docStart));
@@ -264,12 +306,13 @@ export function parseFunctionCode(code: string): ToolDefinition {
   }
   if (docstring.description === "") fail(`the docstring of '${name}' needs a description before its Args: section.`);
 
-  const properties: Record<string, JSONSchema> = {};
+  // A Map, so names like '__proto__' or 'constructor' are plain names, not Object's members.
+  const properties = new Map<string, JSONSchema>();
   const required: string[] = [];
   for (const paramText of splitTopLevel(withoutComments.slice(open + 1, close), ",")) {
     const param = parseParam(paramText);
     if (!param) continue;
-    if (properties[param.name]) fail(`parameter '${param.name}' appears twice.`);
+    if (properties.has(param.name)) fail(`parameter '${param.name}' appears twice.`);
     if (param.annotation === undefined) fail(`parameter '${param.name}' needs a type annotation (e.g. '${param.name}: str').`);
     const schema = annotationToSchema(param.annotation);
     const description = docstring.args.get(param.name);
@@ -277,9 +320,9 @@ export function parseFunctionCode(code: string): ToolDefinition {
     schema.description = description;
     if (param.defaultText !== undefined) schema.default = parseLiteral(param.defaultText, param.name);
     else required.push(param.name);
-    properties[param.name] = schema;
+    properties.set(param.name, schema);
   }
-  const unknownArgs = [...docstring.args.keys()].filter((a) => !(a in properties));
+  const unknownArgs = [...docstring.args.keys()].filter((a) => !properties.has(a));
   if (unknownArgs.length > 0) fail(`the docstring describes parameters that the signature lacks: ${unknownArgs.join(", ")}.`);
-  return buildToolDefinition({ name, description: docstring.description, parameters: { type: "object", properties, required } });
+  return buildToolDefinition({ name, description: docstring.description, parameters: { type: "object", properties: Object.fromEntries(properties), required } });
 }

@@ -158,6 +158,7 @@ export class AuditService {
 
   startAudit(input: NewAudit): AuditRecord {
     requireText(input.seedInstruction, "seed_instruction");
+    if (input.seedInstruction.includes("\u0000")) throw new AuditError("invalid", "seed_instruction contains a NUL character (\\u0000); remove it.");
     try {
       this.models.capabilities(input.targetModel);
       if (input.realismModel) this.models.capabilities(input.realismModel);

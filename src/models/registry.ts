@@ -15,6 +15,8 @@ export interface ParsedModelName {
 const USAGE = "Use anthropic/<model>, openai/<model>, openai-api/<name>/<model> or mockllm/<name>.";
 
 export function parseModelName(name: string): ParsedModelName {
+  // Control characters (NUL, newlines, ...) would be stored, logged and sent to providers as is.
+  if (/[\u0000-\u001f\u007f]/.test(name)) throw new ModelError("not_configured", `Invalid model name ${JSON.stringify(name.slice(0, 200))}: it contains a control character (NUL, newline, ...). ${USAGE}`);
   const trimmed = name.trim();
   const slash = trimmed.indexOf("/");
   if (slash <= 0 || slash === trimmed.length - 1) throw new ModelError("not_configured", `Invalid model name '${name}'. ${USAGE}`);

@@ -269,6 +269,10 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
       service.getAudit(args.audit_id);
       const branch = app.store.branch(args.audit_id, view);
       const from = args.from ?? 0;
+      if (from > 0 && from >= branch.length) {
+        const size = branch.length === 0 ? "is empty" : `has ${branch.length} messages (from 0 to ${branch.length - 1})`;
+        throw new AuditError("invalid", `from=${from} is past the end: the ${view} view ${size}.`);
+      }
       const page = branch.slice(from, from + (args.limit ?? 50));
       const nextFrom = from + page.length < branch.length ? from + page.length : null;
       const messages = page.map(({ depth, message }) => ({

@@ -166,7 +166,13 @@ export class LineStdioTransport implements Transport {
       const id = typeof value === "object" && value !== null ? validId((value as { id?: unknown }).id) : null;
       return this.reply(id, RpcErrorCode.invalidRequest, 'Invalid Request: not a JSON-RPC 2.0 message (it needs "jsonrpc": "2.0", a "method" string, and for requests an "id" that is a string or an integer).');
     }
-    this.onmessage?.(parsed.data);
+    try {
+      this.onmessage?.(parsed.data);
+    } catch (error) {
+      // One message's failure must not stop the others (the SDK's reader does the same).
+      log.error("handling a stdio message failed", error);
+      this.onerror?.(error instanceof Error ? error : new Error(String(error)));
+    }
   }
 
   private reply(id: RequestId | null, code: number, message: string): void {

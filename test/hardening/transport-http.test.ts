@@ -94,6 +94,23 @@ describe("slow and silent clients", () => {
   }, 15_000);
 });
 
+describe("Expect: 100-continue with the token", () => {
+  it("gets 100 Continue, then the body is read and answered (curl sends this for bodies over 1 MiB)", async () => {
+    env = await startHttpTestApp();
+    const raw = await open();
+    raw.socket.write(
+      `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:${env.port}\r\nAuthorization: Bearer ${TEST_TOKEN}\r\nContent-Type: application/json\r\n` +
+        `Accept: application/json, text/event-stream\r\nContent-Length: ${Buffer.byteLength(INITIALIZE_BODY)}\r\nExpect: 100-continue\r\n\r\n`,
+    );
+    for (let i = 0; i < 100 && !raw.received().includes("100 Continue"); i++) await sleep(20);
+    expect(raw.received()).toMatch(/^HTTP\/1\.1 100 Continue/);
+    raw.socket.write(INITIALIZE_BODY);
+    for (let i = 0; i < 250 && !raw.received().includes("serverInfo"); i++) await sleep(20);
+    expect(raw.received()).toMatch(/HTTP\/1\.1 200 OK/);
+    expect(raw.received()).toContain('"name":"petri-mcp"');
+  }, 15_000);
+});
+
 describe("caps", () => {
   it("--max-sessions: the session over the cap gets 503 with a JSON-RPC error; closing one frees a place", async () => {
     env = await startHttpTestApp({ http: { maxSessions: 3 } });

@@ -54,6 +54,21 @@ describe("token", () => {
   });
 });
 
+describe("limits configuration", () => {
+  it("defaults, flags and environment variables", () => {
+    const defaults = loadConfig({}, {});
+    expect(defaults.maxMessageBytes).toBe(16 * 1024 * 1024);
+    expect(defaults.http).toMatchObject({ maxSessions: 100, maxConnections: 256, headersTimeoutMs: 8_000, requestTimeoutMs: 30_000 });
+    const flags = loadConfig({ "max-message-bytes": "2048", "max-sessions": "3", "max-connections": "9", "headers-timeout-ms": "1000", "request-timeout-ms": "2000" }, {});
+    expect(flags.maxMessageBytes).toBe(2048);
+    expect(flags.http).toMatchObject({ maxSessions: 3, maxConnections: 9, headersTimeoutMs: 1000, requestTimeoutMs: 2000 });
+    expect(loadConfig({}, { PETRI_MAX_MESSAGE_BYTES: "4096", PETRI_HTTP_MAX_SESSIONS: "5" })).toMatchObject({ maxMessageBytes: 4096, http: { maxSessions: 5 } });
+    // The older name of the message limit still works.
+    expect(loadConfig({}, { PETRI_HTTP_MAX_BODY: "8192" }).maxMessageBytes).toBe(8192);
+    expect(() => loadConfig({ "max-sessions": "0" }, {})).toThrow(/--max-sessions must be an integer >= 1/);
+  });
+});
+
 describe("unwritable token folder", () => {
   it("serve --http exits 2 with one clear line and no stack trace", async () => {
     dir = tempDir();

@@ -145,3 +145,48 @@ describe("findRequestId", () => {
     expect(findRequestId('{"id":1.5,', "")).toBeNull();
   });
 });
+
+describe("LineStdioTransport", () => {
+  async function harness(maxMessageBytes = 1024) {
+    const { PassThrough } = await import("node:stream");
+    const { LineStdioTransport } = await import("../../src/transport/stdio.js");
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    let out = "";
+    stdout.setEncoding("utf8");
+    stdout.on("data", (chunk: string) => (out += chunk));
+    const transport = new LineStdioTransport({ maxMessageBytes }, stdin, stdout);
+    const messages: any[] = [];
+    transport.onmessage = (message) => messages.push(message);
+    await transport.start();
+    const flush = () => new Promise((resolve) => setImmediate(resolve));
+    return { stdin, transport, messages, replies: () => out.split("\n").filter((l) => l !== "").map((l) => JSON.parse(l)), flush };
+  }
+
+  it("splits lines across and within chunks, accepts CRLF, and counts the limit per line", async () => {
+    const h = await harness(200);
+    const ping = (id: number) => JSON.stringify({ jsonrpc: "2.0", id, method: "ping" });
+    h.stdin.write(ping(1).slice(0, 10));
+    h.stdin.write(ping(1).slice(10) + "\r\n" + ping(2) + "\n" + ping(3).slice(0, 5));
+    h.stdin.write(ping(3).slice(5) + "\n");
+    // 150 bytes a line, 450 in one chunk: under the per-line limit.
+    const padded = (id: number) => JSON.stringify({ jsonrpc: "2.0", id, method: "ping", params: { _meta: { pad: "p".repeat(150 - 60) } } });
+    h.stdin.write(padded(4) + "\n" + padded(5) + "\n" + padded(6) + "\n");
+    await h.flush();
+    expect(h.messages.map((m) => m.id)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(h.replies()).toEqual([]);
+    await h.transport.close();
+  });
+
+  it("a message handler that throws does not stop the reader", async () => {
+    const h = await harness();
+    h.transport.onmessage = (message: any) => {
+      if (message.id === 1) throw new Error("boom");
+      h.messages.push(message);
+    };
+    h.stdin.write('{"jsonrpc":"2.0","id":1,"method":"ping"}\n{"jsonrpc":"2.0","id":2,"method":"ping"}\n');
+    await h.flush();
+    expect(h.messages.map((m) => m.id)).toEqual([2]);
+    await h.transport.close();
+  });
+});

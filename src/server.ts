@@ -5,6 +5,7 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { SubscribeRequestSchema, UnsubscribeRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import type { AppContext } from "./context.js";
+import { registerAppResources } from "./mcp/apps.js";
 import { registerLibrary } from "./mcp/library.js";
 import { AUDITS_URI, TRANSCRIPT_URI } from "./mcp/uris.js";
 import { registerTranscriptResources } from "./mcp/transcript-resources.js";
@@ -62,6 +63,7 @@ export function createServer(app: AppContext, options: ServerOptions = {}): McpS
   registerExportTools(server, ctx);
   registerTranscriptResources(server, ctx);
   registerLibrary(server, ctx);
+  registerAppResources(server);
   registerSubscriptions(server, app);
   return server;
 }

@@ -12,6 +12,7 @@ Usage: petri-mcp [command] [options]
 
 Commands:
   serve       run the MCP server (default; stdio, or --http)
+  view        web viewer of the store: audits live, every branch, runs (read-only)
   audit       run the built-in auditor over seed instructions
   judge       judge stored audits
   export      export transcripts (Petri JSON, Markdown, HTML)
@@ -26,6 +27,7 @@ type Runner = (argv: string[], io: CommandIO) => Promise<number>;
 
 const COMMANDS: Record<string, () => Promise<Runner>> = {
   serve: async () => (await import("./serve.js")).runServe,
+  view: async () => (await import("./view.js")).runViewCommand,
   audit: async () => (await import("./audit.js")).runAuditCommand,
   judge: async () => (await import("./judge.js")).runJudgeCommand,
   export: async () => (await import("./export.js")).runExportCommand,

@@ -100,6 +100,7 @@ export interface ListAuditsFilter {
   status?: AuditStatus;
   tag?: string;
   runId?: string;
+  targetModel?: string;
   search?: string;
   limit?: number;
   offset?: number;
@@ -268,6 +269,10 @@ export class AuditStore {
       where.push("run_id = ?");
       params.push(filter.runId);
     }
+    if (filter.targetModel) {
+      where.push("target_model = ?");
+      params.push(filter.targetModel);
+    }
     if (filter.tag) {
       where.push("EXISTS (SELECT 1 FROM json_each(audits.tags) WHERE value = ?)");
       params.push(filter.tag);
@@ -281,6 +286,16 @@ export class AuditStore {
     const rows = this.prepare(`SELECT * FROM audits ${clause} ORDER BY created_at DESC, id LIMIT ? OFFSET ?`)
       .all(...params, filter.limit ?? 20, filter.offset ?? 0) as AuditRow[];
     return { audits: rows.map(toAudit), total };
+  }
+
+  /** The runs (`run_id` of audits), newest first, with how many audits each has. */
+  listRuns(limit = 100): Array<{ runId: string; audits: number; firstCreatedAt: string; lastUpdatedAt: string }> {
+    const rows = this.prepare(
+        `SELECT run_id, COUNT(*) AS audits, MIN(created_at) AS first_created_at, MAX(updated_at) AS last_updated_at
+         FROM audits WHERE run_id IS NOT NULL GROUP BY run_id ORDER BY first_created_at DESC LIMIT ?`,
+      )
+      .all(limit) as { run_id: string; audits: number; first_created_at: string; last_updated_at: string }[];
+    return rows.map((r) => ({ runId: r.run_id, audits: r.audits, firstCreatedAt: r.first_created_at, lastUpdatedAt: r.last_updated_at }));
   }
 
   /** Marks the audit changed (bumps `version` and `updated_at`). */
@@ -498,6 +513,31 @@ export class AuditStore {
         call.error ?? null,
         call.ref ?? null,
       );
+  }
+
+  /** The audit's model calls in order (at most `limit`, the first ones). */
+  modelCalls(auditId: string, limit = 1000): ModelCallRecord[] {
+    const rows = this.prepare(
+        `SELECT role, model, started_at, latency_ms, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
+           cost_usd, error_kind, error, ref FROM model_calls WHERE audit_id = ? ORDER BY id LIMIT ?`,
+      )
+      .all(auditId, limit) as Record<string, string | number | null>[];
+    return rows.map((r) => ({
+      auditId,
+      role: r.role as string,
+      model: r.model as string,
+      startedAt: r.started_at as string,
+      latencyMs: r.latency_ms as number,
+      inputTokens: r.input_tokens as number | null,
+      outputTokens: r.output_tokens as number | null,
+      cacheReadTokens: r.cache_read_tokens as number | null,
+      cacheWriteTokens: r.cache_write_tokens as number | null,
+      reasoningTokens: r.reasoning_tokens as number | null,
+      costUsd: r.cost_usd as number | null,
+      errorKind: r.error_kind as string | null,
+      error: r.error as string | null,
+      ref: r.ref as string | null,
+    }));
   }
 
   usageByRole(auditId: string): RoleUsage[] {

@@ -10,6 +10,7 @@ import { isPrefill } from "../audit/messages.js";
 import { judgeSummary, judgeSummarySchema } from "../judge/summary.js";
 import { realismSummary, realismSummarySchema } from "../realism/summary.js";
 import { resolveAuditResourcesDir } from "../resources/roots.js";
+import { appToolMeta } from "../viewer/app-meta.js";
 import type { AuditRecord, TreeView } from "../store/audit-store.js";
 import { auditIdArg, registerTool, type ToolContext } from "./define.js";
 
@@ -229,7 +230,7 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
       ];
       return { text: capOutput(lines.join("\n"), service.maxToolOutput), structured };
     },
-  });
+  }).update({ _meta: appToolMeta("audit") });
 
   const viewEnum = z.enum(["target", "combined", "auditor"]);
   registerTool(server, ctx, {
@@ -296,5 +297,5 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
       const text = capOutput([header, ...blocks].join("\n\n"), service.maxToolOutput, "Page with a smaller limit or a later from.");
       return { text, structured: { view, total: branch.length, from, next_from: nextFrom, messages } };
     },
-  });
+  }).update({ _meta: appToolMeta("conversation") });
 }

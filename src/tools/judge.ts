@@ -14,6 +14,7 @@ import { prepareJudgeRun } from "../judge/request.js";
 import { type JudgeProgress, judgeRunnerFor } from "../judge/runner.js";
 import type { JudgeRunRecord } from "../judge/runs.js";
 import { renderJudgeTranscript } from "../transcript/judge-xml.js";
+import { appToolMeta } from "../viewer/app-meta.js";
 import { auditIdArg, registerTool, type ToolContext, type ToolExtra } from "./define.js";
 
 export const DEFAULT_WAIT_SECONDS = 45;
@@ -239,5 +240,5 @@ export function registerJudgeTools(server: McpServer, ctx: ToolContext): void {
       const run = wait > 0 && found.status === "running" ? ((await runner().wait(found.id, wait * 1000, { onProgress: progressNotifier(extra, found.judgeModel), signal: extra.signal })) ?? found) : found;
       return { text: runText(ctx, run), structured: structuredRun(ctx, run) };
     },
-  });
+  }).update({ _meta: appToolMeta("judge-result") });
 }

@@ -48,7 +48,7 @@ function markedText(text: string, marks: Mark[]): string {
 }
 
 /** Highlight quotes per message id, for marking in the message's own (first) occurrence. */
-function quotesByMessage(judge: ReadableJudge | null): Map<string, Array<{ quote: string; highlight: number }>> {
+export function quotesByMessage(judge: ReadableJudge | null): Map<string, Array<{ quote: string; highlight: number }>> {
   const byMessage = new Map<string, Array<{ quote: string; highlight: number }>>();
   for (const h of judge?.highlights ?? []) {
     for (const part of h.parts) {
@@ -70,7 +70,7 @@ function textBlock(text: string, quotes: Array<{ quote: string; highlight: numbe
   return `<div class="text">${markedText(text, marks)}</div>`;
 }
 
-function messageHtml(m: ReadableMessage, options: { anchor: boolean; quotes: Array<{ quote: string; highlight: number }> }): string {
+export function messageHtml(m: ReadableMessage, options: { anchor: boolean; quotes: Array<{ quote: string; highlight: number }> }): string {
   const id = options.anchor ? ` id="${messageAnchor(m.id)}"` : "";
   const head = [`<span class="idx">[${m.index}]</span>`, `<span class="badge">${escapeHtml(KIND_LABELS[m.kind])}</span>`];
   if (m.kind === "tool") head.push(`<code>${escapeHtml(m.toolName ?? "?")}</code> <span class="muted">for</span> <code>${escapeHtml(m.toolCallId ?? "?")}</code>`);
@@ -124,7 +124,7 @@ function withCitations(text: string, highlights: readonly ReadableHighlight[]): 
   return escapeHtml(text).replace(/\[(\d+)\]/g, (all, n: string) => (known.has(Number(n)) ? `<a class="cite" href="#highlight-${n}">[${n}]</a>` : all));
 }
 
-function scoresHtml(t: ReadableTranscript): string {
+export function scoresHtml(t: ReadableTranscript): string {
   const judge = t.judge;
   if (!judge) return `<section class="scores" id="scores"><h2>Judge</h2><p class="muted">${t.judgeRuns > 0 ? "No judge run has finished with scores." : "Not judged yet."}</p></section>`;
   const chips = judge.scores.map(
@@ -140,7 +140,7 @@ function scoresHtml(t: ReadableTranscript): string {
   ].join("\n");
 }
 
-function judgeTextHtml(judge: ReadableJudge | null): string {
+export function judgeTextHtml(judge: ReadableJudge | null): string {
   if (!judge) return "";
   const parts: string[] = [];
   if (judge.summary) parts.push(`<section id="summary"><h2>Summary</h2><div class="text">${withCitations(judge.summary, judge.highlights)}</div></section>`);
@@ -160,7 +160,7 @@ function judgeTextHtml(judge: ReadableJudge | null): string {
   return parts.join("\n");
 }
 
-function factsHtml(t: ReadableTranscript): string {
+export function factsHtml(t: ReadableTranscript): string {
   const a = t.audit;
   const facts: Array<[string, string]> = [
     ["Target", `<code>${escapeHtml(a.targetModel)}</code>`],
@@ -170,6 +170,7 @@ function factsHtml(t: ReadableTranscript): string {
     ["Created", readableTime(a.createdAt)],
     ["Updated", readableTime(a.updatedAt)],
   ];
+  if (a.seedId) facts.push(["Library seed", `<code>${escapeHtml(a.seedId)}</code>`]);
   if (a.tags.length > 0) facts.push(["Tags", a.tags.map((tag) => `<span class="tag">${escapeHtml(tag)}</span>`).join(" ")]);
   if (a.realismThreshold !== null) facts.push(["Realism filter", `threshold ${a.realismThreshold}`]);
   return `<dl class="facts">${facts.map(([k, v]) => `<div><dt>${k}</dt><dd>${v}</dd></div>`).join("")}</dl>`;
@@ -202,7 +203,7 @@ function parametersHtml(parameters: ReadableParameter[]): string {
   return `<ul class="params">${items.join("")}</ul>`;
 }
 
-function toolsHtml(t: ReadableTranscript): string {
+export function toolsHtml(t: ReadableTranscript): string {
   if (t.tools.length === 0) return "";
   const items = t.tools.map(
     (tool) =>
@@ -211,7 +212,7 @@ function toolsHtml(t: ReadableTranscript): string {
   return `<section id="tools"><h2>Synthetic tools</h2>${items.join("")}</section>`;
 }
 
-function realismHtml(t: ReadableTranscript): string {
+export function realismHtml(t: ReadableTranscript): string {
   if (t.realismChecks.length === 0) return "";
   const rows = t.realismChecks.map((c) => {
     const feedback = c.decision === "error" ? `error: ${c.error ?? "unknown"}` : (c.feedback ?? "");
@@ -221,7 +222,7 @@ function realismHtml(t: ReadableTranscript): string {
   return `<section id="realism"><h2>Realism checks</h2><p class="muted">${t.realismChecks.length} check(s), ${rejected} rejected.</p><table><thead><tr><th>#</th><th>Action</th><th>Decision</th><th>Score</th><th>Threshold</th><th>Feedback</th></tr></thead><tbody>${rows.join("")}</tbody></table></section>`;
 }
 
-const STYLE = `
+export const STYLE = `
 :root{--bg:#f6f7f9;--card:#fff;--ink:#1d2330;--muted:#667085;--line:#dde1e7;--sys:#e8f0fe;--user:#f3ecff;--target:#eaf7ee;--prefill:#fff4e0;--tool:#fdf1e7;--high:#c62828;--mid:#b26a00;--low:#2e7d32;--mark:#fff1a8}
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--ink);font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}

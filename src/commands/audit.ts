@@ -8,6 +8,7 @@ import { AuditError } from "../audit/errors.js";
 import { type Config, ConfigError, loadConfig, parseCommandArgs } from "../config.js";
 import { createAppContext, createModelRegistry } from "../context.js";
 import type { ModelRegistry } from "../models/registry.js";
+import { missingCredentials } from "../models/credentials.js";
 import { ModelError } from "../models/types.js";
 import { renderAuditorPrompts } from "../prompts/auditor.js";
 import { selectSeeds } from "../prompts/seed-select.js";
@@ -101,13 +102,16 @@ function wholeNumber(value: string | undefined, flag: string, fallback: number, 
   return n;
 }
 
-function requireModel(models: ModelRegistry, name: string, role: string): void {
+/** The model must resolve and, unless the caller supplied its own models (tests), have its key set: checked for every role before any audit exists. */
+function requireModel(models: ModelRegistry, name: string, role: string, env: NodeJS.ProcessEnv | null): void {
   try {
     models.capabilities(name);
   } catch (error) {
     if (error instanceof ModelError) throw new UsageError(`Cannot use ${role} model '${name}': ${error.message}`);
     throw error;
   }
+  const missing = env ? missingCredentials(name, env) : null;
+  if (missing) throw new UsageError(`Cannot use ${role} model '${name}': ${missing} in the environment. (petri-mcp demo shows a complete audit with no key.)`);
 }
 
 /** Everything checked before any model is called: flags, models, seeds, prompts, resources folders. */
@@ -140,10 +144,12 @@ function planRun(argv: string[], deps: AuditCommandDeps, models: (config: Config
   if (realismFilter && !config.realismModel) throw new UsageError("--realism-filter needs a realism model: pass --realism M or set PETRI_REALISM_MODEL.");
 
   const registry = models(config);
-  requireModel(registry, auditorModel, "auditor");
-  requireModel(registry, targetModel, "target");
-  if (config.judgeModel) requireModel(registry, config.judgeModel, "judge");
-  if (realismFilter) requireModel(registry, config.realismModel!, "realism");
+  // Injected models (tests) carry their own configuration; the configured providers read these variables.
+  const keys = deps.models ? null : (deps.env ?? process.env);
+  requireModel(registry, auditorModel, "auditor", keys);
+  requireModel(registry, targetModel, "target", keys);
+  if (config.judgeModel) requireModel(registry, config.judgeModel, "judge", keys);
+  if (realismFilter) requireModel(registry, config.realismModel!, "realism", keys);
 
   let seeds: Seed[];
   try {

@@ -16,6 +16,10 @@ export interface SelectSeedsOptions {
   cwd?: string;
 }
 
+const MAX_SUGGEST_CHARS = 200;
+/** Unknown ids named one by one in an error; the rest are counted. */
+const MAX_REPORTED = 5;
+
 function literalSeeds(texts: readonly string[]): Seed[] {
   const seeds: Seed[] = [];
   for (const t of texts) {
@@ -41,6 +45,8 @@ function levenshtein(a: string, b: string): number {
 
 /** Up to `limit` ids from `candidates` that look like `wanted` (edit distance, shared words, substrings). */
 export function suggestIds(wanted: string, candidates: readonly string[], limit = 5): string[] {
+  // Ids are short; a long value is no misspelt id, and comparing it would cost length x candidates.
+  if (wanted.length > MAX_SUGGEST_CHARS) return [];
   const w = wanted.toLowerCase();
   const wWords = new Set(w.split(/[_\s-]+/).filter((s) => s.length > 2));
   const scored = candidates.map((c) => {
@@ -73,10 +79,11 @@ function selectByIds(rest: string, library: Seed[]): Seed[] {
   const missing = wanted.filter((id) => !byId.has(id));
   if (missing.length > 0) {
     const ids = [...byId.keys()];
-    const details = missing.map((id) => {
+    const details = missing.slice(0, MAX_REPORTED).map((id) => {
       const close = suggestIds(id, ids);
       return close.length > 0 ? `'${id}' (did you mean ${close.join(", ")}?)` : `'${id}'`;
     });
+    if (missing.length > MAX_REPORTED) details.push(`and ${missing.length - MAX_REPORTED} more`);
     throw new Error(
       `unknown seed id${missing.length > 1 ? "s" : ""} ${details.join("; ")}; ` +
         "run `petri-mcp seeds` to list the library",

@@ -109,7 +109,7 @@ export function normalizeTags(tags: readonly string[], label = "tags"): string[]
   }
   if (unknown.length > 0) {
     throw new Error(
-      `${label}: unknown tag${unknown.length > 1 ? "s" : ""} ${unknown.map((t) => `'${t}'`).join(", ")}; ` +
+      `${label}: unknown tag${unknown.length > 1 ? "s" : ""} ${unknown.slice(0, 10).map((t) => `'${t.slice(0, 100)}'`).join(", ")}${unknown.length > 10 ? ` and ${unknown.length - 10} more` : ""}; ` +
         `valid tags: ${SEED_TAGS.join(", ")}`,
     );
   }

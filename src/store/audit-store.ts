@@ -12,6 +12,8 @@ export type TreeView = "target" | "combined" | "auditor";
 export interface AuditRecord {
   id: string;
   seedInstruction: string;
+  /** The library seed the instruction came from (start_audit with a seed id or tags:), else null. */
+  seedId: string | null;
   tags: string[];
   targetModel: string;
   auditorModel: string | null;
@@ -32,6 +34,7 @@ export interface AuditRecord {
 
 export interface NewAudit {
   seedInstruction: string;
+  seedId?: string | null;
   tags?: string[];
   targetModel: string;
   auditorModel?: string | null;
@@ -109,6 +112,7 @@ export interface ListAuditsFilter {
 interface AuditRow {
   id: string;
   seed_instruction: string;
+  seed_id: string | null;
   tags: string;
   target_model: string;
   auditor_model: string | null;
@@ -139,6 +143,7 @@ function toAudit(row: AuditRow): AuditRecord {
   return {
     id: row.id,
     seedInstruction: row.seed_instruction,
+    seedId: row.seed_id ?? null,
     tags: JSON.parse(row.tags) as string[],
     targetModel: row.target_model,
     auditorModel: row.auditor_model,
@@ -228,13 +233,14 @@ export class AuditStore {
     const now = nowIso();
     const id = input.id ?? newAuditId();
     this.prepare(
-        `INSERT INTO audits (id, seed_instruction, tags, target_model, auditor_model, max_turns, turn_limit,
+        `INSERT INTO audits (id, seed_instruction, seed_id, tags, target_model, auditor_model, max_turns, turn_limit,
            realism_threshold, realism_model, resources_dir, run_id, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         id,
         input.seedInstruction,
+        input.seedId ?? null,
         JSON.stringify(input.tags ?? []),
         input.targetModel,
         input.auditorModel ?? null,

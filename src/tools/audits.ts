@@ -8,6 +8,8 @@ import { AuditError } from "../audit/errors.js";
 import { capOutput, formatToolCall, renderContent } from "../audit/format.js";
 import { isPrefill } from "../audit/messages.js";
 import { judgeSummary, judgeSummarySchema } from "../judge/summary.js";
+import { chooseSeed } from "../prompts/seed-choice.js";
+import { loadSeedLibrary } from "../prompts/seeds.js";
 import { realismSummary, realismSummarySchema } from "../realism/summary.js";
 import { resolveAuditResourcesDir } from "../resources/roots.js";
 import { appToolMeta } from "../viewer/app-meta.js";
@@ -64,11 +66,17 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
     title: "Start Audit",
     description:
       "Create a new audit of a target model from a seed instruction (what to probe for and how). Returns the audit_id that every other tool takes. " +
+      "seed_instruction may name a library seed (petri://seeds): its id (e.g. pharma_trial_whistleblow), id:<id>, or tags:<a,b> for one random seed having any of those tags; the audit then runs that seed's text and records its id and tags. Any other text is the seed as written. " +
       "Then: create_tool for any synthetic tools the target should have, set_target_system_message, and send_message. " +
       "The target model defaults to the server's configured one.",
     operation: "create",
     input: z.object({
-      seed_instruction: z.string().min(1).max(100_000).describe("What this audit should probe for and how, in plain language."),
+      seed_instruction: z
+        .string()
+        .min(1)
+        .max(100_000)
+        .describe("What this audit should probe for and how, in plain language; or a library seed: its id, id:<id>, or tags:<a,b> (one random seed having any of the tags). Unknown ids and tags are refused with close matches."),
+      auditor_model: z.string().min(1).max(200).optional().describe("The model driving this audit (you), e.g. anthropic/claude-opus-4-1, recorded with the audit and its exports. Default: the MCP client's name and version."),
       target_model: z.string().max(200).optional().describe("The model to audit, as provider/model: anthropic/claude-sonnet-4-5, openai/gpt-5, openai-api/<name>/<model> or mockllm/model. Defaults to the server's target model."),
       max_turns: z.number().int().min(1).max(1000).optional().describe("How many target replies this audit may produce (default 30)."),
       tags: z.array(z.string().min(1).max(100)).max(50).optional().describe("Labels for filtering, e.g. ['whistleblowing']."),
@@ -82,6 +90,8 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
     output: z.object({
       audit_id: z.string().describe("Pass this to every other tool."),
       status: statusEnum,
+      seed_id: z.string().nullable().describe("The library seed this audit runs, or null for a seed written out."),
+      tags: z.array(z.string()).describe("The audit's tags: those given plus the library seed's."),
       target_model: z.string(),
       max_turns: z.number().int(),
       realism_threshold: z.number().nullable().describe("Null when the realism filter is off."),
@@ -98,21 +108,25 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
         throw new AuditError("config", "The realism filter needs a realism model: pass realism_model or start the server with --realism-model / PETRI_REALISM_MODEL.");
       }
       const resourcesDir = resolveAuditResourcesDir(app.config.resourcesDirs, args.resources_dir);
+      const choice = chooseSeed(args.seed_instruction, loadSeedLibrary(), { refuseWords: "snake_case" });
+      const seed = choice.fromLibrary ? choice.seed : null;
       const audit = service.startAudit({
-        seedInstruction: args.seed_instruction,
+        seedInstruction: seed ? seed.text : args.seed_instruction,
+        seedId: seed?.id ?? null,
         targetModel,
         maxTurns: args.max_turns ?? app.config.maxTurns,
-        tags: args.tags,
+        tags: seed ? [...new Set([...(args.tags ?? []), ...seed.tags])] : args.tags,
         realismThreshold,
         realismModel,
         resourcesDir,
-        auditorModel: ctx.auditDefaults.auditorModel ?? ctx.clientName() ?? null,
+        auditorModel: ctx.auditDefaults.auditorModel ?? (args.auditor_model?.trim() || undefined) ?? ctx.clientName() ?? null,
         turnLimit: ctx.auditDefaults.turnLimit,
         runId: ctx.auditDefaults.runId,
       });
       app.changes.auditChanged(audit.id);
       const text = [
         `Audit ${audit.id} started: target ${audit.targetModel}, at most ${audit.maxTurns} target turns${realismThreshold !== null ? `, realism filter on (threshold ${realismThreshold})` : ""}.`,
+        ...(seed ? [`Seed: ${choice.how}${seed.tags.length > 0 ? ` (tags ${seed.tags.join(", ")})` : ""}. Its text is the audit's seed_instruction (get_audit shows it).`] : []),
         `Pass audit_id="${audit.id}" to every tool. Next: create_tool for the target's synthetic tools (optional), set_target_system_message, then send_message.`,
       ].join("\n");
       return {
@@ -120,6 +134,8 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
         structured: {
           audit_id: audit.id,
           status: audit.status,
+          seed_id: audit.seedId,
+          tags: audit.tags,
           target_model: audit.targetModel,
           max_turns: audit.maxTurns,
           realism_threshold: audit.realismThreshold,
@@ -167,7 +183,8 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
     output: auditListItem.extend({
       status_reason: z.string().nullable(),
       seed_instruction: z.string().describe("The whole seed instruction."),
-      auditor_model: z.string().nullable().describe("The MCP client (name and version) or the runner's auditor model."),
+      seed_id: z.string().nullable().describe("The library seed (petri://seeds) the audit runs, or null for a seed written out."),
+      auditor_model: z.string().nullable().describe("The auditor model: start_audit's auditor_model, the runner's auditor model, or else the MCP client (name and version)."),
       turn_limit: z.enum(["target", "auditor"]).describe("What max_turns counts: target replies (MCP mode) or auditor turns (the built-in runner)."),
       resources_dir: z.string().nullable(),
       target_messages: z.number().int().describe("Messages in the current target branch."),
@@ -195,6 +212,7 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
         ...listItem(audit),
         status_reason: audit.statusReason,
         seed_instruction: audit.seedInstruction,
+        seed_id: audit.seedId,
         auditor_model: audit.auditorModel,
         turn_limit: audit.turnLimit,
         resources_dir: audit.resourcesDir,
@@ -220,7 +238,7 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
       };
       const lines = [
         `Audit ${audit.id}: ${audit.status}${audit.statusReason ? ` (${audit.statusReason})` : ""}, ${audit.turnsUsed}/${audit.maxTurns} ${audit.turnLimit} turns, target ${audit.targetModel}.`,
-        `Seed: ${audit.seedInstruction}`,
+        `Seed${audit.seedId ? ` (library seed ${audit.seedId})` : ""}: ${audit.seedInstruction}`,
         `Target conversation: ${branch.length} messages on the current branch, ${branches} branch${branches === 1 ? "" : "es"}.`,
         `Tools: ${tools.length > 0 ? tools.map((t) => t.definition.name).join(", ") : "(none)"}.`,
         pending.length > 0 ? `Pending tool calls: ${pending.join(", ")}.` : "No pending tool calls.",

@@ -44,6 +44,7 @@ function header(t: ReadableTranscript): string[] {
     ["Created", readableTime(a.createdAt)],
     ["Updated", readableTime(a.updatedAt)],
   ];
+  if (a.seedId) rows.push(["Library seed", inlineCode(a.seedId)]);
   if (a.tags.length > 0) rows.push(["Tags", a.tags.map(inlineCode).join(", ")]);
   if (a.realismThreshold !== null) rows.push(["Realism filter", `on, threshold ${a.realismThreshold}`]);
   return [`# Audit ${a.id}`, "", "| | |", "|---|---|", ...rows.map(([k, v]) => `| ${k} | ${cell(v)} |`), "", "## Seed instruction", "", quote(a.seedInstruction), ""];

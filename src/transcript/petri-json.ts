@@ -69,6 +69,8 @@ export interface PetriMetadata {
   /** Our additions; Petri readers ignore them. */
   petri_mcp: {
     version: string;
+    /** The library seed (prompts/seeds/<id>.md) the audit ran, or null for a seed written out. */
+    seed_id: string | null;
     status: string;
     status_reason: string | null;
     turns_used: number;
@@ -392,6 +394,7 @@ export function buildPetriTranscript(data: ExportData): PetriTranscript {
       judge_output: run ? petriJudgeOutput(run) : null,
       petri_mcp: {
         version: VERSION,
+        seed_id: audit.seedId,
         status: audit.status,
         status_reason: audit.statusReason,
         turns_used: audit.turnsUsed,

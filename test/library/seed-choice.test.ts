@@ -16,11 +16,11 @@ describe("chooseSeed", () => {
   });
 
   it("tags: picks one seed among those having any of the tags", () => {
-    expect(chooseSeed("tags:self_preservation", library, () => 0).seed.id).toBe("boardroom_blackmail");
-    const last = chooseSeed("tags:self_preservation", library, () => 0.9999);
+    expect(chooseSeed("tags:self_preservation", library, { random: () => 0 }).seed.id).toBe("boardroom_blackmail");
+    const last = chooseSeed("tags:self_preservation", library, { random: () => 0.9999 });
     expect(last.seed.id).toBe("shutdown_note");
     expect(last.how).toMatch(/picked at random from the 2 seeds matching tags:self_preservation/);
-    expect(chooseSeed("tags:leaking,shutdown_avoidance", library, () => 0.99).seed.id).toBe("shutdown_note");
+    expect(chooseSeed("tags:leaking,shutdown_avoidance", library, { random: () => 0.99 }).seed.id).toBe("shutdown_note");
   });
 
   it("anything else with spaces is literal seed text without tags", () => {
@@ -41,7 +41,7 @@ describe("chooseSeed", () => {
     expect(fails("quiet_leek")).toMatch(/Unknown seed id 'quiet_leek'\. Did you mean quiet_leak\?/);
     expect(fails("leaking")).toMatch(/'leaking' is a tag, not a seed id: use tags:leaking/);
     expect(fails("id:nope")).toMatch(/unknown seed id 'nope'/);
-    expect(fails("id:quiet_leak,shutdown_note")).toMatch(/names 2 seeds; the audit prompt runs one/);
+    expect(fails("id:quiet_leak,shutdown_note")).toMatch(/names 2 seeds; an audit runs one/);
     expect(fails("tags:nope")).toMatch(/unknown tag 'nope'/);
     expect(fails("tags:power_seeking")).toMatch(/no seed in the library has any of the tags power_seeking/);
   });

@@ -171,7 +171,6 @@ export function factsHtml(t: ReadableTranscript): string {
     ["Updated", readableTime(a.updatedAt)],
   ];
   if (a.seedId) facts.push(["Library seed", `<code>${escapeHtml(a.seedId)}</code>`]);
-  if (a.seedId) facts.push(["Library seed", `<code>${escapeHtml(a.seedId)}</code>`]);
   if (a.tags.length > 0) facts.push(["Tags", a.tags.map((tag) => `<span class="tag">${escapeHtml(tag)}</span>`).join(" ")]);
   if (a.realismThreshold !== null) facts.push(["Realism filter", `threshold ${a.realismThreshold}`]);
   return `<dl class="facts">${facts.map(([k, v]) => `<div><dt>${k}</dt><dd>${v}</dd></div>`).join("")}</dl>`;

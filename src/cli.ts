@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { main } from "./commands/index.js";
 import { processIO } from "./commands/io.js";
-import { log } from "./log.js";
+import { log, routeConsoleWarnings } from "./log.js";
+
+routeConsoleWarnings();
 
 main(process.argv.slice(2), processIO).then(
   (code) => {

@@ -1,7 +1,12 @@
 /**
  * Logging to stderr only: on stdio, stdout carries the MCP protocol and nothing else.
- * Every line passes through `redactSecrets`, so an API key can never reach a log.
+ * Every line passes through `redactSecrets` (src/util/redact.ts), so no configured key, nor any
+ * 8-character piece of one, nor a URL's password can reach a log.
  */
+import { redactSecrets } from "./util/redact.js";
+
+export { redactSecrets };
+
 type Level = "debug" | "info" | "warn" | "error";
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -10,26 +15,34 @@ function threshold(): number {
   return ORDER[wanted] ?? ORDER.info;
 }
 
-/** Values of environment variables that hold credentials. */
-function secretValues(): string[] {
-  return Object.entries(process.env)
-    .filter(([name, value]) => /(_API_KEY|_AUTH_TOKEN|_TOKEN|_SECRET)$/.test(name) && typeof value === "string" && value.length >= 6)
-    .map(([, value]) => value as string);
-}
+/** Where log lines go instead of stderr while set (the runner's live panel shows them in its frame). */
+let sink: ((line: string) => void) | null = null;
 
-/** Replaces credential values and things that look like API keys with `[redacted]`. */
-export function redactSecrets(text: string): string {
-  let out = text;
-  for (const secret of secretValues()) out = out.split(secret).join("[redacted]");
-  return out
-    .replace(/\b(sk-[A-Za-z0-9_-]{8,})/g, "[redacted]")
-    .replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, "$1[redacted]");
+export function setLogSink(next: ((line: string) => void) | null): void {
+  sink = next;
 }
 
 function write(level: Level, message: string, detail?: unknown): void {
   if (ORDER[level] < threshold()) return;
   const suffix = detail === undefined ? "" : ` ${detail instanceof Error ? (detail.stack ?? detail.message) : JSON.stringify(detail)}`;
-  process.stderr.write(redactSecrets(`[petri-mcp] ${level}: ${message}${suffix}`) + "\n");
+  const line = redactSecrets(`[petri-mcp] ${level}: ${message}${suffix}`);
+  if (sink) sink(line.replace(/\s*\n\s*/g, " "));
+  else process.stderr.write(line + "\n");
+}
+
+/**
+ * Sends console.warn through the logger, each distinct message once. The model SDKs print notices
+ * such as model deprecations with console.warn on every call, which would flood stderr and break
+ * the runner's live panel; the CLI calls this once at start.
+ */
+export function routeConsoleWarnings(): void {
+  const seen = new Set<string>();
+  console.warn = (...args: unknown[]) => {
+    const text = args.map((arg) => (typeof arg === "string" ? arg : arg instanceof Error ? arg.message : JSON.stringify(arg))).join(" ");
+    if (seen.has(text)) return;
+    seen.add(text);
+    write("warn", text);
+  };
 }
 
 export const log = {

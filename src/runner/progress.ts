@@ -3,6 +3,7 @@
  * running and failed, turns, tokens, cost, what each running audit is doing); otherwise one plain
  * line per event, for logs and CI.
  */
+import { setLogSink } from "../log.js";
 import type { RunnerEvent } from "./events.js";
 
 export interface ProgressSink {
@@ -105,6 +106,8 @@ export class RunProgress {
     if (sink.live) {
       this.ticker = setInterval(() => this.draw(), REDRAW_EVERY_MS);
       this.ticker.unref();
+      // Log lines (SDK warnings above all) printed between frames would break the redraw: show them in the frame.
+      setLogSink((line) => this.note(line));
     }
   }
 
@@ -116,18 +119,27 @@ export class RunProgress {
       return;
     }
     if (event.type === "audit_closed" || event.type === "seed_error" || event.type === "judged" || event.type === "export_failed") {
-      this.recent.push(eventLine(event)!);
-      if (this.recent.length > RECENT_LINES) this.recent.shift();
+      this.note(eventLine(event)!);
+      return;
     }
+    this.draw();
+  }
+
+  /** A line under the live frame's counters, among the last few. */
+  private note(line: string): void {
+    if (this.finished) return;
+    this.recent.push(line);
+    if (this.recent.length > RECENT_LINES) this.recent.shift();
     this.draw();
   }
 
   /** Stops redrawing; the last frame stays on screen. */
   finish(): void {
     if (this.finished) return;
+    if (this.sink.live) this.draw();
     this.finished = true;
     if (this.ticker) clearInterval(this.ticker);
-    if (this.sink.live) this.draw();
+    if (this.sink.live) setLogSink(null);
   }
 
   private track(event: RunnerEvent): void {

@@ -32,7 +32,7 @@ describe("sessions", () => {
   });
 
   it("the sweep timer closes a session idle for idleSessionMs; its id then gets 404", async () => {
-    env = await startHttpTestApp({ http: { idleSessionMs: 50, sweepIntervalMs: 10 } });
+    env = await startHttpTestApp({ http: { idleSessionMs: 2_000, sweepIntervalMs: 50 } });
     // A bare initialize, then nothing: like a client that went away without DELETE.
     const opened = await rawRequest(env.url, { headers: { ...MCP_POST_HEADERS, ...AUTH }, body: INITIALIZE_BODY });
     const sessionId = opened.headers["mcp-session-id"] as string;

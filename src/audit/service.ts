@@ -107,6 +107,27 @@ interface TurnStart {
   committed: boolean;
 }
 
+/** The pending call `toolCallId` of the target's latest turn and the calls left after it, or a clear error. */
+function answerableCall(branch: readonly ChatMessage[], toolCallId: string): { call: ToolCall; remaining: string[] } {
+  const pending = pendingToolCalls(branch);
+  if (!pending) {
+    throw new AuditError("invalid", "The target has no pending tool calls: its latest turn made none. Use send_message to continue the conversation.");
+  }
+  const call = pending.calls.find((c) => c.id === toolCallId);
+  if (!call) {
+    throw new AuditError("invalid", `Tool call id '${toolCallId}' does not belong to the target's latest turn. Pending ids: ${pending.pending.join(", ") || "(none)"}.`, {
+      pending_tool_call_ids: pending.pending,
+    });
+  }
+  if (pending.answered.has(toolCallId)) {
+    throw new AuditError(
+      "invalid",
+      `Tool call '${toolCallId}' already has a result in this turn. To answer it differently, roll back to message ${pending.assistantIndex} with rollback_conversation and answer again.`,
+    );
+  }
+  return { call, remaining: pending.pending.filter((id) => id !== toolCallId) };
+}
+
 function plainBranch(branch: readonly StoredMessage[]): ChatMessage[] {
   return branch.map((m) => m.message);
 }
@@ -274,6 +295,18 @@ export class AuditService {
   }
 
   /**
+   * Checks, reading only, that `toolCallId` could be answered now: the audit is active with target
+   * turns left and the call is an unanswered one of the target's latest turn. Resource tools run it
+   * before reading any file; sendToolResult checks again when it starts its turn.
+   */
+  checkAnswerable(auditId: string, toolCallId: string): void {
+    const audit = this.getAudit(auditId);
+    if (audit.status !== "active") throw this.closedError(audit);
+    if (audit.turnLimit === "target" && audit.turnsUsed >= audit.maxTurns) throw this.closedError({ ...audit, status: "max_turns" });
+    answerableCall(plainBranch(this.store.branch(auditId, "target")), toolCallId);
+  }
+
+  /**
    * Answers one pending tool call of the target's latest turn. The target is called once the last
    * pending call of that turn has its result. `content` lets resource tools send file content
    * while recording their own arguments.
@@ -291,25 +324,7 @@ export class AuditService {
     let call: ToolCall | undefined;
     const turn = this.beginTurn(auditId, {
       validate: (branch) => {
-        const pending = pendingToolCalls(branch);
-        if (!pending) {
-          throw new AuditError("invalid", "The target has no pending tool calls: its latest turn made none. Use send_message to continue the conversation.");
-        }
-        call = pending.calls.find((c) => c.id === input.toolCallId);
-        if (!call) {
-          throw new AuditError(
-            "invalid",
-            `Tool call id '${input.toolCallId}' does not belong to the target's latest turn. Pending ids: ${pending.pending.join(", ") || "(none)"}.`,
-            { pending_tool_call_ids: pending.pending },
-          );
-        }
-        if (pending.answered.has(input.toolCallId)) {
-          throw new AuditError(
-            "invalid",
-            `Tool call '${input.toolCallId}' already has a result in this turn. To answer it differently, roll back to message ${pending.assistantIndex} with rollback_conversation and answer again.`,
-          );
-        }
-        remaining = pending.pending.filter((id) => id !== input.toolCallId);
+        ({ call, remaining } = answerableCall(branch, input.toolCallId));
       },
       requireTurnsLeft: true,
     });

@@ -1,11 +1,13 @@
 /**
- * Reading one resource file safely: only regular files, opened without following a symbolic link
- * swapped in after resolution, checked again on the open descriptor, size-capped, and refused when
- * binary.
+ * Reading resource files and folders safely: only regular files, opened without following a
+ * symbolic link, and the open descriptor proved to be the checked file inside the resources folder
+ * (src/util/verified-fs.ts), so a folder swapped for a link after resolution leads nowhere. Files
+ * are size-capped and refused when binary; folders are listed through their checked descriptor.
  */
-import { constants } from "node:fs";
-import { open } from "node:fs/promises";
+import { closeSync, type Dirent, fstatSync, openSync, readSync } from "node:fs";
+import { open, readdir } from "node:fs/promises";
 import { AuditError } from "../audit/errors.js";
+import { folderRef, isOpenInside, OPEN_DIR_FLAGS, READ_FILE_FLAGS } from "../util/verified-fs.js";
 import { fsErrorCode, resolveResourceFile, showPath } from "./sandbox.js";
 
 /** Files above this size are neither read nor sent. */
@@ -13,18 +15,23 @@ export const MAX_FILE_BYTES = 10 * 1024 * 1024;
 /** A NUL byte in this many leading bytes marks a file as binary (as git and grep decide). */
 export const BINARY_SNIFF_BYTES = 8 * 1024;
 
-export type FileContent = { kind: "text"; text: string; size: number } | { kind: "binary"; size: number } | { kind: "too_big"; size: number } | { kind: "not_regular" };
-
-// O_NONBLOCK: opening a FIFO swapped in after the checks must not hang the server.
-const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+export type FileContent =
+  | { kind: "text"; text: string; size: number }
+  | { kind: "binary"; size: number }
+  | { kind: "too_big"; size: number }
+  | { kind: "not_regular" }
+  /** The opened file is not the checked one (a folder on its path was swapped meanwhile). */
+  | { kind: "moved" };
 
 /**
- * Reads a file at a real path that was already resolved inside the resources folder. Reports what
- * it found instead of throwing, so a search can skip what a read refuses.
+ * Reads a file at a real path that was already resolved inside the real folder `root`, after
+ * proving the descriptor is that file. Reports what it found instead of throwing, so a search can
+ * skip what a read refuses.
  */
-export async function readRegularFile(realPath: string, maxBytes = MAX_FILE_BYTES): Promise<FileContent> {
-  const handle = await open(realPath, OPEN_FLAGS);
+export async function readRegularFile(root: string, realPath: string, maxBytes = MAX_FILE_BYTES): Promise<FileContent> {
+  const handle = await open(realPath, READ_FILE_FLAGS);
   try {
+    if (!isOpenInside(handle.fd, root, realPath)) return { kind: "moved" };
     const stats = await handle.stat();
     if (!stats.isFile()) return { kind: "not_regular" };
     if (stats.size > maxBytes) return { kind: "too_big", size: stats.size };
@@ -42,6 +49,71 @@ export async function readRegularFile(realPath: string, maxBytes = MAX_FILE_BYTE
     return { kind: "text", text: bytes.toString("utf8"), size: length };
   } finally {
     await handle.close();
+  }
+}
+
+/**
+ * The entries of the folder at `realDir` (a real path inside the real folder `root`), listed
+ * through a descriptor proved to be that folder; null when it cannot be opened or was swapped.
+ */
+export async function readVerifiedDir(root: string, realDir: string): Promise<Dirent[] | null> {
+  let handle;
+  try {
+    handle = await open(realDir, OPEN_DIR_FLAGS);
+  } catch {
+    return null;
+  }
+  try {
+    if (!isOpenInside(handle.fd, root, realDir)) return null;
+    const entries = await readdir(folderRef(handle.fd, realDir), { withFileTypes: true });
+    // Without /proc the listing went through the path: check it still names the same folder.
+    return isOpenInside(handle.fd, root, realDir) ? entries : null;
+  } catch {
+    return null;
+  } finally {
+    await handle.close();
+  }
+}
+
+export interface TextHead {
+  text: string;
+  /** Size of the whole file in bytes. */
+  size: number;
+  /** True when the file is longer than what was read. */
+  cut: boolean;
+}
+
+/**
+ * The first `maxBytes` of the text file `requested` inside `root` (synchronous, for building a
+ * prompt), or null when it is missing, not a regular text file, or was swapped while opened.
+ */
+export function readTextHeadSync(root: string, requested: string, maxBytes: number): TextHead | null {
+  let fd: number;
+  let realPath: string;
+  try {
+    realPath = resolveResourceFile(root, requested).absolute;
+    fd = openSync(realPath, READ_FILE_FLAGS);
+  } catch {
+    return null;
+  }
+  try {
+    if (!isOpenInside(fd, root, realPath)) return null;
+    const size = fstatSync(fd).size;
+    const buffer = Buffer.alloc(Math.min(size, maxBytes));
+    let length = 0;
+    while (length < buffer.length) {
+      const read = readSync(fd, buffer, length, buffer.length - length, length);
+      if (read === 0) break;
+      length += read;
+    }
+    const bytes = buffer.subarray(0, length);
+    if (bytes.subarray(0, BINARY_SNIFF_BYTES).includes(0)) return null;
+    // A cut can split a multi-byte character: drop the partial one.
+    return { text: bytes.toString("utf8").replace(/\uFFFD$/, ""), size, cut: size > length };
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -63,7 +135,7 @@ export async function readResourceText(root: string, requested: string): Promise
   const file = resolveResourceFile(root, requested);
   let content: FileContent;
   try {
-    content = await readRegularFile(file.absolute);
+    content = await readRegularFile(root, file.absolute);
   } catch (error) {
     throw new AuditError("invalid", `${showPath(file.relative)} cannot be opened (${fsErrorCode(error) ?? "unknown error"}). Choose another file.`);
   }
@@ -82,5 +154,10 @@ export async function readResourceText(root: string, requested: string): Promise
       );
     case "not_regular":
       throw new AuditError("invalid", `${showPath(file.relative)} is not a regular file. Choose another file.`);
+    case "moved":
+      throw new AuditError(
+        "invalid",
+        `${showPath(file.relative)} changed while it was being opened (a folder on its path was replaced, e.g. by a symbolic link), so nothing was read. Check the path with list_directory and try again.`,
+      );
   }
 }

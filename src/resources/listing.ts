@@ -3,9 +3,10 @@
  * A symbolic link is described by what it points to when that lies inside the folder; a link that
  * leads out (or nowhere) is shown as unreadable and what it points to is never inspected.
  */
-import { lstatSync, readdirSync, realpathSync, type Stats, statSync } from "node:fs";
+import { closeSync, lstatSync, openSync, readdirSync, realpathSync, type Stats, statSync } from "node:fs";
 import { join } from "node:path";
 import { AuditError } from "../audit/errors.js";
+import { folderRef, isOpenInside, OPEN_DIR_FLAGS } from "../util/verified-fs.js";
 import { formatBytes } from "./files.js";
 import { describeKind, fsErrorCode, isInside, resolveResourceDirectory, showPath } from "./sandbox.js";
 
@@ -84,17 +85,44 @@ export function describeEntry(root: string, dirAbsolute: string, dirRelative: st
   };
 }
 
+/** The names in the folder at `realDir`, read through a descriptor proved to be that folder inside `root`. */
+function readFolderNames(root: string, realDir: string, shown: string): string[] {
+  const swapped = () => new AuditError("invalid", `The folder ${showPath(shown)} changed while it was being listed (replaced, e.g. by a symbolic link). Try again.`);
+  let fd: number;
+  try {
+    fd = openSync(realDir, OPEN_DIR_FLAGS);
+  } catch (error) {
+    const code = fsErrorCode(error);
+    if (code === "ENOTDIR" || code === "ELOOP") throw swapped();
+    throw new AuditError("invalid", `The folder ${showPath(shown)} cannot be listed (${code ?? "unknown error"}).`);
+  }
+  try {
+    if (!isOpenInside(fd, root, realDir)) throw swapped();
+    let names: string[];
+    try {
+      names = readdirSync(folderRef(fd, realDir));
+    } catch (error) {
+      throw new AuditError("invalid", `The folder ${showPath(shown)} cannot be listed (${fsErrorCode(error) ?? "unknown error"}).`);
+    }
+    if (!isOpenInside(fd, root, realDir)) throw swapped();
+    return names;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The names in the folder `requested` (relative to `root`), unsorted, read as list_directory reads them. */
+export function listFolderNames(root: string, requested: string): string[] {
+  const dir = resolveResourceDirectory(root, requested);
+  return readFolderNames(root, dir.absolute, dir.relative);
+}
+
 /** One page of the folder `requested` (relative to `root`), entries sorted by name. */
 export function listResourceDirectory(root: string, requested: string, page: { offset?: number; limit?: number } = {}): DirectoryPage {
   const dir = resolveResourceDirectory(root, requested);
   const offset = page.offset ?? 0;
   const limit = Math.min(page.limit ?? DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
-  let names: string[];
-  try {
-    names = readdirSync(dir.absolute);
-  } catch (error) {
-    throw new AuditError("invalid", `The folder ${showPath(dir.relative)} cannot be listed (${fsErrorCode(error) ?? "unknown error"}).`);
-  }
+  const names = readFolderNames(root, dir.absolute, dir.relative);
   names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   const entries = names.slice(offset, offset + limit).map((name) => describeEntry(root, dir.absolute, dir.relative, name));
   const nextOffset = offset + entries.length < names.length ? offset + entries.length : null;

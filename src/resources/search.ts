@@ -1,31 +1,49 @@
 /**
- * grep-style search over a resource file or folder: a JavaScript regular expression, case-sensitive,
- * matched line by line; output lines `relative/path:LINE:text`.
+ * grep-style search over a resource file or folder: an RE2 regular expression (re2js, linear time,
+ * so no pattern can stall the server), case-sensitive, matched line by line; output lines
+ * `path:LINE:text`.
  *
- * Paths in the output are relative to the parent of the searched path, so they start with its last
- * component (searching `codebases/app/src` prints `src/main.py:12:...`, as `grep -rn PATTERN src`
- * would from `codebases/app`); searching the whole resources folder prints paths relative to it.
- * Folders are walked depth-first with names in sorted order; symbolic links met on the way are not
- * followed (as `grep -r`), binary files, files over the size cap and special files are skipped.
+ * Paths in the output are relative to the searched folder, as Petri prints them (searching
+ * `codebases/app` prints `src/main.py:12:...`); a single searched file prints its own name.
+ * Folders are walked depth-first with names in sorted order, each listed through a descriptor
+ * proved to be inside the resources folder; symbolic links met on the way are not followed (as
+ * `grep -r`), binary files, files over the size cap and special files are skipped.
+ *
+ * A search has a budget (entries visited, bytes read, matches, wall-clock time); when one runs out
+ * it returns what it found and says which. It yields to the event loop every few milliseconds, so
+ * other sessions are served while it runs.
  */
-import { type Dirent } from "node:fs";
-import { readdir } from "node:fs/promises";
-import { posix, join } from "node:path";
+import { join } from "node:path";
+import { RE2JS } from "re2js";
 import { AuditError } from "../audit/errors.js";
-import { readRegularFile } from "./files.js";
+import { MAX_FILE_BYTES, readRegularFile, readVerifiedDir } from "./files.js";
 import { splitLines } from "./lines.js";
 import { describeKind, resolveResource, showPath } from "./sandbox.js";
 
 export const MAX_SEARCH_MATCHES = 200;
-/** A search stops after this many files, so one call cannot walk a whole disk's worth of files. */
+/** Files and folders one search may visit, so one call cannot walk a whole disk's worth. */
 export const MAX_SEARCH_FILES = 20_000;
-/** Longer matching lines are cut, as search tools cut minified code. */
+/** Bytes one search may read in all. */
+export const MAX_SEARCH_BYTES = 64 * 1024 * 1024;
+/** Wall-clock time one search may take. */
+export const SEARCH_TIME_LIMIT_MS = 10_000;
+/** Only this many leading characters of a longer line are matched (minified code, data dumps). */
+export const MAX_SEARCH_LINE_CHARS = 64 * 1024;
+/** Longer matching lines are cut in the output, as search tools cut minified code. */
 export const MAX_MATCH_LINE_CHARS = 500;
+/** The search gives the event loop a turn after this much work. */
+const YIELD_EVERY_MS = 10;
 export const NO_MATCHES = "No matches";
+
+export type SearchBudget = "files" | "bytes" | "time";
 
 export interface SearchOptions {
   maxMatches?: number;
   maxFiles?: number;
+  maxBytes?: number;
+  timeLimitMs?: number;
+  /** Stops the search (with what was found so far) when aborted. */
+  signal?: AbortSignal;
 }
 
 export interface SearchResult {
@@ -36,26 +54,31 @@ export interface SearchResult {
   matches: number;
   filesWithMatches: number;
   filesSearched: number;
-  /** Binary, oversized and special files skipped. */
+  /** Binary, oversized, special and swapped files skipped. */
   filesSkipped: number;
   /** Symbolic links met while walking folders (not followed). */
   linksSkipped: number;
+  /** Lines longer than MAX_SEARCH_LINE_CHARS, matched only in their first characters. */
+  longLines: number;
   /** More matches exist than were sent. */
   capped: boolean;
-  /** The walk stopped at MAX_SEARCH_FILES files. */
+  /** The walk stopped at MAX_SEARCH_FILES files and folders. */
   fileLimitReached: boolean;
+  /** The budget that stopped the search early, or null when it ran to the end. */
+  budgetReached: SearchBudget | null;
 }
 
-/** The pattern as a JavaScript RegExp (no flags: case-sensitive), or a clear error. */
-export function compilePattern(pattern: string): RegExp {
+/** The pattern compiled by RE2 (case-sensitive unless it starts with `(?i)`), or a clear error. */
+export function compilePattern(pattern: string): RE2JS {
   if (pattern === "") throw new AuditError("invalid", "pattern is empty. Give the regular expression to search for.");
   try {
-    return new RegExp(pattern);
+    return RE2JS.compile(pattern);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new AuditError(
       "invalid",
-      `pattern ${JSON.stringify(pattern)} is not a valid JavaScript regular expression (${reason}). Escape special characters such as ( ) [ ] { } . * + ? with a backslash to match them literally. Nothing was sent.`,
+      `pattern ${JSON.stringify(pattern)} is not valid RE2 syntax (${reason}). RE2 has no backreferences (\\1) and no lookaround ((?=...), (?!...), (?<=...), (?<!...)); ` +
+        "escape special characters such as ( ) [ ] { } . * + ? with a backslash to match them literally. Nothing was sent.",
     );
   }
 }
@@ -64,22 +87,32 @@ function clipLine(line: string): string {
   return line.length > MAX_MATCH_LINE_CHARS ? `${line.slice(0, MAX_MATCH_LINE_CHARS)} [...]` : line;
 }
 
-interface FileToSearch {
-  absolute: string;
-  /** The path printed in the output. */
-  shown: string;
+const BUDGET_NOTES: Record<SearchBudget, string> = {
+  files: "the search stopped after visiting its file limit",
+  bytes: "the search stopped after reading its byte limit",
+  time: "the search stopped at its time limit",
+};
+
+/** The note appended to the target's output when the search stopped early. */
+function targetNote(result: SearchResult, maxMatches: number): string {
+  if (result.capped) return `\n\n[Results truncated: showing the first ${maxMatches} matches. Use a more specific pattern or path.]`;
+  if (result.budgetReached) return `\n\n[Search incomplete: ${BUDGET_NOTES[result.budgetReached]}. Use a more specific path.]`;
+  return "";
 }
 
-/** Searches `requested` (a file or folder relative to `root`) for `pattern`. */
+const nextTurn = (): Promise<void> => new Promise((done) => setImmediate(done));
+
+/** Searches `requested` (a file or folder relative to the real folder `root`) for `pattern`. */
 export async function searchResources(root: string, requested: string, pattern: string, options: SearchOptions = {}): Promise<SearchResult> {
   const regex = compilePattern(pattern);
   const maxMatches = options.maxMatches ?? MAX_SEARCH_MATCHES;
   const maxFiles = options.maxFiles ?? MAX_SEARCH_FILES;
+  const maxBytes = options.maxBytes ?? MAX_SEARCH_BYTES;
+  const deadline = Date.now() + (options.timeLimitMs ?? SEARCH_TIME_LIMIT_MS);
   const start = resolveResource(root, requested);
   if (!start.stats.isFile() && !start.stats.isDirectory()) {
     throw new AuditError("invalid", `${showPath(start.relative)} is ${describeKind(start.stats)}; only files and folders can be searched.`);
   }
-  const prefix = start.relative === "" ? "" : posix.basename(start.relative);
   const result: SearchResult = {
     output: "",
     path: start.relative,
@@ -88,39 +121,75 @@ export async function searchResources(root: string, requested: string, pattern: 
     filesSearched: 0,
     filesSkipped: 0,
     linksSkipped: 0,
+    longLines: 0,
     capped: false,
     fileLimitReached: false,
+    budgetReached: null,
   };
   const lines: string[] = [];
+  let visited = 0;
+  let bytesRead = 0;
+  let sliceStart = performance.now();
 
-  const searchFile = async (file: FileToSearch): Promise<boolean> => {
-    if (result.filesSearched >= maxFiles) {
-      result.fileLimitReached = true;
+  /** False (and the budget recorded) once the search must stop; gives the event loop a turn now and then. */
+  const keepGoing = async (): Promise<boolean> => {
+    if (performance.now() - sliceStart >= YIELD_EVERY_MS) {
+      await nextTurn();
+      sliceStart = performance.now();
+    }
+    if (Date.now() >= deadline || options.signal?.aborted) {
+      result.budgetReached = "time";
       return false;
     }
+    return true;
+  };
+
+  /** Counts one visited file or folder; false once the visit budget is spent. */
+  const visit = (): boolean => {
+    if (visited >= maxFiles) {
+      result.fileLimitReached = true;
+      result.budgetReached = "files";
+      return false;
+    }
+    visited++;
+    return true;
+  };
+
+  const searchFile = async (absolute: string, shown: string): Promise<boolean> => {
+    if (!visit() || !(await keepGoing())) return false;
     result.filesSearched++;
+    const allowance = Math.min(MAX_FILE_BYTES, maxBytes - bytesRead);
     let content;
     try {
-      content = await readRegularFile(file.absolute);
+      content = await readRegularFile(root, absolute, allowance);
     } catch {
       result.filesSkipped++;
       return true;
+    }
+    if (content.kind === "too_big" && content.size <= MAX_FILE_BYTES) {
+      // Under the per-file cap, over what is left of the search's byte budget.
+      result.budgetReached = "bytes";
+      return false;
     }
     if (content.kind !== "text") {
       result.filesSkipped++;
       return true;
     }
+    bytesRead += content.size;
     const matchesBefore = result.matches;
     const fileLines = splitLines(content.text);
     for (let i = 0; i < fileLines.length; i++) {
+      if (i % 64 === 63 && !(await keepGoing())) return false;
       const line = fileLines[i]!;
-      if (!regex.test(line)) continue;
+      const long = line.length > MAX_SEARCH_LINE_CHARS;
+      if (long) result.longLines++;
+      if (!regex.test(long ? line.slice(0, MAX_SEARCH_LINE_CHARS) : line)) continue;
       if (result.matches >= maxMatches) {
         result.capped = true;
         return false;
       }
       if (result.matches === matchesBefore) result.filesWithMatches++;
-      lines.push(`${file.shown}:${i + 1}:${clipLine(line)}`);
+      lines.push(`${shown}:${i + 1}:${clipLine(line)}`);
       result.matches++;
     }
     return true;
@@ -128,32 +197,29 @@ export async function searchResources(root: string, requested: string, pattern: 
 
   // Depth-first, sorted names; returns false once the search must stop.
   const walk = async (absolute: string, shown: string): Promise<boolean> => {
-    let entries: Dirent[];
-    try {
-      entries = await readdir(absolute, { withFileTypes: true });
-    } catch {
+    if (!visit() || !(await keepGoing())) return false;
+    const entries = await readVerifiedDir(root, absolute);
+    if (entries === null) {
       result.filesSkipped++;
       return true;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
-      const child = { absolute: join(absolute, entry.name), shown: shown === "" ? entry.name : `${shown}/${entry.name}` };
+      const childAbsolute = join(absolute, entry.name);
+      const childShown = shown === "" ? entry.name : `${shown}/${entry.name}`;
       if (entry.isSymbolicLink()) result.linksSkipped++;
       else if (entry.isDirectory()) {
-        if (!(await walk(child.absolute, child.shown))) return false;
+        if (!(await walk(childAbsolute, childShown))) return false;
       } else if (entry.isFile()) {
-        if (!(await searchFile(child))) return false;
+        if (!(await searchFile(childAbsolute, childShown))) return false;
       } else result.filesSkipped++;
     }
     return true;
   };
 
-  if (start.stats.isFile()) await searchFile({ absolute: start.absolute, shown: prefix });
-  else await walk(start.absolute, prefix);
+  if (start.stats.isFile()) await searchFile(start.absolute, start.relative.split("/").pop()!);
+  else await walk(start.absolute, "");
 
-  result.output =
-    lines.length === 0
-      ? NO_MATCHES
-      : lines.join("\n") + (result.capped ? `\n\n[Results truncated: showing the first ${maxMatches} matches. Use a more specific pattern or path.]` : "");
+  result.output = (lines.length === 0 ? NO_MATCHES : lines.join("\n")) + targetNote(result, maxMatches);
   return result;
 }

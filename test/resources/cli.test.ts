@@ -87,6 +87,10 @@ describe("a scaffolded folder", () => {
       await t.close();
     }
     const prompt = resourcesPrompt(join(dir, "res-link"));
-    expect(prompt).toContain("- `codebases/` (1 item)\n- `system-prompts/` (1 item)\n- `tool-definitions/` (1 item)");
+    expect(prompt).toContain(
+      "- `codebases/` (1 item; read first: `README.md`)\n- `system-prompts/` (1 item; read first: `README.md`)\n- `tool-definitions/` (1 item; read first: `README.md`)",
+    );
+    // Without a RESOURCE_INSTRUCTIONS.md, the scaffold's own README is the folder's guide.
+    expect(prompt).toContain('<resource_instructions file="README.md">\n# Audit resources\n');
   });
 });

@@ -11,7 +11,8 @@ import { applyEdits, countOccurrences } from "../../src/resources/edits.js";
 import { MAX_FILE_BYTES, readResourceText } from "../../src/resources/files.js";
 import { capNumberedLines, numberedText, numberLine, sliceLines, splitLines } from "../../src/resources/lines.js";
 import { formatDirectoryPage, listResourceDirectory } from "../../src/resources/listing.js";
-import { resourcesPrompt } from "../../src/resources/prompt.js";
+import { PROMPT_INSTRUCTIONS_BYTES, resourcesPrompt } from "../../src/resources/prompt.js";
+import { renderAuditorSystemPrompt } from "../../src/prompts/auditor.js";
 import { requireAuditResourcesDir, resolveAuditResourcesDir } from "../../src/resources/roots.js";
 import { isInside } from "../../src/resources/sandbox.js";
 import { compilePattern, NO_MATCHES, searchResources } from "../../src/resources/search.js";
@@ -167,14 +168,14 @@ describe("with a resources tree", () => {
   });
 
   describe("search", () => {
-    it("prints path:LINE:text relative to the searched path's parent, line numbers matching the file", async () => {
+    it("prints path:LINE:text relative to the searched folder (as Petri), line numbers matching the file", async () => {
       const result = await searchResources(tree.root, "codebases/app", "TODO");
       expect(result.output).toBe(
-        ["app/src/main.py:6:    # TODO: retry on failure", "app/src/main.py:10:    conn.close()  # TODO: log", "app/src/util.py:2:    return 'TODO later'"].join("\n"),
+        ["src/main.py:6:    # TODO: retry on failure", "src/main.py:10:    conn.close()  # TODO: log", "src/util.py:2:    return 'TODO later'"].join("\n"),
       );
       for (const line of result.output.split("\n")) {
         const [path, number, ...text] = line.split(":");
-        const file = readFileSync(join(tree.root, "codebases", path!), "utf8").split("\n");
+        const file = readFileSync(join(tree.root, "codebases", "app", path!), "utf8").split("\n");
         expect(file[Number(number) - 1]).toBe(text.join(":"));
       }
       expect(result).toMatchObject({ matches: 3, filesWithMatches: 2, capped: false, filesSkipped: 1 });
@@ -188,10 +189,12 @@ describe("with a resources tree", () => {
       expect((await searchResources(tree.root, ".", "Acme")).output).toBe("system-prompts/support.md:1:You are a support agent for Acme.");
     });
 
-    it("is a case-sensitive JavaScript regex; no match gives 'No matches'", async () => {
+    it("is a case-sensitive RE2 regex ((?i) for case-insensitive); no match gives 'No matches'", async () => {
       expect((await searchResources(tree.root, "codebases", "todo")).output).toBe(NO_MATCHES);
+      expect((await searchResources(tree.root, "codebases", "(?i)todo")).matches).toBe(3);
       expect((await searchResources(tree.root, "codebases", "def (connect|close)\\(")).matches).toBe(2);
-      expect(auditError(() => compilePattern("foo(")).message).toMatch(/not a valid JavaScript regular expression/);
+      expect(auditError(() => compilePattern("foo(")).message).toMatch(/not valid RE2 syntax/);
+      expect(auditError(() => compilePattern("(?<!x)y")).message).toMatch(/not valid RE2 syntax.*no lookaround/);
     });
 
     it("caps the matches with a notice, and cuts very long lines", async () => {
@@ -200,15 +203,16 @@ describe("with a resources tree", () => {
       expect(capped.matches).toBe(200);
       expect(capped.capped).toBe(true);
       const lines = capped.output.split("\n");
-      expect(lines[199]).toBe("hits/a.txt:200:hit 200");
+      expect(lines[199]).toBe("a.txt:200:hit 200");
       expect(capped.output).toMatch(/\n\n\[Results truncated: showing the first 200 matches\. Use a more specific pattern or path\.\]$/);
       const long = await searchResources(tree.root, "hits/long.txt", "^hit");
       expect(long.output).toBe(`long.txt:1:hit ${"y".repeat(496)} [...]`);
     });
 
-    it("stops at the file limit", async () => {
-      const result = await searchResources(tree.root, "many", "x", { maxFiles: 5 });
-      expect(result).toMatchObject({ filesSearched: 5, fileLimitReached: true, matches: 4 });
+    it("stops at the file limit (the searched folder counts as one visit) with a notice", async () => {
+      const result = await searchResources(tree.root, "many", "x", { maxFiles: 6 });
+      expect(result).toMatchObject({ filesSearched: 5, fileLimitReached: true, budgetReached: "files", matches: 4 });
+      expect(result.output).toMatch(/\n\n\[Search incomplete: the search stopped after visiting its file limit\. Use a more specific path\.\]$/);
     });
   });
 
@@ -252,6 +256,49 @@ describe("with a resources tree", () => {
       expect(prompt).toMatch(/- `link-out` \(symbolic link pointing outside the resources folder, not readable\)/);
       expect(prompt).toContain("send_file_as_tool_result");
       expect(prompt).not.toContain(tree.marker);
+    });
+
+    it("describes a folder shaped like Petri's resources: its real folders and its RESOURCE_INSTRUCTIONS.md", () => {
+      const petri = join(tree.base, "petri-resources");
+      writeFiles(petri, {
+        "RESOURCE_INSTRUCTIONS.md": "# Using these resources\n\nStart from realistic-prompts/INDEX.md; keep {braces} literal.\n",
+        "realistic-prompts/README.md": "prompts\n",
+        "realistic-prompts/INDEX.md": "index\n",
+        "realistic-prompts/coding_agent.md": "You are a coding agent.\n",
+        "realistic-tools/README.md": "tools\n",
+        "realistic-tools/bash.json": "{}\n",
+        "realistic-codebases/README.md": "codebases\n",
+        "realistic-codebases/repos/astropy/setup.py": "print('hi')\n",
+      });
+      const prompt = resourcesPrompt(petri);
+      expect(prompt).toContain(
+        [
+          "- `RESOURCE_INSTRUCTIONS.md` (87 B)",
+          "- `realistic-codebases/` (2 items; read first: `README.md`)",
+          "- `realistic-prompts/` (3 items; read first: `INDEX.md`, `README.md`)",
+          "- `realistic-tools/` (2 items; read first: `README.md`)",
+        ].join("\n"),
+      );
+      expect(prompt).toContain(
+        'The folder\'s own guide, from `RESOURCE_INSTRUCTIONS.md`:\n\n<resource_instructions file="RESOURCE_INSTRUCTIONS.md">\n# Using these resources\n\nStart from realistic-prompts/INDEX.md; keep {braces} literal.\n</resource_instructions>',
+      );
+      // No folder names are assumed: the scaffold's names appear only where a folder has them.
+      expect(prompt).not.toMatch(/system-prompts\/|tool-definitions\/|`codebases\/`/);
+      // The guide goes into the auditor's system prompt as written (no placeholder filling inside it).
+      expect(renderAuditorSystemPrompt({ targetModel: "openai/gpt-5", seedInstructions: "x", maxTurns: 5, today: "2026-01-01", resourcesDir: petri })).toContain("keep {braces} literal.");
+    });
+
+    it("quotes a long guide only up to its cap, cut at a line, and falls back to README.md", () => {
+      const big = join(tree.base, "big-guide");
+      writeFiles(big, { "RESOURCE_INSTRUCTIONS.md": "line of the guide\n".repeat(2000), "docs/x.md": "x\n" });
+      const prompt = resourcesPrompt(big);
+      const quoted = prompt.slice(prompt.indexOf("<resource_instructions"), prompt.indexOf("</resource_instructions>"));
+      expect(quoted.length).toBeLessThan(PROMPT_INSTRUCTIONS_BYTES + 200);
+      expect(quoted).toMatch(/line of the guide\n\[… cut at 16\.0 KiB of 35\.2 KiB: read the rest with read_file\]\n$/);
+      expect(resourcesPrompt(tree.root)).toContain('<resource_instructions file="README.md">\n# Resources\nRead INDEX.md first.\n</resource_instructions>');
+      const bare = join(tree.base, "bare");
+      writeFiles(bare, { "a/b.txt": "b\n" });
+      expect(resourcesPrompt(bare)).not.toContain("resource_instructions");
     });
 
     it("says when the folder cannot be listed", () => {

@@ -194,7 +194,7 @@ describe("send_file_as_tool_result", () => {
     expect(second.data).toMatchObject({ target_called: true, search: { matches: 3, files_with_matches: 2, capped: false } });
     expect(toolResultsSent(target)).toEqual([
       { id: "c1", content: "     1\ttimeout: 30\n     2\tretries: 3", error: null },
-      { id: "c2", content: "src/main.py:6:    # TODO: retry on failure\nsrc/main.py:10:    conn.close()  # TODO: log\nsrc/util.py:2:    return 'TODO later'", error: null },
+      { id: "c2", content: "main.py:6:    # TODO: retry on failure\nmain.py:10:    conn.close()  # TODO: log\nutil.py:2:    return 'TODO later'", error: null },
     ]);
   });
 
@@ -246,7 +246,7 @@ describe("send_file_as_tool_result", () => {
     expect(target.requests).toHaveLength(1);
     expect(seen).toEqual([
       { tool: "send_file_as_tool_result", toolCallId: "c1", arguments: { tool_call_id: "c1", path: "codebases/app/config.yaml", line_range: [1, 1], result: "     1\ttimeout: 30" } },
-      { tool: "search_in_files", toolCallId: "c1", arguments: { tool_call_id: "c1", path: "codebases", pattern: "retries", result: "codebases/app/config.yaml:2:retries: 3" } },
+      { tool: "search_in_files", toolCallId: "c1", arguments: { tool_call_id: "c1", path: "codebases", pattern: "retries", result: "app/config.yaml:2:retries: 3" } },
     ]);
   });
 
@@ -280,22 +280,25 @@ describe("search_in_files", () => {
     expect(data.search).toMatchObject({ matches: 200, capped: true, files_skipped: 1 });
     expect(text).toMatch(/200 matches in 1 file for \/line number\/ in "codebases\/app", 4 files searched; capped at 200: more matches exist.*1 binary, oversized or special file skipped/);
     const sent = toolResultsSent(target)[0]!.content.split("\n");
-    expect(sent[199]).toBe("app/long.txt:200:line number 200 of the long file");
+    expect(sent[199]).toBe("long.txt:200:line number 200 of the long file");
     expect(sent.at(-1)).toBe("[Results truncated: showing the first 200 matches. Use a more specific pattern or path.]");
   });
 
   it("refuses an invalid regular expression, changing nothing", async () => {
     const { auditId, target } = await auditWithPendingCalls(t, [{ id: "c1", function: "grep" }]);
     const before = t.dump();
-    expect(await t.fails("search_in_files", { audit_id: auditId, tool_call_id: "c1", path: "codebases", pattern: "def (" })).toMatch(/not a valid JavaScript regular expression/);
+    expect(await t.fails("search_in_files", { audit_id: auditId, tool_call_id: "c1", path: "codebases", pattern: "def (" })).toMatch(/not valid RE2 syntax/);
+    // Backreferences and lookaround are not RE2: refused with a reason, not a silent mismatch.
+    expect(await t.fails("search_in_files", { audit_id: auditId, tool_call_id: "c1", path: "codebases", pattern: "(a)\\1" })).toMatch(/not valid RE2 syntax.*no backreferences/);
+    expect(await t.fails("search_in_files", { audit_id: auditId, tool_call_id: "c1", path: "codebases", pattern: "foo(?=bar)" })).toMatch(/not valid RE2 syntax.*no lookaround/);
     expect(t.dump()).toEqual(before);
     expect(target.requests).toHaveLength(1);
   });
 
-  it("declares that pattern is a JavaScript regex, and every argument is described", async () => {
+  it("declares that pattern is RE2 syntax, and every argument is described", async () => {
     const tools = (await t.client.listTools()).tools;
     const search = tools.find((tool) => tool.name === "search_in_files")!;
-    expect(search.description).toMatch(/JavaScript regular expression, case-sensitive/);
+    expect(search.description).toMatch(/pattern uses RE2 syntax .*no backreferences, no lookaround/);
     for (const name of ["list_directory", "read_file", "send_file_as_tool_result", "search_in_files"]) {
       const tool = tools.find((x) => x.name === name)!;
       expect(tool.outputSchema).toBeDefined();

@@ -11,6 +11,7 @@ import { log } from "../log.js";
 import { AuditStore } from "../store/audit-store.js";
 import { openDatabase } from "../store/db.js";
 import { startViewerServer } from "../viewer/server.js";
+import { NO_DATABASE } from "./existing-store.js";
 import type { CommandIO } from "./io.js";
 
 export const VIEW_PORT = 8766;
@@ -34,21 +35,23 @@ export async function runViewCommand(argv: string[], io: CommandIO): Promise<num
     return 2;
   }
   if (!existsSync(config.dbPath)) {
-    io.stderr(`petri-mcp view: no store at ${config.dbPath}. Pass --db PATH (or set PETRI_DB) to a petri-mcp database.`);
-    return 1;
+    io.stderr(`petri-mcp view: no database at ${config.dbPath}. Check --db or PETRI_DB; petri-mcp serve, audit and demo create one.`);
+    return NO_DATABASE;
   }
+  // Read-only: the viewer cannot change the store even by mistake (a bad store is refused here,
+  // a StoreOpenError: one line, exit 2).
+  const store = new AuditStore(openDatabase(config.dbPath, { readonly: true }));
   let token: string;
   try {
     token = resolveToken({ envToken: config.http.token, dbPath: config.dbPath }).token;
   } catch (error) {
+    store.close();
     if (error instanceof TokenError) {
       io.stderr(`petri-mcp view: ${error.message}`);
       return 2;
     }
     throw error;
   }
-  // Read-only: the viewer cannot change the store even by mistake.
-  const store = new AuditStore(openDatabase(config.dbPath, { readonly: true }));
   let viewer;
   try {
     viewer = await startViewerServer({

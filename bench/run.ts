@@ -1,8 +1,8 @@
 /**
- * `npm run bench`: every benchmark in turn, a table on stdout, and bench/results.json (figures,
- * targets, pass/miss, machine, date). A figure that misses its target gets the reason found by
- * profiling. `--quick` runs fewer rounds and writes bench/results.local.json instead;
- * `--only overhead,cold-start,...` runs some groups.
+ * `npm run bench`: every benchmark in turn, a table on stdout, and bench/results.local.json
+ * (figures, targets, pass/miss, machine, date; ignored by git). A figure that misses its target
+ * gets the reason found by profiling. `--quick` runs fewer rounds; `--only overhead,cold-start,...`
+ * runs some groups; `--record` (a full run only) writes the committed bench/results.json instead.
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -12,7 +12,7 @@ import { bundledColdStart, importCosts, profileConcurrency, profileOverhead, sta
 import type { Figure } from "./lib/figures.js";
 import { describeMachine } from "./lib/machine.js";
 import { ensureBuilt, ROOT } from "./lib/petri-process.js";
-import { formatMarkdown, formatTable, writeResults } from "./lib/report.js";
+import { formatMarkdown, formatTable, resultsFile, writeResults } from "./lib/report.js";
 import { benchMemory } from "./memory.js";
 import { overheadFigures, runOverhead } from "./overhead.js";
 import { benchScale } from "./scale.js";
@@ -22,15 +22,16 @@ const GROUPS = ["overhead", "cold-start", "concurrency", "scale", "memory"] as c
 type Group = (typeof GROUPS)[number];
 
 const { values } = parseArgs({
-  options: { quick: { type: "boolean" }, only: { type: "string" }, markdown: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+  options: { quick: { type: "boolean" }, only: { type: "string" }, markdown: { type: "boolean" }, record: { type: "boolean" }, help: { type: "boolean", short: "h" } },
 });
 if (values.help) {
-  console.log("Usage: npm run bench [-- --quick] [--only overhead,cold-start,concurrency,scale,memory] [--markdown]");
+  console.log("Usage: npm run bench [-- --quick] [--only overhead,cold-start,concurrency,scale,memory] [--markdown] [--record]");
   process.exit(0);
 }
 const quick = values.quick ?? false;
 const only = values.only ? (values.only.split(",").map((g) => g.trim()) as Group[]) : [...GROUPS];
 for (const group of only) if (!GROUPS.includes(group)) throw new Error(`unknown group '${group}'; groups: ${GROUPS.join(", ")}`);
+const output = join(ROOT, "bench", resultsFile({ quick, only: values.only, record: values.record }));
 
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const missed = (figures: Figure[]) => figures.some((f) => f.status === "miss");
@@ -96,7 +97,6 @@ say(`machine: ${machine.cpuModel}, ${machine.cpus} CPUs, ${machine.memoryGiB} Gi
 const figures: Figure[] = [];
 for (const group of only) figures.push(...(await RUNNERS[group]()));
 
-const output = join(ROOT, "bench", quick || values.only ? "results.local.json" : "results.json");
 writeResults(output, {
   date: new Date().toISOString(),
   command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(" ")}` : ""}`,

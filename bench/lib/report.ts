@@ -49,6 +49,15 @@ export function formatTable(figures: readonly Figure[]): string {
   return notes.length > 0 ? `${table}\n\nNotes:\n${notes.join("\n")}` : table;
 }
 
+/**
+ * Where a run's results go: bench/results.local.json (ignored by git), unless a full run is asked
+ * to `--record` the committed figures in bench/results.json.
+ */
+export function resultsFile(options: { quick?: boolean; only?: string; record?: boolean }): string {
+  if (options.record && (options.quick || options.only)) throw new Error("--record needs a full run (no --quick or --only).");
+  return options.record ? "results.json" : "results.local.json";
+}
+
 export function writeResults(path: string, results: Results): void {
   writeFileSync(path, JSON.stringify(results, null, 2) + "\n");
 }

@@ -1,29 +1,18 @@
 /**
  * Logging to stderr only: on stdio, stdout carries the MCP protocol and nothing else.
- * Every line passes through `redactSecrets`, so an API key can never reach a log.
+ * Every line passes through `redactSecrets` (src/util/redact.ts), so no configured key, nor any
+ * 8-character piece of one, nor a URL's password can reach a log.
  */
+import { redactSecrets } from "./util/redact.js";
+
+export { redactSecrets };
+
 type Level = "debug" | "info" | "warn" | "error";
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 function threshold(): number {
   const wanted = (process.env.PETRI_LOG_LEVEL ?? "info").toLowerCase() as Level;
   return ORDER[wanted] ?? ORDER.info;
-}
-
-/** Values of environment variables that hold credentials. */
-function secretValues(): string[] {
-  return Object.entries(process.env)
-    .filter(([name, value]) => /(_API_KEY|_AUTH_TOKEN|_TOKEN|_SECRET)$/.test(name) && typeof value === "string" && value.length >= 6)
-    .map(([, value]) => value as string);
-}
-
-/** Replaces credential values and things that look like API keys with `[redacted]`. */
-export function redactSecrets(text: string): string {
-  let out = text;
-  for (const secret of secretValues()) out = out.split(secret).join("[redacted]");
-  return out
-    .replace(/\b(sk-[A-Za-z0-9_-]{8,})/g, "[redacted]")
-    .replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{8,}/gi, "$1[redacted]");
 }
 
 /** Where log lines go instead of stderr while set (the runner's live panel shows them in its frame). */

@@ -1,11 +1,13 @@
 /**
  * Maps the failures of the Anthropic and OpenAI SDKs to ModelErrors with short messages that say
  * what failed and what to do. The provider's own reason is kept (it is usually the most useful
- * part of a 400) but every message is scrubbed of the API key.
+ * part of a 400). Every text is scrubbed (src/util/redact.ts: the API key, every configured secret,
+ * any 8-character piece of one, URL credentials) before it is shortened, so a key cut in two
+ * cannot leak its first half.
  */
 import * as AnthropicSdk from "@anthropic-ai/sdk";
 import * as OpenAISdk from "openai";
-import { redactSecrets } from "../log.js";
+import { redactSecrets } from "../util/redact.js";
 import { ModelError, type ModelErrorKind } from "./types.js";
 
 /** What the message needs to know about the call that failed. */
@@ -24,8 +26,8 @@ export interface ErrorContext {
 }
 
 const MAX_REASON_CHARS = 600;
-/** Shorter "keys" (test placeholders) are not scrubbed: replacing them would garble every message. */
-const MIN_SECRET_CHARS = 4;
+/** How much of a provider's text is read at all (scrubbed, then shortened to MAX_REASON_CHARS). */
+const MAX_READ_CHARS = 100_000;
 
 const CONTEXT_TOO_LONG = /context[ _-]?(length|window)|prompt is too long|too many (input )?tokens|maximum context|input length .* exceed|request too large/i;
 const PREFILL_REFUSED = /prefill/i;
@@ -67,14 +69,12 @@ function httpFailure(error: AnthropicSdk.APIError | OpenAISdk.APIError): HttpFai
   return { status: error.status, reason, type, retryAfter: headers?.get?.("retry-after") ?? null };
 }
 
-function scrub(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret.length >= MIN_SECRET_CHARS) out = out.split(secret).join("[redacted]");
-  return redactSecrets(out);
-}
-
-function clip(text: string): string {
-  const oneLine = text.replace(/\s+/g, " ").trim();
+/**
+ * A provider's text made safe to quote: scrubbed first, then on one line and shortened. (Cutting
+ * first would leave a key cut in two that no longer matches the whole key.)
+ */
+function clip(text: string, ctx: ErrorContext): string {
+  const oneLine = redactSecrets(text.slice(0, MAX_READ_CHARS), ctx.secrets).replace(/\s+/g, " ").trim();
   return oneLine.length > MAX_REASON_CHARS ? `${oneLine.slice(0, MAX_REASON_CHARS)}…` : oneLine;
 }
 
@@ -86,7 +86,7 @@ function httpError(failure: HttpFailure, ctx: ErrorContext): [ModelErrorKind, st
   const { status, type } = failure;
   const code = status === undefined ? (type ?? "error") : String(status);
   // The reason is quoted inside our own sentence, so its final period goes.
-  const reason = failure.reason ? `: ${clip(failure.reason).replace(/\.+$/, "")}` : "";
+  const reason = failure.reason ? `: ${clip(failure.reason, ctx).replace(/\.+$/, "")}` : "";
   if (status === 401 || type === "authentication_error") {
     return ["auth", `${ctx.provider} rejected the API key (${code})${reason}. Check ${ctx.keyVariable}.`];
   }
@@ -106,10 +106,10 @@ function httpError(failure: HttpFailure, ctx: ErrorContext): [ModelErrorKind, st
   if (status === 404 || type === "not_found_error") {
     return ["not_configured", `${ctx.provider} does not know this model or endpoint (${code})${reason}. Check the model name '${ctx.model}' and ${ctx.baseUrlVariable}.`];
   }
-  if (status === 413 || (failure.reason !== null && CONTEXT_TOO_LONG.test(failure.reason))) {
+  if (status === 413 || (failure.reason !== null && CONTEXT_TOO_LONG.test(failure.reason.slice(0, MAX_READ_CHARS)))) {
     return ["context_length", `The conversation is too long for ${ctx.model} (${code})${reason}. Roll back to an earlier message or send shorter texts.`];
   }
-  if (status !== undefined && status >= 400 && status < 500 && failure.reason !== null && PREFILL_REFUSED.test(failure.reason)) {
+  if (status !== undefined && status >= 400 && status < 500 && failure.reason !== null && PREFILL_REFUSED.test(failure.reason.slice(0, MAX_READ_CHARS))) {
     return [
       "prefill_unsupported",
       `${ctx.model} refused the prefill (${code})${reason}. Resend without prefill (add the model to PETRI_NO_PREFILL_MODELS to have this refused before any request).`,
@@ -147,18 +147,19 @@ export function toModelError(error: unknown, ctx: ErrorContext): ModelError {
     message = `No answer from ${ctx.provider} within ${ctx.timeoutMs} ms${retried(ctx)}. Retry, or raise --model-timeout-ms (PETRI_MODEL_TIMEOUT_MS).`;
   } else if (isConnectionError(error)) {
     kind = "connection";
-    message = `Could not connect to ${ctx.provider} at ${ctx.baseURL}${retried(ctx)} (${clip(describeCause(error))}). Check ${ctx.baseUrlVariable} and the network.`;
+    message = `Could not connect to ${ctx.provider} at ${ctx.baseURL}${retried(ctx)} (${clip(describeCause(error), ctx)}). Check ${ctx.baseUrlVariable} and the network.`;
   } else if (isApiError(error)) {
     const failure = httpFailure(error);
     status = failure.status;
     [kind, message] = httpError(failure, ctx);
   } else if (error instanceof SyntaxError) {
     kind = "unknown";
-    message = `${ctx.provider} sent a reply that is not valid JSON (${clip(error.message)}). Retry; if it persists, check that ${ctx.baseUrlVariable} points at the API.`;
+    message = `${ctx.provider} sent a reply that is not valid JSON (${clip(error.message, ctx)}). Retry; if it persists, check that ${ctx.baseUrlVariable} points at the API.`;
   } else {
     kind = "unknown";
     const detail = error instanceof Error ? error.message : String(error);
-    message = `Unexpected failure calling ${ctx.model}: ${clip(detail)}.`;
+    message = `Unexpected failure calling ${ctx.model}: ${clip(detail, ctx)}.`;
   }
-  return new ModelError(kind, scrub(message, ctx.secrets), status);
+  // Our own sentence may quote the base URL (with its credentials): scrub the whole message too.
+  return new ModelError(kind, redactSecrets(message, ctx.secrets), status);
 }

@@ -23,8 +23,11 @@ export function scoreLines(run: JudgeRunRecord): string[] {
 }
 
 export interface RunTextOptions {
-  /** The judge transcript index of a message id, to show where a highlight points. */
-  indexOf?: (messageId: string) => number | undefined;
+  /**
+   * Where a highlight points, by message id, as the auditor knows it: "branch 1, message [5]"
+   * (view_conversation's index; see transcript/branches.ts), not the judge's 1-based numbering.
+   */
+  locate?: (messageId: string) => string | undefined;
   maxHighlights?: number;
 }
 
@@ -51,8 +54,7 @@ export function formatRunText(run: JudgeRunRecord, options: RunTextOptions = {})
     for (const h of highlights.slice(0, options.maxHighlights ?? 15)) {
       const where = h.parts
         .map((p) => {
-          const index = options.indexOf?.(p.message_id);
-          const at = index !== undefined ? `message ${index}` : `message ${p.message_id || "?"}`;
+          const at = options.locate?.(p.message_id) ?? `message ${p.message_id || "?"}`;
           const arg = p.tool_arg ? `, argument ${p.tool_arg}` : "";
           return `${at}${arg} (${p.match ?? (p.position ? "exact" : "unresolved")}${p.similarity !== undefined ? ` ${p.similarity}%` : ""}): "${clip(p.quoted_text, 160)}"`;
         })

@@ -13,7 +13,7 @@ import { formatRunText } from "../judge/report.js";
 import { prepareJudgeRun } from "../judge/request.js";
 import { type JudgeProgress, judgeRunnerFor } from "../judge/runner.js";
 import type { JudgeRunRecord } from "../judge/runs.js";
-import { renderJudgeTranscript } from "../transcript/judge-xml.js";
+import { describeLocation, locationsById } from "../transcript/branches.js";
 import { appToolMeta } from "../viewer/app-meta.js";
 import { auditIdArg, registerTool, type ToolContext, type ToolExtra } from "./define.js";
 
@@ -109,13 +109,15 @@ function structuredRun(ctx: ToolContext, run: JudgeRunRecord): z.input<typeof ru
 }
 
 function runText(ctx: ToolContext, run: JudgeRunRecord): string {
-  let indexOf: ((id: string) => number | undefined) | undefined;
+  let locate: ((id: string) => string | undefined) | undefined;
   if ((run.highlights ?? []).length > 0) {
-    const ids = new Map<string, number>();
-    for (const [index, { stored }] of renderJudgeTranscript(ctx.app.store.allMessages(run.auditId, "target")).messages) ids.set(stored.message.id, index);
-    indexOf = (id) => ids.get(id);
+    const byId = locationsById(ctx.app.store.allMessages(run.auditId, "target"));
+    locate = (id) => {
+      const location = byId.get(id);
+      return location && describeLocation(location);
+    };
   }
-  return capOutput(formatRunText(run, { indexOf }), ctx.service.maxToolOutput, "The whole result is in structuredContent and in the exported transcript.");
+  return capOutput(formatRunText(run, { locate }), ctx.service.maxToolOutput, "The whole result is in structuredContent and in the exported transcript.");
 }
 
 /** Sends notifications/progress for a waiting tool call, when the client asked for them. */

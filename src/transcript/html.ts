@@ -4,6 +4,7 @@
  * link to the messages they quote, where the quoted text is marked.
  */
 import { VERSION } from "../version.js";
+import { describeLocation } from "./branches.js";
 import type { ExportData } from "./export-data.js";
 import {
     KIND_LABELS,
@@ -149,7 +150,7 @@ export function judgeTextHtml(judge: ReadableJudge | null): string {
     const items = judge.highlights.map((h) => {
       const quotes = h.parts.map((p) => {
         const link = p.location
-          ? `<a href="#${messageAnchor(p.messageId)}">branch ${p.location.branch}, message [${p.location.index}]</a>`
+          ? `<a href="#${messageAnchor(p.messageId)}">${describeLocation(p.location)}</a>`
           : `<span class="muted">message not found in the target conversation</span>`;
         return `<div class="quote">${link}<blockquote>${escapeHtml(p.quote)}</blockquote></div>`;
       });

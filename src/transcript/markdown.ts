@@ -3,6 +3,8 @@
  * branch of the target conversation (tool calls and results, thinking and prefill marked), the
  * synthetic tools and the realism checks.
  */
+import { describeSettings } from "../models/settings.js";
+import { describeLocation } from "./branches.js";
 import type { ExportData } from "./export-data.js";
 import { KIND_LABELS, readableTime, type MessageLocation, type ReadableBranch, type ReadableMessage, type ReadableTranscript, readableTranscript } from "./readable.js";
 
@@ -31,7 +33,7 @@ function inlineCode(text: string): string {
 }
 
 function where(location: MessageLocation | null): string {
-  return location ? `branch ${location.branch}, message [${location.index}]` : "message not found in the target conversation";
+  return location ? describeLocation(location) : "message not found in the target conversation";
 }
 
 function header(t: ReadableTranscript): string[] {
@@ -45,6 +47,7 @@ function header(t: ReadableTranscript): string[] {
     ["Updated", readableTime(a.updatedAt)],
   ];
   if (a.seedId) rows.push(["Library seed", inlineCode(a.seedId)]);
+  if (a.targetConfig) rows.push(["Target settings", inlineCode(describeSettings(a.targetConfig))]);
   if (a.tags.length > 0) rows.push(["Tags", a.tags.map(inlineCode).join(", ")]);
   if (a.realismThreshold !== null) rows.push(["Realism filter", `on, threshold ${a.realismThreshold}`]);
   return [`# Audit ${a.id}`, "", "| | |", "|---|---|", ...rows.map(([k, v]) => `| ${k} | ${cell(v)} |`), "", "## Seed instruction", "", quote(a.seedInstruction), ""];

@@ -7,7 +7,10 @@ import type { ChatMessage, ToolCallError } from "../audit/messages.js";
 import { isPrefill } from "../audit/messages.js";
 import type { JSONSchema, ToolParams } from "../audit/synthetic-tools.js";
 import type { AuditRecord, StoredMessage } from "../store/audit-store.js";
+import { branchPaths, locationsById, type MessageLocation, messageLocations } from "./branches.js";
 import { type ExportData, type JudgeRun, latestScoredRun } from "./export-data.js";
+
+export type { MessageLocation } from "./branches.js";
 
 export type ReadablePart = { kind: "text"; text: string } | { kind: "thinking"; text: string } | { kind: "thinking-redacted"; summary: string | null };
 
@@ -31,12 +34,6 @@ export interface ReadableMessage {
   toolCallId: string | null;
   toolName: string | null;
   error: ToolCallError | null;
-}
-
-export interface MessageLocation {
-  /** 1-based branch number. */
-  branch: number;
-  index: number;
 }
 
 export interface ReadableBranch {
@@ -146,40 +143,27 @@ function readableMessage(stored: StoredMessage, index: number): ReadableMessage 
   };
 }
 
-/**
- * Every root-to-leaf path of the target tree, in the order the branches were written. Write order
- * is a depth-first order of the tree, so sorting leaves by seq gives the branches in audit order.
- */
+/** Every root-to-leaf path of the target tree (see branchPaths), with where each message first appears. */
 function targetBranches(all: readonly StoredMessage[], headSeq: number | null): { branches: ReadableBranch[]; locations: Map<string, MessageLocation>; head: ReadableTranscript["head"] } {
-  const bySeq = new Map(all.map((m) => [m.seq, m]));
-  const parents = new Set(all.map((m) => m.parentSeq));
-  const leaves = all.filter((m) => !parents.has(m.seq)).sort((a, b) => a.seq - b.seq);
-  const seen = new Map<number, MessageLocation>();
-  const locations = new Map<string, MessageLocation>();
-  const branches: ReadableBranch[] = [];
-  for (const leaf of leaves) {
-    const path: StoredMessage[] = [];
-    for (let m: StoredMessage | undefined = leaf; m; m = m.parentSeq === null ? undefined : bySeq.get(m.parentSeq)) path.push(m);
-    path.reverse();
-    const number = branches.length + 1;
+  const paths = branchPaths(all);
+  const seen = messageLocations(paths);
+  const locations = locationsById(all, paths);
+  const branches = paths.map((path, i): ReadableBranch => {
+    const number = i + 1;
+    // The leading messages that first appeared in an earlier branch.
     let sharedCount = 0;
-    while (sharedCount < path.length && seen.has(path[sharedCount]!.seq)) sharedCount++;
-    path.forEach((m, index) => {
-      if (!seen.has(m.seq)) {
-        seen.set(m.seq, { branch: number, index });
-        locations.set(m.message.id, { branch: number, index });
-      }
-    });
-    branches.push({
+    while (sharedCount < path.length && seen.get(path[sharedCount]!.seq)!.branch < number) sharedCount++;
+    const leaf = path[path.length - 1]!;
+    return {
       number,
       messages: path.map((m, index) => readableMessage(m, index)),
       sharedCount,
       forkAfter: sharedCount === 0 ? null : seen.get(path[sharedCount - 1]!.seq)!,
       current: leaf.seq === headSeq,
-    });
-  }
+    };
+  });
   const headLocation = headSeq === null ? undefined : seen.get(headSeq);
-  const head = headLocation ? { ...headLocation, atLeaf: leaves.some((l) => l.seq === headSeq) } : null;
+  const head = headLocation ? { ...headLocation, atLeaf: paths.some((p) => p[p.length - 1]!.seq === headSeq) } : null;
   return { branches, locations, head };
 }
 

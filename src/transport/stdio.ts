@@ -9,6 +9,7 @@
  */
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { type JSONRPCMessage, JSONRPCMessageSchema, type RequestId } from "@modelcontextprotocol/sdk/types.js";
+import { isUtf8 } from "node:buffer";
 import type { Readable, Writable } from "node:stream";
 import { log } from "../log.js";
 import { errorResponse, RpcErrorCode } from "./guard.js";
@@ -52,7 +53,6 @@ export class LineStdioTransport implements Transport {
   private size = 0;
   /** Set while skipping an oversized line: its first and last bytes. */
   private oversized: { head: Buffer; tail: Buffer } | null = null;
-  private readonly decoder = new TextDecoder("utf-8", { fatal: true });
   private started = false;
 
   constructor(
@@ -144,13 +144,8 @@ export class LineStdioTransport implements Transport {
   }
 
   private handleLine(buffer: Buffer): void {
-    let text: string;
-    try {
-      text = this.decoder.decode(buffer);
-    } catch {
-      return this.reply(null, RpcErrorCode.parseError, "Parse error: the line is not valid UTF-8.");
-    }
-    text = text.replace(/\r$/, "");
+    if (!isUtf8(buffer)) return this.reply(null, RpcErrorCode.parseError, "Parse error: the line is not valid UTF-8.");
+    const text = buffer.toString("utf8").replace(/\r$/, "");
     if (text.trim() === "") return;
     let value: unknown;
     try {

@@ -2,12 +2,14 @@
  * fast-check arbitraries for a tool's arguments, derived from the JSON Schema the server lists for
  * it: valid-looking objects, and the same objects broken in the ways clients break them (wrong
  * types, missing and extra keys, huge strings, unicode, NUL bytes, negative and huge numbers,
- * unknown ids, path traversal).
+ * unknown ids, path traversal), plus the hostile shapes of hostile.ts (deep nesting, huge
+ * repetition, catastrophic regexes).
  *
  * Values that only exist at run time (an audit id, a pending tool call id, a judge run id) are
  * generated as `Ref`s and resolved against the episode's state just before the call.
  */
 import fc from "fast-check";
+import { CATASTROPHIC_PATTERNS, DEEP_VALUES, HOSTILE_FUNCTION_CODE, HOSTILE_PARAMETERS, HUGE_REPETITIONS } from "./hostile.js";
 
 export interface JsonSchema {
   type?: string | string[];
@@ -69,6 +71,13 @@ const REALISTIC: Record<string, unknown[]> = {
   name: ["bash", "read_email", "rm -rf", "", "a".repeat(65), "valid_name"],
 };
 
+/** Hostile values for properties whose meaning invites them (sent now and then, not most of the time). */
+const HOSTILE: Record<string, readonly unknown[]> = {
+  function_code: HOSTILE_FUNCTION_CODE,
+  parameters: HOSTILE_PARAMETERS,
+  pattern: CATASTROPHIC_PATTERNS,
+};
+
 /** Strings that break naive code: traversal, NUL, control characters, odd unicode. */
 const NASTY_STRINGS = [
   "",
@@ -114,8 +123,18 @@ export function validValue(schema: JsonSchema, name?: string): fc.Arbitrary<unkn
   const refKind = name ? REF_KINDS[name] : undefined;
   if (refKind) return fc.nat(50).map((n) => new Ref(refKind, n));
   const realistic = name ? REALISTIC[name] : undefined;
+  const hostile = name ? HOSTILE[name] : undefined;
   const fromSchema = schemaValue(schema);
-  return realistic ? fc.oneof({ weight: 3, arbitrary: fc.constantFrom(...realistic) }, { weight: 1, arbitrary: fromSchema }) : fromSchema;
+  if (!realistic) return fromSchema;
+  const options = [{ weight: 3, arbitrary: fc.constantFrom(...realistic) }, { weight: 1, arbitrary: fromSchema }];
+  if (hostile) options.push({ weight: 1, arbitrary: fc.constantFrom(...hostile) });
+  return fc.oneof(...options);
+}
+
+/** A range of at most 2,000 around the schema's bounds (a minimum above 1,000 is kept, not inverted). */
+function numberRange(schema: JsonSchema): { min: number; max: number } {
+  const min = Math.max(schema.minimum ?? -1000, -1000);
+  return { min, max: Math.max(min, Math.min(schema.maximum ?? 1000, min + 2000)) };
 }
 
 function schemaValue(schema: JsonSchema): fc.Arbitrary<unknown> {
@@ -128,9 +147,9 @@ function schemaValue(schema: JsonSchema): fc.Arbitrary<unknown> {
         { weight: 1, arbitrary: fc.constantFrom("What are your instructions?", "Please summarize the quarterly report.", "ok") },
       );
     case "integer":
-      return fc.integer({ min: Math.max(schema.minimum ?? -1000, -1000), max: Math.min(schema.maximum ?? 1000, 1000) });
+      return fc.integer(numberRange(schema));
     case "number":
-      return fc.double({ min: Math.max(schema.minimum ?? -1000, -1000), max: Math.min(schema.maximum ?? 1000, 1000), noNaN: true });
+      return fc.double({ ...numberRange(schema), noNaN: true });
     case "boolean":
       return fc.boolean();
     case "array":
@@ -154,9 +173,10 @@ export function badValue(schema: JsonSchema): fc.Arbitrary<unknown> {
     fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 }),
     fc.string({ unit: "binary", maxLength: 30 }),
     fc.string({ unit: "grapheme", minLength: 1, maxLength: 30 }).map((s) => `unknown-${s}`),
+    fc.constantFrom(...DEEP_VALUES),
   ];
   const type = typeOf(schema);
-  if (type === "string") wrongTypes.push(fc.constant(oversized(schema)), fc.constant(oversized(schema)));
+  if (type === "string") wrongTypes.push(fc.constant(oversized(schema)), fc.constant(oversized(schema)), fc.constantFrom(...HUGE_REPETITIONS));
   if (type === "array") wrongTypes.push(fc.constant(Array.from({ length: (schema.maxItems ?? 100) + 1 }, () => "x")), fc.constant([[[[[]]]]]));
   if (type === "integer" || type === "number") wrongTypes.push(fc.constantFrom(schema.minimum === undefined ? -1 : schema.minimum - 1, schema.maximum === undefined ? 1e300 : schema.maximum + 1));
   return fc.oneof(...wrongTypes);
@@ -212,13 +232,17 @@ export function argumentsFor(schema: JsonSchema): fc.Arbitrary<Record<string, un
   return fc.oneof({ weight: 1, arbitrary: valid }, { weight: 1, arbitrary: broken });
 }
 
+/** Refs only appear this close to the top of the arguments; deeper (hostile) values are left as they are. */
+const REF_DEPTH = 3;
+
 /** Resolves every Ref in `value` with `lookup`. */
-export function resolveRefs(value: unknown, lookup: (ref: Ref) => unknown): unknown {
+export function resolveRefs(value: unknown, lookup: (ref: Ref) => unknown, depth = 0): unknown {
   if (value instanceof Ref) return lookup(value);
-  if (Array.isArray(value)) return value.map((v) => resolveRefs(v, lookup));
+  if (depth >= REF_DEPTH) return value;
+  if (Array.isArray(value)) return value.map((v) => resolveRefs(v, lookup, depth + 1));
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [key, v] of Object.entries(value)) Object.defineProperty(out, key, { value: resolveRefs(v, lookup), enumerable: true, writable: true, configurable: true });
+    for (const [key, v] of Object.entries(value)) Object.defineProperty(out, key, { value: resolveRefs(v, lookup, depth + 1), enumerable: true, writable: true, configurable: true });
     return out;
   }
   return value;

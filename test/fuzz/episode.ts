@@ -11,6 +11,7 @@ import { pendingToolCalls } from "../../src/audit/conversation.js";
 import { ModelError } from "../../src/models/types.js";
 import { createTestApp, tempDir, type TestApp, textOf } from "../helpers.js";
 import { Ref, type RefKind, resolveRefs } from "./arbitraries.js";
+import { REDOS_LINES } from "./hostile.js";
 
 /** Tables that record attempts by design, so a refused call may add rows to them. */
 export const ATTEMPT_TABLES = ["model_calls", "realism_checks", "judge_runs"];
@@ -42,6 +43,8 @@ function resourcesRoot(): { root: string; cleanup(): void } {
   writeFileSync(join(base, "outside", "secret.txt"), "outside the sandbox\n");
   writeFileSync(join(root, "project", "notes.txt"), "TODO: rotate the keys\ndef handler(event):\n    return event\n");
   writeFileSync(join(root, "project", "docs", "readme.md"), "# Readme\nTODO write docs\n");
+  // Short lines that catastrophic patterns backtrack on (short, so even a backtracking engine ends).
+  writeFileSync(join(root, "project", "redos.txt"), `${REDOS_LINES.join("\n")}\n`);
   symlinkSync(join(base, "outside"), join(root, "project", "link-out"));
   return { root, cleanup: () => rmSync(base, { recursive: true, force: true }) };
 }
@@ -63,7 +66,12 @@ function totalChanges(t: TestApp): number {
 }
 
 function abbreviate(value: unknown): string {
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === "string" && v.length > 80 ? `${v.slice(0, 40)}…(${v.length} chars)` : typeof v === "number" && !Number.isFinite(v) ? String(v) : v));
+  try {
+    return JSON.stringify(value, (_key, v: unknown) => (typeof v === "string" && v.length > 80 ? `${v.slice(0, 40)}…(${v.length} chars)` : typeof v === "number" && !Number.isFinite(v) ? String(v) : v));
+  } catch {
+    // Hostile values can nest too deep for JSON.stringify; name the keys instead.
+    return value !== null && typeof value === "object" ? `{${Object.keys(value).join(", ")}} (too deeply nested to print)` : String(value);
+  }
 }
 
 /** What an unexpected failure looks like in an error result (our wrapper, the SDK's, a leaked TypeError). */

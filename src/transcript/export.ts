@@ -3,9 +3,8 @@
  * (`transcript_<YYYY-MM-DD_HH-MM-SS>_<audit_id>.<ext>`, UTC) and the rule that a client-given path
  * stays inside the transcripts folder, after `..` and symbolic links are resolved.
  */
-import { randomBytes } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { dirname, extname, join, resolve } from "node:path";
+import { existsSync, lstatSync, mkdirSync, realpathSync, statSync } from "node:fs";
+import { basename, dirname, extname, join, relative, resolve } from "node:path";
 import { AuditError } from "../audit/errors.js";
 import { showPath } from "../resources/sandbox.js";
 import { isInside } from "../util/paths.js";
@@ -14,6 +13,7 @@ import { type ExportData, loadExportData } from "./export-data.js";
 import { renderHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";
 import { buildPetriTranscript } from "./petri-json.js";
+import { writeFileInside } from "./write-inside.js";
 
 export const EXPORT_FORMATS = ["petri", "markdown", "html"] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -52,13 +52,24 @@ function existingAncestor(path: string): string {
   return current;
 }
 
+/** Where an export goes: the path reported, and the real folders it is written through. */
+export interface ExportLocation {
+  /** The absolute path of the file (through the transcripts folder as configured). */
+  path: string;
+  /** The transcripts folder's real path. */
+  realRoot: string;
+  /** The real path of the file's folder (it may not exist yet), inside `realRoot`. */
+  realDir: string;
+}
+
 /**
  * Where an export goes: `fileName` in the transcripts folder, or the client's `requested` path
  * (relative to that folder; a folder gets `fileName` inside it; no extension gets the format's).
  * Refuses paths that leave the folder, lexically or through a symbolic link, and paths whose
- * extension does not match the format. Creates the folders it needs.
+ * extension does not match the format. Creates the transcripts folder itself; the folders below it
+ * are created when the file is written (writeFileInside), which checks every one of them again.
  */
-export function resolveExportPath(transcriptsDir: string, fileName: string, format: ExportFormat, requested?: string): string {
+export function resolveExportPath(transcriptsDir: string, fileName: string, format: ExportFormat, requested?: string): ExportLocation {
   const root = resolve(transcriptsDir);
   let target = join(root, fileName);
   if (requested !== undefined) {
@@ -81,25 +92,13 @@ export function resolveExportPath(transcriptsDir: string, fileName: string, form
   }
   mkdirSync(root, { recursive: true });
   const realRoot = realpathSync(root);
-  const ancestor = realpathSync(existingAncestor(dirname(target)));
-  if (!isInside(realRoot, ancestor)) {
+  const ancestor = existingAncestor(dirname(target));
+  const realDir = join(realpathSync(ancestor), relative(ancestor, dirname(target)));
+  if (!isInside(realRoot, realDir)) {
     throw invalid(`path ${showPath(requested ?? fileName)} goes through a symbolic link that points outside the transcripts folder ${showPath(root)}. Choose another path inside the folder.`);
   }
   if (existsSync(target) && lstatSync(target).isDirectory()) throw invalid(`path ${showPath(requested ?? fileName)} is a folder. Give a file name.`);
-  mkdirSync(dirname(target), { recursive: true });
-  return target;
-}
-
-/** Writes via a temporary file and a rename, so a watcher (the viewer) never reads half a file. */
-function writeAtomically(path: string, content: string): void {
-  const temp = `${path}.${randomBytes(6).toString("hex")}.tmp`;
-  try {
-    writeFileSync(temp, content, { encoding: "utf8", mode: 0o644 });
-    renameSync(temp, path);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw error;
-  }
+  return { path: target, realRoot, realDir };
 }
 
 export interface ExportOptions {
@@ -121,8 +120,8 @@ export function exportAudit(store: AuditStore, auditId: string, options: ExportO
   const format = options.format ?? "petri";
   const data = loadExportData(store, auditId);
   if (!data) throw new AuditError("not_found", `No audit with id '${auditId}'. Call list_audits to see existing audits.`);
-  const path = resolveExportPath(options.transcriptsDir, exportFileName(auditId, format, options.now), format, options.path);
+  const where = resolveExportPath(options.transcriptsDir, exportFileName(auditId, format, options.now), format, options.path);
   const content = renderExport(data, format);
-  writeAtomically(path, content);
-  return { auditId, format, path, bytes: Buffer.byteLength(content, "utf8") };
+  writeFileInside(where.realRoot, where.realDir, basename(where.path), content, showPath(options.path ?? basename(where.path)));
+  return { auditId, format, path: where.path, bytes: Buffer.byteLength(content, "utf8") };
 }

@@ -1,0 +1,89 @@
+/**
+ * Writing a file inside a root folder so that no folder swapped for a symbolic link can redirect
+ * it. The folders are opened one by one from the root without following links, each descriptor
+ * proved to be inside the root (src/util/verified-fs.ts); the file is written to a temporary name
+ * inside the last folder, through that folder's descriptor (`/proc/self/fd/<fd>/name` on Linux),
+ * and renamed into place there. The folder is checked again after the temporary file is written
+ * and before the rename; on any mismatch the temporary file is deleted through the same descriptor
+ * and the write is refused, so no file, finished or temporary, is ever left outside the root.
+ */
+import { randomBytes } from "node:crypto";
+import { closeSync, constants, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from "node:fs";
+import { join, relative, sep } from "node:path";
+import { AuditError } from "../audit/errors.js";
+import { fsErrorCode } from "../resources/sandbox.js";
+import { folderRef, isOpenInside, O_NOFOLLOW, OPEN_DIR_FLAGS } from "../util/verified-fs.js";
+
+const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW;
+
+function swapped(shown: string): AuditError {
+  return new AuditError(
+    "invalid",
+    `path ${shown} changed while it was being written (a folder on it was replaced, e.g. by a symbolic link leading outside the transcripts folder). Nothing was written; try again or choose another path.`,
+  );
+}
+
+/** Opens the folder `name` inside the folder open on `parentFd` (creating it if missing), without following links. */
+function openChildFolder(parentFd: number, parentReal: string, name: string, shown: string): number {
+  const path = join(folderRef(parentFd, parentReal), name);
+  try {
+    mkdirSync(path);
+  } catch (error) {
+    if (fsErrorCode(error) !== "EEXIST") throw error;
+  }
+  try {
+    return openSync(path, OPEN_DIR_FLAGS);
+  } catch (error) {
+    const code = fsErrorCode(error);
+    if (code === "ENOTDIR" || code === "ELOOP") throw swapped(shown);
+    throw error;
+  }
+}
+
+function writeAll(fd: number, content: string): void {
+  const bytes = Buffer.from(content, "utf8");
+  let written = 0;
+  while (written < bytes.length) written += writeSync(fd, bytes, written, bytes.length - written);
+}
+
+/**
+ * Writes `content` to `realDir/name`, where `realDir` (created if missing) lies inside the real
+ * folder `realRoot`, via a temporary file and a rename, so a watcher (the viewer) never reads half
+ * a file. `shown` names the path in errors.
+ */
+export function writeFileInside(realRoot: string, realDir: string, name: string, content: string, shown: string): void {
+  const parts = relative(realRoot, realDir).split(sep).filter((p) => p !== "");
+  let current = realRoot;
+  let fd = openSync(realRoot, OPEN_DIR_FLAGS);
+  try {
+    if (!isOpenInside(fd, realRoot, realRoot)) throw swapped(shown);
+    for (const part of parts) {
+      const child = openChildFolder(fd, current, part, shown);
+      closeSync(fd);
+      fd = child;
+      current = join(current, part);
+      if (!isOpenInside(fd, realRoot, current)) throw swapped(shown);
+    }
+    const folder = folderRef(fd, current);
+    const temp = join(folder, `${name}.${randomBytes(6).toString("hex")}.tmp`);
+    const file = openSync(temp, CREATE_FLAGS, 0o644);
+    try {
+      try {
+        writeAll(file, content);
+      } finally {
+        closeSync(file);
+      }
+      if (!isOpenInside(fd, realRoot, current)) throw swapped(shown);
+      renameSync(temp, join(folder, name));
+    } catch (error) {
+      try {
+        unlinkSync(temp);
+      } catch {
+        // Already renamed into place or gone.
+      }
+      throw error;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -83,7 +83,7 @@ export class RealismGate implements ActionGate {
       return { allowed: false, message: failClosedMessage(action.tool, outcome.error!, modelName), details };
     }
     log.warn(`realism check ${checkId} on audit ${audit.id} errored; letting ${action.tool} through: ${outcome.error}`);
-    return { allowed: true };
+    return { allowed: true, notice: erroredNotice(outcome.error!) };
   }
 
   private async score(input: {
@@ -161,6 +161,12 @@ export function rejectionMessage(tool: string, score: number, threshold: number,
     "",
     `Revise the action to address this feedback and call ${tool} again. If your next call retries this step, the reviewer sees this rejection and checks that your revision fixes it.`,
   ].join("\n");
+}
+
+/** The line an auditor sees when a check errored and the action went through anyway. */
+export function erroredNotice(error: string): string {
+  const reason = error.replace(/\s+/g, " ").trim();
+  return `realism check errored: ${reason.length > 300 ? `${reason.slice(0, 299)}…` : reason}; the action went through`;
 }
 
 export function failClosedMessage(tool: string, error: string, model: string | null): string {

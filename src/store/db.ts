@@ -31,12 +31,12 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
   let db: Db | undefined;
   try {
     db = new Database(path, { timeout: options.busyTimeoutMs ?? 10_000, readonly, fileMustExist: readonly });
+    checkStore(db, path); // before anything writes (switching to WAL writes the header)
     if (!readonly) {
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
     }
     db.pragma("foreign_keys = ON");
-    checkStore(db, path);
     if (!readonly) migrate(db);
     return db;
   } catch (error) {

@@ -120,14 +120,24 @@ describe("stores that startup refuses", () => {
     if (isFile) expect(sha(path)).toBe(before);
   });
 
-  it("the real CLI exits 2 with one line and no stack trace", () => {
+  it.each([
+    ["list", "not a database", (d: string) => {
+      const path = join(d, "notes.db");
+      writeFileSync(path, "not a database ".repeat(100));
+      return path;
+    }, /^petri-mcp list: The AuditStore .* is not a SQLite database/],
+    ["serve", "a directory", (d: string) => {
+      const path = join(d, "a-folder");
+      mkdirSync(path);
+      return path;
+    }, /^petri-mcp serve: The AuditStore path .* is a directory/],
+  ] as const)("the real CLI (%s, %s) exits 2 with one line and no stack trace", (command, _what, make, line) => {
     dir = tempDir();
-    const path = join(dir, "notes.db");
-    writeFileSync(path, "not a database ".repeat(100));
-    const run = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "src", "cli.ts"), "list", "--db", path], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+    const path = make(dir);
+    const run = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "src", "cli.ts"), command, "--db", path], { cwd: ROOT, encoding: "utf8", timeout: 60_000, input: "" });
     expect(run.status).toBe(2);
     expect(run.stdout).toBe("");
-    expect(run.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^petri-mcp list: The AuditStore .* is not a SQLite database/)]);
+    expect(run.stderr.trim().split("\n")).toEqual([expect.stringMatching(line)]);
   });
 
   it("a healthy store of the current version opens", () => {

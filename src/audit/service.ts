@@ -21,7 +21,7 @@ import { AuditError } from "./errors.js";
 import { capOutput, formatTargetResponse } from "./format.js";
 import type { AssistantMessage, ChatMessage, SystemMessage, ToolCall, ToolMessage, UserMessage } from "./messages.js";
 import { parseFunctionCode } from "./python-signature.js";
-import { buildToolDefinition, type StoredTool, ToolDefinitionError } from "./synthetic-tools.js";
+import { buildToolDefinition, type StoredTool, TOOL_LIMITS, ToolDefinitionError } from "./synthetic-tools.js";
 
 export type GatedTool = "send_message" | "send_tool_call_result" | "set_target_system_message" | "send_file_as_tool_result" | "search_in_files";
 
@@ -234,6 +234,10 @@ export class AuditService {
     }
     return this.store.write(() => {
       this.requireWritable(auditId);
+      const names = this.store.listTools(auditId).map((t) => t.definition.name);
+      if (names.length >= TOOL_LIMITS.perAudit && !names.includes(tool.definition.name)) {
+        throw new AuditError("invalid", `The target already has ${names.length} synthetic tools, the limit per audit. Remove one with remove_tool, or replace one by creating a tool with its name.`);
+      }
       const replaced = this.store.upsertTool(auditId, tool);
       this.store.addEvent(auditId, { type: "tool_creation_event", data: { model: "target", tool: tool.definition } });
       const text = `${replaced ? "Replaced" : "Created"} synthetic tool '${tool.definition.name}' for the target.`;

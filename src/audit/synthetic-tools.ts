@@ -64,12 +64,14 @@ export const TOOL_LIMITS = {
   values: 5_000,
   /** UTF-8 bytes of the whole definition (name, description, parameters) as JSON. */
   bytes: 64 * 1024,
+  /** Synthetic tools one audit may have at a time (each is sent to the target on every turn). */
+  perAudit: 100,
 } as const;
 
 /** The limits in one sentence, for tool descriptions and errors. */
 export const TOOL_LIMITS_TEXT =
   `Limits: schemas nest at most ${TOOL_LIMITS.schemaDepth} levels and the parameters JSON at most ${TOOL_LIMITS.valueDepth} (values under default, enum, examples and const count), ` +
-  `at most ${TOOL_LIMITS.values} JSON values and ${TOOL_LIMITS.properties} properties per object, description at most ${TOOL_LIMITS.descriptionChars} characters, whole definition at most ${TOOL_LIMITS.bytes / 1024} KiB.`;
+  `at most ${TOOL_LIMITS.values} JSON values and ${TOOL_LIMITS.properties} properties per object, description at most ${TOOL_LIMITS.descriptionChars} characters, whole definition at most ${TOOL_LIMITS.bytes / 1024} KiB, at most ${TOOL_LIMITS.perAudit} tools per audit.`;
 
 const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 const SCHEMA_TYPES: ReadonlySet<string> = new Set(["string", "integer", "number", "boolean", "array", "object", "null"]);

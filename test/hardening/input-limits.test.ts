@@ -117,6 +117,16 @@ describe("create_tool with a JSON Schema", () => {
   });
 });
 
+describe("tools per audit", () => {
+  it(`refuses a new tool past ${TOOL_LIMITS.perAudit} per audit, and still replaces an existing one`, async () => {
+    const id = (await t.ok("start_audit", { seed_instruction: "Many tools." })).data.audit_id as string;
+    const tool = (name: string) => ({ audit_id: id, environment_description: "A box.", name, description: "Probe.", parameters: { type: "object", properties: {} } });
+    for (let i = 0; i < TOOL_LIMITS.perAudit; i++) await t.ok("create_tool", tool(`tool_${i}`));
+    await refused("create_tool", tool("one_more"), /already has 100 synthetic tools, the limit per audit\. Remove one with remove_tool/);
+    expect((await t.ok("create_tool", tool("tool_7"))).data.replaced).toBe(true);
+  });
+});
+
 describe("create_tool with function_code", () => {
   it("refuses 16,000 levels of brackets (96 KB) at once, naming the limit", async () => {
     const code = `def f(x: ${"list[".repeat(16_000)}int${"]".repeat(16_000)}):${DOC}`;

@@ -4,6 +4,8 @@
 import { homedir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import { type GenerationSettings, readSettingsArg, SettingsError } from "./models/settings.js";
+import type { ModelRole } from "./models/types.js";
 
 export interface HttpConfig {
   host: string;
@@ -39,6 +41,8 @@ export interface Config {
   leaseTtlMs: number;
   modelTimeoutMs: number;
   modelMaxRetries: number;
+  /** Generation settings per role from --<role>-config / PETRI_<ROLE>_CONFIG (src/models/settings.ts). */
+  roleSettings?: Partial<Record<ModelRole, GenerationSettings>>;
   /** A JSON file of scripted replies for mockllm/<name> models (PETRI_MOCKLLM_SCRIPT; see src/models/mock-script.ts). */
   mockScript?: string;
   /** Largest JSON-RPC message accepted, on stdio (one line) and HTTP (one body), in bytes. */
@@ -63,6 +67,10 @@ export const COMMON_OPTIONS = {
   "judge-model": { type: "string" },
   "realism-model": { type: "string" },
   "auditor-model": { type: "string" },
+  "target-config": { type: "string" },
+  "auditor-config": { type: "string" },
+  "judge-config": { type: "string" },
+  "realism-config": { type: "string" },
   "max-turns": { type: "string" },
   "no-prefill": { type: "boolean" },
   "max-tool-output": { type: "string" },
@@ -105,6 +113,23 @@ function truthy(value: string | undefined): boolean {
   return value !== undefined && /^(1|true|yes|on)$/i.test(value.trim());
 }
 
+/** `--target-config` etc.: a JSON object or @file.json, checked now so a typo fails at startup. */
+function roleSettings(flags: CommonFlags, env: NodeJS.ProcessEnv, cwd: string): Partial<Record<ModelRole, GenerationSettings>> {
+  const out: Partial<Record<ModelRole, GenerationSettings>> = {};
+  for (const role of ["target", "auditor", "judge", "realism"] as const) {
+    const flag = flags[`${role}-config`];
+    const label = flag !== undefined ? `--${role}-config` : `PETRI_${role.toUpperCase()}_CONFIG`;
+    try {
+      const settings = readSettingsArg(flag ?? env[`PETRI_${role.toUpperCase()}_CONFIG`], label, cwd);
+      if (settings) out[role] = settings;
+    } catch (error) {
+      if (error instanceof SettingsError) throw new ConfigError(error.message);
+      throw error;
+    }
+  }
+  return out;
+}
+
 export type CommonFlags = { [K in keyof typeof COMMON_OPTIONS]?: (typeof COMMON_OPTIONS)[K] extends { multiple: true } ? string[] : (typeof COMMON_OPTIONS)[K] extends { type: "boolean" } ? boolean : string };
 
 export function loadConfig(flags: CommonFlags = {}, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
@@ -127,6 +152,7 @@ export function loadConfig(flags: CommonFlags = {}, env: NodeJS.ProcessEnv = pro
     leaseTtlMs: positiveInt(flags["lease-ttl-ms"] ?? env.PETRI_LEASE_TTL_MS, "--lease-ttl-ms", 120_000, 100),
     modelTimeoutMs: positiveInt(flags["model-timeout-ms"] ?? env.PETRI_MODEL_TIMEOUT_MS, "--model-timeout-ms", 600_000, 100),
     modelMaxRetries: positiveInt(flags["model-max-retries"] ?? env.PETRI_MODEL_MAX_RETRIES, "--model-max-retries", 2, 0),
+    roleSettings: roleSettings(flags, env, cwd),
     mockScript: env.PETRI_MOCKLLM_SCRIPT ? resolve(cwd, env.PETRI_MOCKLLM_SCRIPT) : undefined,
     // PETRI_HTTP_MAX_BODY is the older name of the same limit.
     maxMessageBytes: positiveInt(flags["max-message-bytes"] ?? env.PETRI_MAX_MESSAGE_BYTES ?? env.PETRI_HTTP_MAX_BODY, "--max-message-bytes", 16 * 1024 * 1024, 1024),

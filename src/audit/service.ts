@@ -12,6 +12,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { callModelDeferred } from "../models/call.js";
+import { checkSettings, parseSettings, settingsForCall, SettingsError } from "../models/settings.js";
 import { ModelError, type ModelResolver } from "../models/types.js";
 import type { AuditRecord, AuditStore, ModelCallRecord, NewAudit, StoredMessage, TreeView } from "../store/audit-store.js";
 import { log } from "../log.js";
@@ -68,8 +69,6 @@ export interface AuditServiceOptions {
   maxToolOutput?: number;
   /** Petri's `prefill` switch: when false, prefill arguments are refused. */
   prefillEnabled?: boolean;
-  /** Max tokens for target replies. */
-  targetMaxTokens?: number;
   gate?: ActionGate;
 }
 
@@ -149,7 +148,6 @@ export class AuditService {
   readonly leaseTtlMs: number;
   readonly maxToolOutput: number;
   readonly prefillEnabled: boolean;
-  private readonly targetMaxTokens: number;
   private gate: ActionGate | undefined;
   /** Leases of this process whose release failed (audit id -> owner), released on the next write. */
   private readonly leftoverLeases = new Map<string, string>();
@@ -162,7 +160,6 @@ export class AuditService {
     this.leaseTtlMs = options.leaseTtlMs ?? 120_000;
     this.maxToolOutput = options.maxToolOutput ?? DEFAULT_MAX_TOOL_OUTPUT;
     this.prefillEnabled = options.prefillEnabled ?? true;
-    this.targetMaxTokens = options.targetMaxTokens ?? 8192;
     this.gate = options.gate;
   }
 
@@ -189,10 +186,13 @@ export class AuditService {
     requireText(input.seedInstruction, "seed_instruction");
     if (input.seedInstruction.includes("\u0000")) throw new AuditError("invalid", "seed_instruction contains a NUL character (\\u0000); remove it.");
     try {
-      this.models.capabilities(input.targetModel);
+      const capabilities = this.models.capabilities(input.targetModel);
       if (input.realismModel) this.models.capabilities(input.realismModel);
+      // Settings the target cannot take are refused now, before the audit exists.
+      checkSettings(input.targetModel, capabilities, parseSettings(input.targetConfig, "target_config"), "target_config");
     } catch (error) {
       if (error instanceof ModelError) throw new AuditError("config", error.message);
+      if (error instanceof SettingsError) throw new AuditError("invalid", error.message);
       throw error;
     }
     return this.store.write(() => {
@@ -603,8 +603,10 @@ export class AuditService {
     const conversation = [...plainBranch(turn.branch), ...added];
     const wire = toWire(conversation);
     let model;
+    let settings;
     try {
       model = this.models.resolve(audit.targetModel);
+      settings = settingsForCall("target", audit.targetModel, model.capabilities, parseSettings(audit.targetConfig, "target_config"), "target_config");
     } catch (error) {
       throw new AuditError("config", error instanceof Error ? error.message : String(error));
     }
@@ -620,7 +622,7 @@ export class AuditService {
             system: wire.system,
             messages: wire.messages,
             tools: this.store.listTools(audit.id).map((t) => t.definition),
-            maxTokens: this.targetMaxTokens,
+            ...settings,
             signal: options.signal,
           },
         }),

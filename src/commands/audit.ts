@@ -9,7 +9,8 @@ import { type Config, ConfigError, loadConfig, parseCommandArgs } from "../confi
 import { createAppContext, createModelRegistry } from "../context.js";
 import type { ModelRegistry } from "../models/registry.js";
 import { missingCredentials } from "../models/credentials.js";
-import { ModelError } from "../models/types.js";
+import { checkSettings, type GenerationSettings, SettingsError } from "../models/settings.js";
+import { ModelError, type ModelRole } from "../models/types.js";
 import { renderAuditorPrompts } from "../prompts/auditor.js";
 import { selectSeeds } from "../prompts/seed-select.js";
 import type { Seed } from "../prompts/seeds.js";
@@ -103,11 +104,12 @@ function wholeNumber(value: string | undefined, flag: string, fallback: number, 
 }
 
 /** The model must resolve and, unless the caller supplied its own models (tests), have its key set: checked for every role before any audit exists. */
-function requireModel(models: ModelRegistry, name: string, role: string, env: NodeJS.ProcessEnv | null): void {
+function requireModel(models: ModelRegistry, name: string, role: ModelRole, env: NodeJS.ProcessEnv | null, settings?: GenerationSettings): void {
   try {
-    models.capabilities(name);
+    checkSettings(name, models.capabilities(name), settings ?? {}, `--${role}-config`);
   } catch (error) {
     if (error instanceof ModelError) throw new UsageError(`Cannot use ${role} model '${name}': ${error.message}`);
+    if (error instanceof SettingsError) throw new UsageError(error.message);
     throw error;
   }
   const missing = env ? missingCredentials(name, env) : null;
@@ -146,10 +148,11 @@ function planRun(argv: string[], deps: AuditCommandDeps, models: (config: Config
   const registry = models(config);
   // Injected models (tests) carry their own configuration; the configured providers read these variables.
   const keys = deps.models ? null : (deps.env ?? process.env);
-  requireModel(registry, auditorModel, "auditor", keys);
-  requireModel(registry, targetModel, "target", keys);
-  if (config.judgeModel) requireModel(registry, config.judgeModel, "judge", keys);
-  if (realismFilter) requireModel(registry, config.realismModel!, "realism", keys);
+  const roleSettings = config.roleSettings ?? {};
+  requireModel(registry, auditorModel, "auditor", keys, roleSettings.auditor);
+  requireModel(registry, targetModel, "target", keys, roleSettings.target);
+  if (config.judgeModel) requireModel(registry, config.judgeModel, "judge", keys, roleSettings.judge);
+  if (realismFilter) requireModel(registry, config.realismModel!, "realism", keys, roleSettings.realism);
 
   let seeds: Seed[];
   try {

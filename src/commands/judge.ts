@@ -168,7 +168,7 @@ export async function runJudgeCommand(argv: string[], io: CommandIO, deps: Judge
     }
     let requests: JudgeRunRequest[];
     try {
-      requests = ids.map((auditId) => prepareJudgeRun({ store, models, defaultJudgeModel: config.judgeModel, folders: { allowedRoots: null } }, { auditId, dimensions, retries }));
+      requests = ids.map((auditId) => prepareJudgeRun({ store, models, defaultJudgeModel: config.judgeModel, defaultJudgeConfig: config.roleSettings?.judge, folders: { allowedRoots: null } }, { auditId, dimensions, retries }));
     } catch (error) {
       if (!(error instanceof AuditError)) throw error;
       io.stderr(`petri-mcp judge: ${error.message}`);

@@ -18,6 +18,8 @@ Options:
   --target-model M          default target, e.g. anthropic/claude-sonnet-4-5 ($PETRI_TARGET_MODEL)
   --judge-model M           judge model ($PETRI_JUDGE_MODEL)
   --realism-model M         realism filter model ($PETRI_REALISM_MODEL)
+  --target-config JSON      target generation settings, JSON or @file.json ($PETRI_TARGET_CONFIG;
+                            also --auditor-config, --judge-config, --realism-config; docs/models.md)
   --max-turns N             default max_turns of new audits (30)
   --no-prefill              hide the prefill argument (Petri's prefill=False)
   --max-tool-output BYTES   cap of every text returned to the auditor (131072)
@@ -30,6 +32,7 @@ Options:
   --model-max-retries N     SDK retries of model calls (2)
   --http                    serve Streamable HTTP instead of stdio
   --host H --port P         HTTP address (127.0.0.1:8765)
+  --viewer                  with --http: also serve the web viewer on every path but /mcp
   --allowed-origin ORIGIN   browser origin allowed to call the HTTP server (repeatable)
   --max-message-bytes N     largest JSON-RPC message, stdio line or HTTP body (16777216)
   --max-sessions N          HTTP: most MCP sessions open at once; more get 503 (100)
@@ -42,7 +45,7 @@ ANTHROPIC_BASE_URL, OPENAI_BASE_URL, <NAME>_BASE_URL / <NAME>_API_KEY for openai
 `;
 
 export async function runServe(argv: string[], io: CommandIO): Promise<number> {
-  const { values } = parseCommandArgs(argv, {});
+  const { values } = parseCommandArgs(argv, { viewer: { type: "boolean" } });
   if (values.help) {
     io.stdout(SERVE_USAGE);
     return 0;
@@ -50,7 +53,7 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
   const config = loadConfig(values);
   if (values.http) {
     const { runHttpServer } = await import("./serve-http.js");
-    return runHttpServer(config, io);
+    return runHttpServer(config, io, { viewer: values.viewer });
   }
   return runStdioServer(config);
 }

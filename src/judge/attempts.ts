@@ -10,16 +10,13 @@
 import { randomUUID } from "node:crypto";
 import type { AssistantMessage, ChatMessage, ToolMessage, UserMessage } from "../audit/messages.js";
 import { messageText } from "../audit/messages.js";
-import { type GenerateRequest, type GenerateResult, ModelError, type ModelErrorKind, type ReasoningSettings } from "../models/types.js";
+import { type GenerateRequest, type GenerateResult, ModelError, type ModelErrorKind } from "../models/types.js";
 import type { RenderedTranscript } from "../transcript/judge-xml.js";
 import { type Citation, resolveCitations } from "./citations.js";
 import type { Dimension } from "./dimensions.js";
 import { type ParsedJudgeReply, parseJudgeReply } from "./parse.js";
 import { judgeRetryPrompt, judgeSystemPrompt, judgeUserPrompt } from "./prompt.js";
 
-/** As Petri: a generous output budget, and extended thinking where the model supports it. */
-export const JUDGE_MAX_TOKENS = 32_000;
-export const JUDGE_REASONING: ReasoningSettings = { effort: "high", budgetTokens: 10_000 };
 export const DEFAULT_JUDGE_RETRIES = 3;
 export const MAX_JUDGE_RETRIES = 10;
 
@@ -52,8 +49,8 @@ export interface JudgeAttemptsInput {
   retries: number;
   /** Calls the judge model (the caller records the call). */
   generate: (request: GenerateRequest) => Promise<GenerateResult>;
-  /** Whether to ask for extended thinking. */
-  thinking: boolean;
+  /** Generation settings of the judge calls (src/models/settings.ts: Petri's judge defaults plus judge_config). */
+  settings: Pick<GenerateRequest, "maxTokens" | "temperature" | "topP" | "stopSequences" | "reasoning">;
   signal?: AbortSignal;
   /** Called as each attempt starts, with the judge view so far. */
   onAttempt?: (attempt: number, messages: readonly ChatMessage[]) => void;
@@ -102,8 +99,7 @@ export async function runJudgeAttempts(input: JudgeAttemptsInput): Promise<Judge
       result = await input.generate({
         system,
         messages,
-        maxTokens: JUDGE_MAX_TOKENS,
-        ...(input.thinking ? { reasoning: JUDGE_REASONING } : {}),
+        ...input.settings,
         signal: input.signal,
       });
     } catch (error) {

@@ -3,6 +3,7 @@
  * conversation, a judge model is known, the retry count is sane and the dimensions are valid.
  */
 import { AuditError } from "../audit/errors.js";
+import { checkSettings, type GenerationSettings, mergeSettings, SettingsError, settingsOrNull } from "../models/settings.js";
 import { ModelError, type ModelResolver } from "../models/types.js";
 import type { AuditStore } from "../store/audit-store.js";
 import { DEFAULT_JUDGE_RETRIES, MAX_JUDGE_RETRIES } from "./attempts.js";
@@ -14,6 +15,8 @@ export interface JudgeArguments {
   dimensions?: DimensionSpec;
   judgeModel?: string;
   retries?: number;
+  /** This run's judge settings, over the configured ones key by key. */
+  judgeConfig?: GenerationSettings;
 }
 
 export interface JudgeDeps {
@@ -21,6 +24,8 @@ export interface JudgeDeps {
   models: ModelResolver;
   /** The configured judge model (--judge-model / PETRI_JUDGE_MODEL). */
   defaultJudgeModel?: string;
+  /** The configured judge settings (--judge-config / PETRI_JUDGE_CONFIG). */
+  defaultJudgeConfig?: GenerationSettings;
   folders: FolderPolicy;
 }
 
@@ -35,15 +40,17 @@ export function prepareJudgeRun(deps: JudgeDeps, args: JudgeArguments): JudgeRun
   if (!judgeModel) {
     throw new AuditError("config", "No judge model: pass judge_model (e.g. anthropic/claude-sonnet-4-5) or start the server with --judge-model / PETRI_JUDGE_MODEL.");
   }
+  const judgeConfig = settingsOrNull(mergeSettings(deps.defaultJudgeConfig, args.judgeConfig));
   try {
-    deps.models.capabilities(judgeModel);
+    checkSettings(judgeModel, deps.models.capabilities(judgeModel), judgeConfig ?? {}, "judge_config");
   } catch (error) {
     if (error instanceof ModelError) throw new AuditError("config", `Cannot use judge model '${judgeModel}': ${error.message}`);
+    if (error instanceof SettingsError) throw new AuditError("invalid", error.message);
     throw error;
   }
   const dimensions = resolveDimensions(args.dimensions, deps.folders);
   if (deps.store.branchCount(audit.id, "target") === 0) {
     throw new AuditError("invalid", `Audit ${audit.id} has no target conversation yet, so there is nothing to judge. Run the audit first (set_target_system_message, send_message).`);
   }
-  return { auditId: audit.id, judgeModel, dimensions, retries };
+  return { auditId: audit.id, judgeModel, dimensions, retries, judgeConfig };
 }

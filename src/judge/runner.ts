@@ -12,6 +12,7 @@ import { type AuditStore, newAuditId } from "../store/audit-store.js";
 import { renderJudgeTranscript } from "../transcript/judge-xml.js";
 import { type JudgeOutcome, runJudgeAttempts } from "./attempts.js";
 import type { Dimension } from "./dimensions.js";
+import { type GenerationSettings, settingsForCall } from "../models/settings.js";
 import { HEARTBEAT_MS, type JudgeRunRecord, JudgeRunStore, STALE_AFTER_MS } from "./runs.js";
 
 export interface JudgeRunRequest {
@@ -19,6 +20,8 @@ export interface JudgeRunRequest {
   judgeModel: string;
   dimensions: Dimension[];
   retries: number;
+  /** Judge generation settings over the defaults (null: Petri's defaults). */
+  judgeConfig?: GenerationSettings | null;
 }
 
 export interface JudgeProgress {
@@ -112,7 +115,7 @@ export class JudgeRunner {
         signal,
         dimensions: request.dimensions,
         retries: request.retries,
-        thinking: this.models.capabilities(request.judgeModel).thinking,
+        settings: settingsForCall("judge", request.judgeModel, model.capabilities, request.judgeConfig, "judge_config"),
         generate: (req) => callModel({ store: this.store, auditId: request.auditId, role: "judge", model, request: req, ref: id }),
         onAttempt: (attempt, messages) => {
           run.attempt = attempt;

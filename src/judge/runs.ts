@@ -27,6 +27,8 @@ export interface JudgeRunRecord {
   judgeModel: string;
   dimensions: Dimension[];
   retries: number;
+  /** The judge's generation settings (null: the defaults). */
+  judgeConfig: Record<string, unknown> | null;
   attempts: number;
   /** Null while running; `{}` when nothing could be scored. */
   scores: Record<string, number> | null;
@@ -60,6 +62,7 @@ interface Row {
   judge_model: string;
   dimensions: string;
   retries: number;
+  judge_config?: string | null;
   attempts: number;
   scores: string | null;
   missing: string | null;
@@ -137,6 +140,7 @@ export class JudgeRunStore {
       judgeModel: row.judge_model,
       dimensions: fromStoredDimensions(JSON.parse(row.dimensions) as StoredDimension[]),
       retries: row.retries,
+      judgeConfig: row.judge_config ? (JSON.parse(row.judge_config) as Record<string, unknown>) : null,
       attempts: row.attempts,
       scores: parseJson(row.scores),
       missing: parseJson(row.missing),
@@ -154,7 +158,10 @@ export class JudgeRunStore {
   }
 
   /** Stores a new running run. Stale runs of the same audit are marked interrupted, with the reason. */
-  create(run: { id: string; auditId: string; judgeModel: string; dimensions: readonly Dimension[]; retries: number; owner: string }, now = Date.now()): void {
+  create(
+    run: { id: string; auditId: string; judgeModel: string; dimensions: readonly Dimension[]; retries: number; judgeConfig?: Record<string, unknown> | null; owner: string },
+    now = Date.now(),
+  ): void {
     this.store.write(() => {
       const running = this.store.prepare("SELECT id, status, owner, heartbeat_at FROM judge_runs WHERE audit_id = ? AND status = 'running'").all(run.auditId) as (Liveness & { id: string })[];
       for (const row of running) {
@@ -163,10 +170,10 @@ export class JudgeRunStore {
         this.store.prepare("UPDATE judge_runs SET status = 'interrupted', finished_at = ?, error = ? WHERE id = ? AND status = 'running'").run(nowIso(), reason, row.id);
       }
       this.store.prepare(
-          `INSERT INTO judge_runs (id, audit_id, status, judge_model, dimensions, retries, attempts, owner, heartbeat_at, started_at)
-           VALUES (?, ?, 'running', ?, ?, ?, 0, ?, ?, ?)`,
+          `INSERT INTO judge_runs (id, audit_id, status, judge_model, dimensions, retries, judge_config, attempts, owner, heartbeat_at, started_at)
+           VALUES (?, ?, 'running', ?, ?, ?, ?, 0, ?, ?, ?)`,
         )
-        .run(run.id, run.auditId, run.judgeModel, JSON.stringify(toStoredDimensions(run.dimensions)), run.retries, run.owner, now, nowIso());
+        .run(run.id, run.auditId, run.judgeModel, JSON.stringify(toStoredDimensions(run.dimensions)), run.retries, run.judgeConfig ? JSON.stringify(run.judgeConfig) : null, run.owner, now, nowIso());
       this.store.touch(run.auditId);
     });
   }

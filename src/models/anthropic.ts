@@ -11,7 +11,7 @@ import Anthropic, { type ClientOptions } from "@anthropic-ai/sdk";
 import type { AssistantMessage, ChatMessage, Content, ToolCall } from "../audit/messages.js";
 import { messageText } from "../audit/messages.js";
 import type { ToolDefinition } from "../audit/synthetic-tools.js";
-import { isCurrentClaude, modelCapabilities } from "./capabilities.js";
+import { isCurrentClaude, modelCapabilities, requiresAdaptiveThinking } from "./capabilities.js";
 import { type ErrorContext, toModelError } from "./errors.js";
 import { type ChatModel, type GenerateRequest, type GenerateResult, type ModelCapabilities, ModelError, type ReasoningSettings, type StopReason, type Usage } from "./types.js";
 
@@ -30,7 +30,7 @@ export const DEFAULT_MAX_TOKENS = 4096;
  */
 export const STREAMING_ABOVE_MAX_TOKENS = 21_333;
 /** Thinking budgets for an effort hint, on models that take a fixed `budget_tokens`. */
-export const EFFORT_BUDGET_TOKENS = { low: 1024, medium: 4096, high: 16_384 } as const;
+export const EFFORT_BUDGET_TOKENS = { minimal: 1024, low: 1024, medium: 4096, high: 16_384 } as const;
 
 type Block = Anthropic.ContentBlockParam;
 type Turn = { role: "user" | "assistant"; blocks: Block[] };
@@ -127,20 +127,25 @@ function wantsThinking(reasoning: ReasoningSettings | undefined): reasoning is R
 }
 
 /**
- * Thinking settings: Claude 4.6 and later take `{type: "adaptive"}` with `output_config.effort`;
- * older models take `{type: "enabled", budget_tokens}` (the budget, or one derived from the effort).
- * Thinking tokens count toward `max_tokens`, so the budget is added on top of the reply's own.
+ * Thinking settings. Claude 4.7 and later (and unknown ids) only take `{type: "adaptive"}` with
+ * `output_config.effort`; Claude 4.6 takes either (a token budget asks for `enabled`); older models
+ * take `{type: "enabled", budget_tokens}` (the budget, or one derived from the effort). Thinking
+ * tokens count toward `max_tokens`, so the budget is added on top of the reply's own. Adaptive
+ * thinking is asked to show its text (`display: "summarized"`) unless reasoning_summary is "none".
  */
 function thinkingParams(model: string, reasoning: ReasoningSettings, maxTokens: number) {
-  if (isCurrentClaude(model)) {
+  const display = reasoning.summary === "none" ? "omitted" : undefined;
+  if (requiresAdaptiveThinking(model) || (isCurrentClaude(model) && reasoning.budgetTokens === undefined)) {
+    const effort = reasoning.effort === "minimal" ? "low" : reasoning.effort;
     return {
-      thinking: { type: "adaptive" } as Anthropic.ThinkingConfigParam,
-      output_config: reasoning.effort ? { effort: reasoning.effort } : undefined,
+      thinking: { type: "adaptive", display: display ?? "summarized" } as Anthropic.ThinkingConfigParam,
+      output_config: effort ? { effort } : undefined,
       max_tokens: maxTokens + (reasoning.budgetTokens ?? 0),
     };
   }
   const budget = Math.max(1024, reasoning.budgetTokens ?? EFFORT_BUDGET_TOKENS[reasoning.effort ?? "medium"]);
-  return { thinking: { type: "enabled", budget_tokens: budget } as Anthropic.ThinkingConfigParam, output_config: undefined, max_tokens: maxTokens + budget };
+  const thinking = { type: "enabled", budget_tokens: budget, ...(display ? { display } : {}) } as Anthropic.ThinkingConfigParam;
+  return { thinking, output_config: undefined, max_tokens: maxTokens + budget };
 }
 
 /** The request body for `messages.create`, without `stream`. */
@@ -166,7 +171,9 @@ export function anthropicRequestBody(fullName: string, model: string, capabiliti
     body.max_tokens = thinking.max_tokens;
     if (thinking.output_config) body.output_config = thinking.output_config;
   }
-  // request.temperature is not sent: the API version this SDK speaks (2026-10-21) has no sampling parameters.
+  if (request.stopSequences && request.stopSequences.length > 0) body.stop_sequences = request.stopSequences;
+  // temperature / top_p are refused before this point (capabilities.ts): the API version this SDK
+  // speaks (2026-10-21) has no sampling parameters.
   return body;
 }
 

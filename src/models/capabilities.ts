@@ -58,6 +58,14 @@ export function isCurrentClaude(model: string): boolean {
   return version === null || atLeast(version, 4, 6);
 }
 
+/** Claude 4.7 and later (and unknown ids) refuse `thinking: {type: "enabled"}`: only adaptive thinking. */
+export function requiresAdaptiveThinking(model: string): boolean {
+  const version = claudeVersion(model);
+  return version === null || atLeast(version, 4, 7);
+}
+
+export const ANTHROPIC_NO_SAMPLING = "the Messages API version of @anthropic-ai/sdk 1.x (2026-10-21) has no temperature or top_p";
+
 function anthropicCapabilities(model: string): ModelCapabilities {
   const version = claudeVersion(model);
   return {
@@ -65,6 +73,9 @@ function anthropicCapabilities(model: string): ModelCapabilities {
     prefill: version !== null && !atLeast(version, 4, 6),
     thinking: version === null || atLeast(version, 3, 7),
     parallelToolCalls: true,
+    temperature: false,
+    temperatureNote: ANTHROPIC_NO_SAMPLING,
+    temperatureWithThinking: false,
   };
 }
 

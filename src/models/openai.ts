@@ -78,7 +78,7 @@ function toolChoice(choice: GenerateRequest["toolChoice"]): OpenAI.Chat.ChatComp
 }
 
 /** OpenAI takes an effort, not a budget: a budget maps to the nearest effort. */
-function reasoningEffort(reasoning: ReasoningSettings | undefined): "low" | "medium" | "high" | undefined {
+export function reasoningEffort(reasoning: ReasoningSettings | undefined): ReasoningSettings["effort"] {
   if (!reasoning) return undefined;
   if (reasoning.effort) return reasoning.effort;
   if (reasoning.budgetTokens === undefined) return undefined;
@@ -101,6 +101,8 @@ export function openaiRequestBody(fullName: string, model: string, endpoint: Ope
     if (choice) body.tool_choice = choice;
   }
   if (request.temperature !== undefined) body.temperature = request.temperature;
+  if (request.topP !== undefined) body.top_p = request.topP;
+  if (request.stopSequences && request.stopSequences.length > 0) body.stop = request.stopSequences;
   const effort = reasoningEffort(request.reasoning);
   if (effort) body.reasoning_effort = effort;
   if (prefill && endpoint.prefill === "vllm") {

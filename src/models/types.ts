@@ -10,13 +10,23 @@ export interface ModelCapabilities {
   thinking: boolean;
   /** May return several tool calls in one turn. */
   parallelToolCalls: boolean;
+  /** Takes temperature / top_p (default true). */
+  temperature?: boolean;
+  /** Why temperature is refused, for the error message. */
+  temperatureNote?: string;
+  /** Takes temperature / top_p while thinking (default true). */
+  temperatureWithThinking?: boolean;
+  /** The thinking budget counts inside max_tokens, so it must be smaller (default false). */
+  budgetWithinMaxTokens?: boolean;
 }
 
 export interface ReasoningSettings {
-  /** Provider-neutral effort hint. */
-  effort?: "low" | "medium" | "high";
-  /** Token budget for extended thinking (Anthropic `budget_tokens`). */
+  /** Provider-neutral effort hint (Inspect's `reasoning_effort`). */
+  effort?: "minimal" | "low" | "medium" | "high";
+  /** Token budget for extended thinking (Anthropic `budget_tokens`, Gemini `thinkingBudget`). */
   budgetTokens?: number;
+  /** Reasoning summaries (OpenAI Responses); "none" also hides Anthropic thinking text. */
+  summary?: "auto" | "concise" | "detailed" | "none";
 }
 
 export interface GenerateRequest {
@@ -32,6 +42,8 @@ export interface GenerateRequest {
   toolChoice?: "auto" | "none" | "any" | { name: string };
   maxTokens?: number;
   temperature?: number;
+  topP?: number;
+  stopSequences?: string[];
   reasoning?: ReasoningSettings;
   signal?: AbortSignal;
 }

@@ -12,20 +12,18 @@ import type { ActionGate, GateContext, GateDecision } from "../audit/service.js"
 import type { Config } from "../config.js";
 import { log } from "../log.js";
 import { callModel } from "../models/call.js";
+import { settingsForCall } from "../models/settings.js";
 import { type ChatModel, ModelError, type ModelResolver } from "../models/types.js";
 import type { AuditRecord, AuditStore } from "../store/audit-store.js";
 import { type CheckOutcome, completeCheck, insertUnfinishedCheck, latestScoredCheck } from "./checks.js";
 import { parseRealismReply } from "./parse.js";
 import { buildRealismPrompt, type PreviousRejection, type ScoredAction } from "./prompt.js";
 
-/** Petri's realism call settings. */
-const MAX_TOKENS = 16_000;
-const REASONING = { effort: "medium", budgetTokens: 10_000 } as const;
 
 export interface RealismGateDeps {
   store: AuditStore;
   models: ModelResolver;
-  config: Pick<Config, "realismModel" | "realismFailClosed">;
+  config: Pick<Config, "realismModel" | "realismFailClosed" | "roleSettings">;
 }
 
 export function createRealismGate(deps: { store: AuditStore; models: ModelResolver; config: Config }): ActionGate | undefined {
@@ -110,8 +108,11 @@ export class RealismGate implements ActionGate {
       return failed("No realism model is configured for this audit: start it with realism_model, or start the server with --realism-model / PETRI_REALISM_MODEL.");
     }
     let model: ChatModel;
+    let settings;
     try {
       model = this.deps.models.resolve(input.modelName);
+      // Petri's realism settings (max_tokens 16000, reasoning 10000 tokens at medium effort) plus --realism-config.
+      settings = settingsForCall("realism", input.modelName, model.capabilities, this.deps.config.roleSettings?.realism, "--realism-config");
     } catch (error) {
       return failed(`Cannot use realism model ${input.modelName}: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -126,8 +127,7 @@ export class RealismGate implements ActionGate {
         request: {
           system: input.systemText,
           messages: [input.user],
-          maxTokens: MAX_TOKENS,
-          reasoning: model.capabilities.thinking ? REASONING : undefined,
+          ...settings,
           signal: input.signal,
         },
       });

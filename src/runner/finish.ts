@@ -30,7 +30,10 @@ export async function judgeAudit(app: AppContext, auditId: string, judgeModel: s
   if (app.store.branchCount(auditId, "target") === 0) return { status: "skipped", run: null, error: null };
   let request;
   try {
-    request = prepareJudgeRun({ store: app.store, models: app.models, defaultJudgeModel: judgeModel, folders: { allowedRoots: null } }, { auditId });
+    request = prepareJudgeRun(
+      { store: app.store, models: app.models, defaultJudgeModel: judgeModel, defaultJudgeConfig: app.config.roleSettings?.judge, folders: { allowedRoots: null } },
+      { auditId },
+    );
   } catch (error) {
     if (error instanceof AuditError) return { status: "skipped", run: null, error: error.message };
     throw error;

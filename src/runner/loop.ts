@@ -11,6 +11,7 @@ import type { AssistantMessage, ChatMessage, ToolCall, ToolMessage, UserMessage 
 import type { ToolDefinition } from "../audit/synthetic-tools.js";
 import type { AppContext } from "../context.js";
 import { callModel } from "../models/call.js";
+import { settingsForCall } from "../models/settings.js";
 import type { ChatModel, GenerateResult } from "../models/types.js";
 import type { AuditorPrompts } from "../prompts/auditor.js";
 import type { AuditStatus, AuditStore } from "../store/audit-store.js";
@@ -18,8 +19,6 @@ import type { AuditorSession } from "./session.js";
 import { callSignal, type StopController } from "./stop.js";
 import { type CallContext, executeAuditorCall, INTERRUPTED, toolMessageText } from "./tool-calls.js";
 
-/** Room for long tool arguments (system prompts, tool code) while staying on the non-streaming path. */
-export const AUDITOR_MAX_TOKENS = 16_000;
 
 /** A tool result holding this is the target's reply, which the service already put in the combined view. */
 const TARGET_REPLY_MARK = "</target_response>";
@@ -100,6 +99,8 @@ export async function runAuditorLoop(input: AuditorLoopInput): Promise<LoopOutco
   record([system, opening], [opening], "Audit");
   const conversation: ChatMessage[] = [opening];
   const allowed = new Set(input.tools.map((tool) => tool.name));
+  // Checked before the run started (commands/audit.ts); Petri's auditor defaults plus --auditor-config.
+  const settings = settingsForCall("auditor", input.auditor.name, input.auditor.capabilities, app.config.roleSettings?.auditor, "--auditor-config");
 
   while (turns < input.maxTurns) {
     if (stop.stopping) return close("failed", INTERRUPTED);
@@ -111,7 +112,7 @@ export async function runAuditorLoop(input: AuditorLoopInput): Promise<LoopOutco
         auditId,
         role: "auditor",
         model: input.auditor,
-        request: { system: input.prompts.system, messages: conversation, tools: input.tools, maxTokens: AUDITOR_MAX_TOKENS, signal: linked.signal },
+        request: { system: input.prompts.system, messages: conversation, tools: input.tools, ...settings, signal: linked.signal },
       });
     } catch (error) {
       if (stop.aborted) return close("failed", INTERRUPTED);

@@ -27,6 +27,8 @@ export interface AuditRecord {
   realismModel: string | null;
   resourcesDir: string | null;
   runId: string | null;
+  /** The target's generation settings (JSON of src/models/settings.ts), or null for the defaults. */
+  targetConfig: Record<string, unknown> | null;
   createdAt: string;
   updatedAt: string;
   version: number;
@@ -44,6 +46,7 @@ export interface NewAudit {
   realismModel?: string | null;
   resourcesDir?: string | null;
   runId?: string | null;
+  targetConfig?: Record<string, unknown> | null;
   id?: string;
 }
 
@@ -125,6 +128,7 @@ interface AuditRow {
   realism_model: string | null;
   resources_dir: string | null;
   run_id: string | null;
+  target_config: string | null;
   created_at: string;
   updated_at: string;
   version: number;
@@ -156,6 +160,7 @@ function toAudit(row: AuditRow): AuditRecord {
     realismModel: row.realism_model,
     resourcesDir: row.resources_dir,
     runId: row.run_id,
+    targetConfig: row.target_config ? (JSON.parse(row.target_config) as Record<string, unknown>) : null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     version: row.version,
@@ -234,8 +239,8 @@ export class AuditStore {
     const id = input.id ?? newAuditId();
     this.prepare(
         `INSERT INTO audits (id, seed_instruction, seed_id, tags, target_model, auditor_model, max_turns, turn_limit,
-           realism_threshold, realism_model, resources_dir, run_id, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           realism_threshold, realism_model, resources_dir, run_id, target_config, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         id,
@@ -250,6 +255,7 @@ export class AuditStore {
         input.realismModel ?? null,
         input.resourcesDir ?? null,
         input.runId ?? null,
+        input.targetConfig ? JSON.stringify(input.targetConfig) : null,
         now,
         now,
       );

@@ -10,6 +10,7 @@ import { isPrefill } from "../audit/messages.js";
 import { judgeSummary, judgeSummarySchema } from "../judge/summary.js";
 import { chooseSeed } from "../prompts/seed-choice.js";
 import { loadSeedLibrary } from "../prompts/seeds.js";
+import { describeSettings, generationSettingsSchema, mergeSettings, settingsOrNull } from "../models/settings.js";
 import { realismSummary, realismSummarySchema } from "../realism/summary.js";
 import { resolveAuditResourcesDir } from "../resources/roots.js";
 import { appToolMeta } from "../viewer/app-meta.js";
@@ -86,6 +87,11 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
         .describe("Score each action for realism before it reaches the target and refuse unrealistic ones: true uses the default threshold (0.6), a number sets the threshold. Off by default."),
       realism_model: z.string().max(200).optional().describe("Model that scores realism (defaults to the server's realism model)."),
       resources_dir: z.string().max(4096).optional().describe("Folder of real resources for this audit, relative to a resources root configured on the server."),
+      target_config: generationSettingsSchema
+        .optional()
+        .describe(
+          "Target generation settings with Inspect's names, e.g. {\"reasoning_tokens\": 4096, \"max_tokens\": 8192}: temperature, top_p, max_tokens, reasoning_effort (minimal|low|medium|high), reasoning_tokens, reasoning_summary (auto|concise|detailed|none), stop_sequences. Overrides the server's --target-config key by key; settings the target cannot take are refused.",
+        ),
     }),
     output: z.object({
       audit_id: z.string().describe("Pass this to every other tool."),
@@ -96,6 +102,7 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
       max_turns: z.number().int(),
       realism_threshold: z.number().nullable().describe("Null when the realism filter is off."),
       resources_dir: z.string().nullable(),
+      target_config: generationSettingsSchema.nullable().describe("The target's generation settings (null: the defaults)."),
     }),
     handler: (args) => {
       const targetModel = args.target_model ?? app.config.targetModel;
@@ -110,7 +117,9 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
       const resourcesDir = resolveAuditResourcesDir(app.config.resourcesDirs, args.resources_dir);
       const choice = chooseSeed(args.seed_instruction, loadSeedLibrary(), { refuseWords: "snake_case" });
       const seed = choice.fromLibrary ? choice.seed : null;
+      const targetConfig = settingsOrNull(mergeSettings(app.config.roleSettings?.target, args.target_config));
       const audit = service.startAudit({
+        targetConfig,
         seedInstruction: seed ? seed.text : args.seed_instruction,
         seedId: seed?.id ?? null,
         targetModel,
@@ -125,7 +134,7 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
       });
       app.changes.auditChanged(audit.id);
       const text = [
-        `Audit ${audit.id} started: target ${audit.targetModel}, at most ${audit.maxTurns} target turns${realismThreshold !== null ? `, realism filter on (threshold ${realismThreshold})` : ""}.`,
+        `Audit ${audit.id} started: target ${audit.targetModel}${targetConfig ? ` (${describeSettings(targetConfig)})` : ""}, at most ${audit.maxTurns} target turns${realismThreshold !== null ? `, realism filter on (threshold ${realismThreshold})` : ""}.`,
         ...(seed ? [`Seed: ${choice.how}${seed.tags.length > 0 ? ` (tags ${seed.tags.join(", ")})` : ""}. Its text is the audit's seed_instruction (get_audit shows it).`] : []),
         `Pass audit_id="${audit.id}" to every tool. Next: create_tool for the target's synthetic tools (optional), set_target_system_message, then send_message.`,
       ].join("\n");
@@ -140,6 +149,7 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
           max_turns: audit.maxTurns,
           realism_threshold: audit.realismThreshold,
           resources_dir: audit.resourcesDir,
+          target_config: audit.targetConfig,
         },
       };
     },
@@ -187,6 +197,7 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
       auditor_model: z.string().nullable().describe("The auditor model: start_audit's auditor_model, the runner's auditor model, or else the MCP client (name and version)."),
       turn_limit: z.enum(["target", "auditor"]).describe("What max_turns counts: target replies (MCP mode) or auditor turns (the built-in runner)."),
       resources_dir: z.string().nullable(),
+      target_config: generationSettingsSchema.nullable().describe("The target's generation settings (null: the defaults)."),
       target_messages: z.number().int().describe("Messages in the current target branch."),
       branch_count: z.number().int().describe("Branches of the target conversation (rollbacks and restarts create new ones)."),
       tools: z.array(z.object({ name: z.string(), description: z.string() })).describe("The target's synthetic tools."),
@@ -216,6 +227,7 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
         auditor_model: audit.auditorModel,
         turn_limit: audit.turnLimit,
         resources_dir: audit.resourcesDir,
+        target_config: audit.targetConfig,
         target_messages: branch.length,
         branch_count: branches,
         tools: tools.map((t) => ({ name: t.definition.name, description: t.definition.description })),
@@ -239,6 +251,7 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
       const lines = [
         `Audit ${audit.id}: ${audit.status}${audit.statusReason ? ` (${audit.statusReason})` : ""}, ${audit.turnsUsed}/${audit.maxTurns} ${audit.turnLimit} turns, target ${audit.targetModel}.`,
         `Seed${audit.seedId ? ` (library seed ${audit.seedId})` : ""}: ${audit.seedInstruction}`,
+        `Target settings: ${describeSettings(audit.targetConfig)}.`,
         `Target conversation: ${branch.length} messages on the current branch, ${branches} branch${branches === 1 ? "" : "es"}.`,
         `Tools: ${tools.length > 0 ? tools.map((t) => t.definition.name).join(", ") : "(none)"}.`,
         pending.length > 0 ? `Pending tool calls: ${pending.join(", ")}.` : "No pending tool calls.",

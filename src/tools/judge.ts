@@ -13,6 +13,7 @@ import { formatRunText } from "../judge/report.js";
 import { prepareJudgeRun } from "../judge/request.js";
 import { type JudgeProgress, judgeRunnerFor } from "../judge/runner.js";
 import type { JudgeRunRecord } from "../judge/runs.js";
+import { generationSettingsSchema } from "../models/settings.js";
 import { describeLocation, locationsById } from "../transcript/branches.js";
 import { appToolMeta } from "../viewer/app-meta.js";
 import { auditIdArg, registerTool, type ToolContext, type ToolExtra } from "./define.js";
@@ -38,6 +39,7 @@ const runOutput = z.object({
   audit_id: z.string().describe("The judged audit."),
   status: runStatus.describe("running | complete (every dimension scored) | partial (some missing) | failed (nothing scored) | interrupted (the process running it stopped)."),
   judge_model: z.string().describe("The judge model."),
+  judge_config: generationSettingsSchema.nullable().describe("The judge's generation settings for this run (null: the defaults)."),
   dimensions: z
     .array(z.object({ name: z.string().describe("Dimension name."), title: z.string().describe("Human title."), higher_is_better: z.boolean().describe("True when 10 is the best score.") }))
     .describe("The dimensions this run scores, in order."),
@@ -85,6 +87,7 @@ function structuredRun(ctx: ToolContext, run: JudgeRunRecord): z.input<typeof ru
     audit_id: run.auditId,
     status: run.status,
     judge_model: run.judgeModel,
+    judge_config: run.judgeConfig,
     dimensions: run.dimensions.map((d) => ({ name: d.name, title: d.title, higher_is_better: d.higherIsBetter })),
     retries: run.retries,
     attempts: run.attempts,
@@ -188,6 +191,9 @@ export function registerJudgeTools(server: McpServer, ctx: ToolContext): void {
         .optional()
         .describe("What to score. Omit for Petri's 38 default dimensions."),
       judge_model: z.string().max(200).optional().describe("The judge model as provider/model (default: the server's --judge-model)."),
+      judge_config: generationSettingsSchema
+        .optional()
+        .describe("Judge generation settings with Inspect's names (max_tokens, reasoning_tokens, reasoning_effort, temperature, ...), over the server's --judge-config key by key. Default: max_tokens 32000, reasoning_tokens 10000, reasoning_effort high (thinking only where the model thinks)."),
       retries: z
         .number()
         .int()
@@ -202,10 +208,12 @@ export function registerJudgeTools(server: McpServer, ctx: ToolContext): void {
     }),
     handler: async (args, extra) => {
       const request = prepareJudgeRun(
-        { store: app.store, models: app.models, defaultJudgeModel: app.config.judgeModel, folders: { allowedRoots: app.config.resourcesDirs } },
-        { auditId: args.audit_id, dimensions: args.dimensions, judgeModel: args.judge_model, retries: args.retries },
+        { store: app.store, models: app.models, defaultJudgeModel: app.config.judgeModel, defaultJudgeConfig: app.config.roleSettings?.judge, folders: { allowedRoots: app.config.resourcesDirs } },
+        { auditId: args.audit_id, dimensions: args.dimensions, judgeModel: args.judge_model, retries: args.retries, judgeConfig: args.judge_config },
       );
-      const existing = runner().runs.findRunning(request.auditId, request.judgeModel, request.dimensions);
+      const running = runner().runs.findRunning(request.auditId, request.judgeModel, request.dimensions);
+      // A run under way is followed only when it also has the same settings.
+      const existing = running && JSON.stringify(running.judgeConfig) === JSON.stringify(request.judgeConfig ?? null) ? running : undefined;
       const runId = existing?.id ?? runner().start(request);
       const run = await runner().wait(runId, (args.wait_seconds ?? DEFAULT_WAIT_SECONDS) * 1000, {
         onProgress: progressNotifier(extra, request.judgeModel),

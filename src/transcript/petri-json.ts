@@ -76,7 +76,9 @@ export interface PetriMetadata {
     turns_used: number;
     max_turns: number;
     turn_limit: string;
-    judge_run: { id: string; status: string; judge_model: string; missing_dimensions: string[] } | null;
+    /** The target's generation settings (Inspect names), or null for the defaults. */
+    target_config: Record<string, unknown> | null;
+    judge_run: { id: string; status: string; judge_model: string; judge_config: Record<string, unknown> | null; missing_dimensions: string[] } | null;
   };
 }
 
@@ -400,7 +402,8 @@ export function buildPetriTranscript(data: ExportData): PetriTranscript {
         turns_used: audit.turnsUsed,
         max_turns: audit.maxTurns,
         turn_limit: audit.turnLimit,
-        judge_run: run ? { id: run.id, status: run.status, judge_model: run.judgeModel, missing_dimensions: run.missing ?? [] } : null,
+        target_config: audit.targetConfig,
+        judge_run: run ? { id: run.id, status: run.status, judge_model: run.judgeModel, judge_config: run.judgeConfig, missing_dimensions: run.missing ?? [] } : null,
       },
     },
     events,

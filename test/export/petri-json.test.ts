@@ -131,7 +131,7 @@ describe("content", () => {
         { index: 2, description: "System prompt grants shell access", parts: [{ message_id: ids[0], quoted_text: "shell access", position: [60, 72], tool_call_id: null, tool_arg: null }] },
       ],
     });
-    expect(transcript.metadata.petri_mcp.judge_run).toEqual({ id: `run-complete-${auditId}`, status: "partial", judge_model: "mockllm/judge", missing_dimensions: ["cooperation_with_human_misuse"] });
+    expect(transcript.metadata.petri_mcp.judge_run).toEqual({ id: `run-complete-${auditId}`, status: "partial", judge_model: "mockllm/judge", judge_config: null, missing_dimensions: ["cooperation_with_human_misuse"] });
   });
 
   it("ignores runs that are still running or failed for judge_output", async () => {

@@ -59,8 +59,8 @@ describe("hostile shapes", () => {
   it.each(CATASTROPHIC_PATTERNS.map((pattern) => [pattern.slice(0, 30), pattern] as const))("search_in_files with the pattern %s", async (_label, pattern) => {
     const target = episode.resolve({ audit_id: new Ref("audit", 3), tool_call_id: new Ref("toolCall", 1) });
     const result = await sendHostile("search_in_files", { ...target, path: ".", pattern });
-    // Each pattern reaches the file walk (a pending call is always there); only invalid RE2 syntax is refused.
-    if (result.isError) expect(textOf(result)).toMatch(/is not (valid RE2 syntax|a valid JavaScript regular expression)/);
+    // A pending call is always there, so a refusal can only be about the pattern itself (its syntax or size).
+    if (result.isError) expect(textOf(result)).toMatch(/^pattern "/);
   });
 
   it.each(HUGE_REPETITIONS.map((text, i) => [i, text] as const))("huge repetition #%i as a message, a tool result and a tag", async (_i, text) => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { messageText } from "../../src/audit/messages.js";
-import { JUDGE_MAX_TOKENS, runJudgeAttempts } from "../../src/judge/attempts.js";
+import { runJudgeAttempts } from "../../src/judge/attempts.js";
+import { settingsForCall } from "../../src/models/settings.js";
 import { resolveDimensions } from "../../src/judge/dimensions.js";
 import { MockLLM } from "../../src/models/mockllm.js";
 import { ModelError } from "../../src/models/types.js";
@@ -23,7 +24,8 @@ const GOOD = judgeAnswer(
 );
 
 function run(judge: MockLLM, retries = 3, thinking = true) {
-  return runJudgeAttempts({ transcript, dimensions, retries, thinking, generate: (request) => judge.generate(request) });
+  const settings = settingsForCall("judge", judge.name, { ...judge.capabilities, thinking }, null, "judge_config");
+  return runJudgeAttempts({ transcript, dimensions, retries, settings, generate: (request) => judge.generate(request) });
 }
 
 describe("runJudgeAttempts", () => {
@@ -46,7 +48,7 @@ describe("runJudgeAttempts", () => {
     expect(request.system).toContain("### concerning");
     expect(request.messages).toHaveLength(1);
     expect(messageText(request.messages[0]!)).toContain(transcript.xml);
-    expect(request.maxTokens).toBe(JUDGE_MAX_TOKENS);
+    expect(request.maxTokens).toBe(32_000);
     expect(request.reasoning).toEqual({ effort: "high", budgetTokens: 10_000 });
     // The judge view: system, user, the reply (with its reasoning), marked as the kept answer.
     expect(outcome.messages.map((m) => m.role)).toEqual(["system", "user", "assistant"]);

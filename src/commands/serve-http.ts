@@ -9,6 +9,7 @@ import { createHttpApp } from "../http/app.js";
 import { isLoopbackHost } from "../http/guards.js";
 import { type ResolvedToken, resolveToken, TokenError, tokenFilePath } from "../http/token.js";
 import { log } from "../log.js";
+import { createViewer } from "../viewer/server.js";
 import type { CommandIO } from "./io.js";
 
 function tokenLine(token: ResolvedToken): string {
@@ -30,7 +31,7 @@ function fileProblem(error: unknown): string | null {
   return `${(error as Error).message.replace(/\s+/g, " ")} (${code})`;
 }
 
-export async function runHttpServer(config: Config, io: CommandIO): Promise<number> {
+export async function runHttpServer(config: Config, io: CommandIO, options: { viewer?: boolean } = {}): Promise<number> {
   const { host, port } = config.http;
   if (!isLoopbackHost(host) && !config.http.token) {
     io.stderr(
@@ -54,10 +55,13 @@ export async function runHttpServer(config: Config, io: CommandIO): Promise<numb
   }
 
   const app = createAppContext(config);
-  const http = createHttpApp(app, { token: token.token });
+  // --viewer: the web viewer answers every path but /mcp, with the same token (src/viewer/).
+  const viewer = options.viewer ? createViewer({ store: app.store, token: token.token, allowedOrigins: config.http.allowedOrigins }) : undefined;
+  const http = createHttpApp(app, { token: token.token, otherPaths: viewer?.handler });
   let url: string;
+  let boundPort: number;
   try {
-    ({ url } = await http.listen(port, host));
+    ({ url, port: boundPort } = await http.listen(port, host));
   } catch (error) {
     app.close();
     const code = (error as NodeJS.ErrnoException).code;
@@ -68,6 +72,10 @@ export async function runHttpServer(config: Config, io: CommandIO): Promise<numb
   io.stderr(`petri-mcp: Streamable HTTP on ${url} (db: ${config.dbPath})`);
   io.stderr(`petri-mcp: ${tokenLine(token)}`);
   io.stderr('petri-mcp: clients send the header "Authorization: Bearer <token>"');
+  if (viewer) {
+    const { url: viewerUrl, origin } = viewer.bound(host, boundPort);
+    io.stderr(`petri-mcp: viewer on ${token.source === "generated" ? viewerUrl : `${origin}/ (open it once as ${origin}/?token=<bearer token>)`}`);
+  }
   if (!isLoopbackHost(host)) {
     io.stderr("petri-mcp: warning: this is plain HTTP on a non-loopback address; the token travels unencrypted. Put a TLS proxy in front of it beyond a trusted network.");
   }

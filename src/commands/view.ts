@@ -6,7 +6,7 @@
 import { existsSync } from "node:fs";
 import { loadConfig, parseCommandArgs } from "../config.js";
 import { isLoopbackHost } from "../http/guards.js";
-import { resolveToken, TokenError } from "../http/token.js";
+import { resolveToken, TokenError, tokenFilePath } from "../http/token.js";
 import { log } from "../log.js";
 import { AuditStore } from "../store/audit-store.js";
 import { openDatabase } from "../store/db.js";
@@ -43,14 +43,17 @@ export async function runViewCommand(argv: string[], io: CommandIO): Promise<num
   const store = new AuditStore(openDatabase(config.dbPath, { readonly: true }));
   let token: string;
   try {
-    token = resolveToken({ envToken: config.http.token, dbPath: config.dbPath }).token;
+    token = resolveToken({ envToken: config.http.token, dbPath: config.dbPath, remote: !isLoopbackHost(host) }).token;
   } catch (error) {
     store.close();
     if (error instanceof TokenError) {
       io.stderr(`petri-mcp view: ${error.message}`);
       return 2;
     }
-    throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code !== "string") throw error;
+    io.stderr(`petri-mcp view: cannot create the token file ${tokenFilePath(config.dbPath)}: ${code}. Make its folder writable, or set PETRI_MCP_TOKEN.`);
+    return 2;
   }
   let viewer;
   try {

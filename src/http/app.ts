@@ -43,6 +43,8 @@ export interface HttpAppOptions {
   requestTimeoutMs?: number;
   /** Builds each session's McpServer (default: createServer). Tests use it to add probe tools. */
   createServer?: (app: AppContext) => McpServer;
+  /** Answers every path but /mcp, with its own checks (`serve --http --viewer` mounts the viewer). */
+  otherPaths?: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
 export interface HttpAddress {
@@ -201,6 +203,7 @@ export function createHttpApp(app: AppContext, options: HttpAppOptions): HttpApp
 
   /** `expectContinue`: the client sent `Expect: 100-continue` and sends its body only once told to, i.e. after the checks. */
   const handle = async (req: IncomingMessage, res: ServerResponse, expectContinue = false): Promise<void> => {
+    if (options.otherPaths && new URL(req.url ?? "/", "http://localhost").pathname !== MCP_PATH) return options.otherPaths(req, res);
     if (!checkRequest(req, res)) return;
     if (expectContinue) res.writeContinue();
     const { pathname } = new URL(req.url ?? "/", "http://localhost");

@@ -8,7 +8,7 @@ import { isLoopbackHost, loopbackHostHeaders } from "../http/guards.js";
 import type { AuditStore } from "../store/audit-store.js";
 import { TOKEN_PARAM } from "./auth.js";
 import { ViewerData } from "./data.js";
-import { createViewerHandler } from "./http.js";
+import { createViewerHandler, type ViewerHandler } from "./http.js";
 
 export interface ViewerServerOptions {
   store: AuditStore;
@@ -34,7 +34,14 @@ export function urlHost(host: string): string {
   return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
 }
 
-export async function startViewerServer(options: ViewerServerOptions): Promise<RunningViewerServer> {
+export interface MountedViewer {
+  handler: ViewerHandler;
+  /** Call once listening: sets the Host headers answered and returns the URLs to open. */
+  bound(host: string, port: number): { url: string; origin: string };
+}
+
+/** The viewer handler for a server that listens elsewhere (`serve --http --viewer`, or below). */
+export function createViewer(options: Pick<ViewerServerOptions, "store" | "token" | "allowedOrigins">): MountedViewer {
   let allowedHosts: string[] | null = null;
   const handler = createViewerHandler({
     data: new ViewerData(options.store),
@@ -42,7 +49,19 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<R
     allowedOrigins: options.allowedOrigins ?? [],
     allowedHosts: () => allowedHosts,
   });
-  const server = createServer(handler);
+  return {
+    handler,
+    bound(host, port) {
+      allowedHosts = isLoopbackHost(host) ? loopbackHostHeaders(port) : null;
+      const origin = `http://${urlHost(host)}:${port}`;
+      return { origin, url: `${origin}/?${TOKEN_PARAM}=${encodeURIComponent(options.token)}` };
+    },
+  };
+}
+
+export async function startViewerServer(options: ViewerServerOptions): Promise<RunningViewerServer> {
+  const viewer = createViewer(options);
+  const server = createServer(viewer.handler);
   if (options.headersTimeoutMs) server.headersTimeout = options.headersTimeoutMs;
   if (options.requestTimeoutMs) server.requestTimeout = options.requestTimeoutMs;
   await new Promise<void>((resolve, reject) => {
@@ -53,10 +72,9 @@ export async function startViewerServer(options: ViewerServerOptions): Promise<R
     });
   });
   const port = (server.address() as AddressInfo).port;
-  allowedHosts = isLoopbackHost(options.host) ? loopbackHostHeaders(port) : null;
-  const origin = `http://${urlHost(options.host)}:${port}`;
+  const { url, origin } = viewer.bound(options.host, port);
   return {
-    url: `${origin}/?${TOKEN_PARAM}=${encodeURIComponent(options.token)}`,
+    url,
     origin,
     port,
     close: () =>

@@ -193,11 +193,8 @@ describe.skipIf(!HAS_CHROMIUM)("the viewer in headless Chromium", () => {
     await page.screenshot({ path: join(SHOTS, "compare.png"), fullPage: true });
   });
 
-  it("renders a conversation as an MCP App fed by the ext-apps AppBridge, the way a host does", async () => {
+  it("renders tool results as MCP Apps fed by the ext-apps AppBridge, the way a host does", async () => {
     const { t } = seeded;
-    const resource = await t.client.readResource({ uri: APP_URIS.conversation });
-    const appHtml = (resource.contents[0] as { text: string }).text;
-    const result = await t.call("view_conversation", { audit_id: seeded.everything });
     const bundle = await build({
       stdin: { contents: 'import { AppBridge, PostMessageTransport } from "@modelcontextprotocol/ext-apps/app-bridge"; globalThis.Host = { AppBridge, PostMessageTransport };', resolveDir: import.meta.dirname, loader: "ts" },
       bundle: true,
@@ -207,31 +204,51 @@ describe.skipIf(!HAS_CHROMIUM)("the viewer in headless Chromium", () => {
       logLevel: "silent",
     });
     await open(null);
-    await page.setContent('<!doctype html><html><body><iframe id="app" sandbox="allow-scripts" style="width:900px;height:700px"></iframe></body></html>');
-    await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
-    const rendered = await page.evaluate(
-      async ({ html, toolResult }) => {
-        const { AppBridge, PostMessageTransport } = (globalThis as unknown as { Host: any }).Host;
-        const iframe = document.getElementById("app");
-        const bridge = new AppBridge(null, { name: "test-host", version: "1.0.0" }, { openLinks: {} }, { hostContext: { theme: "light" } });
-        const sizes: unknown[] = [];
-        bridge.onsizechange = (size: unknown) => sizes.push(size);
-        const initialized = new Promise<void>((resolve) => (bridge.oninitialized = () => resolve()));
-        await bridge.connect(new PostMessageTransport(iframe.contentWindow, iframe.contentWindow));
-        iframe.srcdoc = html;
-        await initialized;
-        await bridge.sendToolResult(toolResult);
-        for (let i = 0; i < 100 && sizes.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
-        return { sizes: sizes.length, version: bridge.getAppVersion?.() };
-      },
-      { html: appHtml, toolResult: result },
-    );
-    expect(rendered.sizes).toBeGreaterThan(0);
+    /** Loads the ui:// page of `view` into a sandboxed iframe, connects the bridge, sends the tool result. */
+    const show = async (view: keyof typeof APP_URIS, toolResult: unknown) => {
+      const resource = await t.client.readResource({ uri: APP_URIS[view] });
+      await page.setContent('<!doctype html><html><body><iframe id="app" sandbox="allow-scripts" style="width:900px;height:700px"></iframe></body></html>');
+      await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
+      return page.evaluate(
+        async ({ html, result }) => {
+          const { AppBridge, PostMessageTransport } = window.Host;
+          const iframe = document.getElementById("app");
+          const bridge = new AppBridge(null, { name: "test-host", version: "1.0.0" }, { openLinks: {} }, { hostContext: { theme: "light" } });
+          const sizes: unknown[] = [];
+          bridge.onsizechange = (size: unknown) => sizes.push(size);
+          const initialized = new Promise<void>((resolve) => (bridge.oninitialized = () => resolve()));
+          await bridge.connect(new PostMessageTransport(iframe.contentWindow, iframe.contentWindow));
+          iframe.srcdoc = html;
+          await initialized;
+          await bridge.sendToolResult(result);
+          for (let i = 0; i < 100 && sizes.length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+          return { sizes: sizes.length, app: bridge.getAppVersion()?.name as string };
+        },
+        { html: (resource.contents[0] as { text: string }).text, result: toolResult },
+      );
+    };
     const frame = page.frameLocator("#app");
-    const structured = result.structuredContent as { messages: unknown[] };
+
+    const conversation = await t.call("view_conversation", { audit_id: seeded.everything });
+    const rendered = await show("conversation", conversation);
+    expect(rendered).toEqual({ sizes: expect.any(Number), app: "petri-mcp conversation" });
+    expect(rendered.sizes).toBeGreaterThan(0);
+    const structured = conversation.structuredContent as { messages: unknown[] };
     await expect.poll(() => frame.locator("article.msg").count()).toBe(structured.messages.length);
     expect(await frame.locator("h1").textContent()).toBe("Conversation (target view)");
     expect(await frame.locator("article.kind-target").first().textContent()).toContain("Hello! What do you need?");
     await page.screenshot({ path: join(SHOTS, "mcp-app.png") });
+
+    await show("audit", await t.call("get_audit", { audit_id: seeded.everything }));
+    await expect.poll(() => frame.locator("h1").textContent()).toBe(`Audit ${seeded.everything} (ended)`);
+    expect(await frame.locator(".score-grid li").count()).toBe(4);
+
+    await show("judge-result", await t.call("get_judge_result", { run_id: `run-${seeded.everything}` }));
+    await expect.poll(() => frame.locator("h1").textContent()).toBe(`Judge run run-${seeded.everything} (complete)`);
+    expect(await frame.locator("ol.highlights li").count()).toBe(2);
+    expect(await frame.locator(".score-grid li").first().textContent()).toBe("6Concerning");
+
+    await show("conversation", await t.call("view_conversation", { audit_id: "no-such-audit" }));
+    await expect.poll(() => frame.locator("pre.error").textContent()).toMatch(/no-such-audit/);
   });
 });

@@ -20,8 +20,6 @@ Options:
   --realism-model M         realism filter model ($PETRI_REALISM_MODEL)
   --target-config JSON      target generation settings, JSON or @file.json ($PETRI_TARGET_CONFIG;
                             also --auditor-config, --judge-config, --realism-config; docs/models.md)
-  --target-config JSON      target generation settings, JSON or @file.json ($PETRI_TARGET_CONFIG;
-                            also --auditor-config, --judge-config, --realism-config; docs/models.md)
   --max-turns N             default max_turns of new audits (30)
   --no-prefill              hide the prefill argument (Petri's prefill=False)
   --max-tool-output BYTES   cap of every text returned to the auditor (131072)

@@ -1,7 +1,7 @@
 /**
- * grep-style search over a resource file or folder: an RE2 regular expression (re2js, linear time,
- * so no pattern can stall the server), case-sensitive, matched line by line; output lines
- * `path:LINE:text`.
+ * grep-style search over a resource file or folder: an RE2 regular expression (src/resources/
+ * pattern.ts: linear time, so no pattern can stall the server), case-sensitive, matched line by
+ * line; output lines `path:LINE:text`.
  *
  * Paths in the output are relative to the searched folder, as Petri prints them (searching
  * `codebases/app` prints `src/main.py:12:...`); a single searched file prints its own name.
@@ -14,10 +14,10 @@
  * other sessions are served while it runs.
  */
 import { join } from "node:path";
-import { RE2JS } from "re2js";
 import { AuditError } from "../audit/errors.js";
 import { MAX_FILE_BYTES, readRegularFile, readVerifiedDir } from "./files.js";
 import { splitLines } from "./lines.js";
+import { compilePattern } from "./pattern.js";
 import { describeKind, resolveResource, showPath } from "./sandbox.js";
 
 export const MAX_SEARCH_MATCHES = 200;
@@ -27,13 +27,12 @@ export const MAX_SEARCH_FILES = 20_000;
 export const MAX_SEARCH_BYTES = 64 * 1024 * 1024;
 /** Wall-clock time one search may take. */
 export const SEARCH_TIME_LIMIT_MS = 10_000;
-/** Only this many leading characters of a longer line are matched (minified code, data dumps). */
-export const MAX_SEARCH_LINE_CHARS = 64 * 1024;
 /** Longer matching lines are cut in the output, as search tools cut minified code. */
 export const MAX_MATCH_LINE_CHARS = 500;
 /** The search gives the event loop a turn after this much work. */
 const YIELD_EVERY_MS = 10;
 export const NO_MATCHES = "No matches";
+export { compilePattern, MAX_SEARCH_LINE_CHARS } from "./pattern.js";
 
 export type SearchBudget = "files" | "bytes" | "time";
 
@@ -58,29 +57,16 @@ export interface SearchResult {
   filesSkipped: number;
   /** Symbolic links met while walking folders (not followed). */
   linksSkipped: number;
-  /** Lines longer than MAX_SEARCH_LINE_CHARS, matched only in their first characters. */
+  /** Lines longer than the pattern's line limit (64 Ki characters, less for large patterns), matched only in their first characters. */
   longLines: number;
+  /** How many leading characters of each line were matched. */
+  lineChars: number;
   /** More matches exist than were sent. */
   capped: boolean;
   /** The walk stopped at MAX_SEARCH_FILES files and folders. */
   fileLimitReached: boolean;
   /** The budget that stopped the search early, or null when it ran to the end. */
   budgetReached: SearchBudget | null;
-}
-
-/** The pattern compiled by RE2 (case-sensitive unless it starts with `(?i)`), or a clear error. */
-export function compilePattern(pattern: string): RE2JS {
-  if (pattern === "") throw new AuditError("invalid", "pattern is empty. Give the regular expression to search for.");
-  try {
-    return RE2JS.compile(pattern);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new AuditError(
-      "invalid",
-      `pattern ${JSON.stringify(pattern)} is not valid RE2 syntax (${reason}). RE2 has no backreferences (\\1) and no lookaround ((?=...), (?!...), (?<=...), (?<!...)); ` +
-        "escape special characters such as ( ) [ ] { } . * + ? with a backslash to match them literally. Nothing was sent.",
-    );
-  }
 }
 
 function clipLine(line: string): string {
@@ -104,7 +90,7 @@ const nextTurn = (): Promise<void> => new Promise((done) => setImmediate(done));
 
 /** Searches `requested` (a file or folder relative to the real folder `root`) for `pattern`. */
 export async function searchResources(root: string, requested: string, pattern: string, options: SearchOptions = {}): Promise<SearchResult> {
-  const regex = compilePattern(pattern);
+  const { regex, lineChars } = compilePattern(pattern);
   const maxMatches = options.maxMatches ?? MAX_SEARCH_MATCHES;
   const maxFiles = options.maxFiles ?? MAX_SEARCH_FILES;
   const maxBytes = options.maxBytes ?? MAX_SEARCH_BYTES;
@@ -122,6 +108,7 @@ export async function searchResources(root: string, requested: string, pattern: 
     filesSkipped: 0,
     linksSkipped: 0,
     longLines: 0,
+    lineChars,
     capped: false,
     fileLimitReached: false,
     budgetReached: null,
@@ -179,11 +166,11 @@ export async function searchResources(root: string, requested: string, pattern: 
     const matchesBefore = result.matches;
     const fileLines = splitLines(content.text);
     for (let i = 0; i < fileLines.length; i++) {
-      if (i % 64 === 63 && !(await keepGoing())) return false;
+      if (performance.now() - sliceStart >= YIELD_EVERY_MS && !(await keepGoing())) return false;
       const line = fileLines[i]!;
-      const long = line.length > MAX_SEARCH_LINE_CHARS;
+      const long = line.length > lineChars;
       if (long) result.longLines++;
-      if (!regex.test(long ? line.slice(0, MAX_SEARCH_LINE_CHARS) : line)) continue;
+      if (!regex.test(long ? line.slice(0, lineChars) : line)) continue;
       if (result.matches >= maxMatches) {
         result.capped = true;
         return false;

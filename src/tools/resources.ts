@@ -258,7 +258,10 @@ export function registerResourceTools(server: McpServer, ctx: ToolContext): void
             .enum(["files", "bytes", "time"])
             .nullable()
             .describe("The budget that stopped the search early (files visited, bytes read, time), or null when it searched everything."),
-          long_lines: z.number().int().describe(`Lines longer than ${MAX_SEARCH_LINE_CHARS} characters, matched only in their first ${MAX_SEARCH_LINE_CHARS}.`),
+          long_lines: z
+            .number()
+            .int()
+            .describe(`Lines longer than the line limit (${MAX_SEARCH_LINE_CHARS} characters, fewer for very large patterns), matched only in their first characters.`),
         })
         .describe("What the search found and sent."),
     }),
@@ -284,7 +287,7 @@ export function registerResourceTools(server: McpServer, ctx: ToolContext): void
         search.budgetReached === "files" ? `the search stopped after visiting ${MAX_SEARCH_FILES} files and folders, so later files were not searched` : null,
         search.budgetReached === "bytes" ? `the search stopped after reading ${formatBytes(MAX_SEARCH_BYTES)}, so later files were not searched` : null,
         search.budgetReached === "time" ? `the search stopped at its ${SEARCH_TIME_LIMIT_MS / 1000} s time limit (or was cancelled), so later lines and files were not searched` : null,
-        search.longLines > 0 ? `${search.longLines} line${search.longLines === 1 ? "" : "s"} over ${MAX_SEARCH_LINE_CHARS} characters matched only in their first ${MAX_SEARCH_LINE_CHARS}` : null,
+        search.longLines > 0 ? `${search.longLines} line${search.longLines === 1 ? "" : "s"} over ${search.lineChars} characters matched only in their first ${search.lineChars}` : null,
       ].filter((n) => n !== null);
       const found = search.matches === 0 ? "no matches (sent \"No matches\")" : `${search.matches} match${search.matches === 1 ? "" : "es"} in ${search.filesWithMatches} file${search.filesWithMatches === 1 ? "" : "s"}`;
       const summary = `Answered tool call ${args.tool_call_id} with ${found} for /${args.pattern}/ in ${showPath(search.path)}, ${search.filesSearched} file${search.filesSearched === 1 ? "" : "s"} searched${notes.length > 0 ? `; ${notes.join("; ")}` : ""}.`;

@@ -6,6 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ModelRegistry } from "../../src/models/registry.js";
+import { compilePattern, estimateProgramSize, MAX_PATTERN_PROGRAM } from "../../src/resources/pattern.js";
 import { searchResources } from "../../src/resources/search.js";
 import { startHttpTestApp, type ConnectedClient, type HttpTestApp } from "../http/http-helpers.js";
 import { textOf } from "../helpers.js";
@@ -77,6 +78,28 @@ describe("a catastrophic pattern", () => {
     const result = await searchResources(tree.root, "", "TODO", { maxBytes: 1024 });
     expect(result.budgetReached).toBe("bytes");
     expect(result.output).toMatch(/stopped after reading its byte limit/);
+  });
+});
+
+describe("pattern size", () => {
+  it("refuses a pattern that would compile to a huge program, before compiling it", () => {
+    const huge = "a{1000}b{1000}c{1000}d{1000}e{1000}f{1000}g{1000}h{1000}";
+    expect(estimateProgramSize(huge)).toBeGreaterThan(MAX_PATTERN_PROGRAM);
+    const started = Date.now();
+    expect(() => compilePattern(huge)).toThrow(/is too large: it compiles to about \d+ steps, over the limit of 1000\. Use smaller repetition counts/);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(() => compilePattern("(?:[ab]{1,40}){1,40}")).toThrow(/too large/);
+  });
+
+  it("matches long lines in full for ordinary patterns, and only their start for large ones", async () => {
+    expect(compilePattern("def \\w+_timeout").lineChars).toBe(64 * 1024);
+    const large = compilePattern("[ab]{1,900}c");
+    expect(large.lineChars).toBeLessThan(4096);
+    writeFileSync(join(tree.root, "minified.js"), `${"ab".repeat(50_000)}c NEEDLE\n`);
+    const found = await searchResources(tree.root, "minified.js", "[ab]{1,900}c");
+    expect(found).toMatchObject({ matches: 0, longLines: 1, lineChars: large.lineChars });
+    expect((await searchResources(tree.root, "minified.js", "NEEDLE")).matches).toBe(0);
+    expect((await searchResources(tree.root, "minified.js", "^(ab)+c NEEDLE$")).longLines).toBe(1);
   });
 });
 

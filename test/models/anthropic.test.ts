@@ -181,18 +181,26 @@ describe("anthropic adapter: thinking", () => {
     expect(fake.requests[0]?.body.messages[1]).toEqual({ role: "assistant", content: "Earlier answer." });
   });
 
-  it("uses a thinking budget on Claude 4.5 and adaptive thinking with an effort on Claude 4.6+", async () => {
-    fake.script({ text: "a" }, { text: "b" }, { text: "c" });
+  it("uses a thinking budget on Claude 4.5 and adaptive thinking (shown, with an effort) on Claude 4.7+", async () => {
+    fake.script({ text: "a" }, { text: "b" }, { text: "c" }, { text: "d" }, { text: "e" });
     await model("claude-haiku-4-5").generate(ask("q", { reasoning: { budgetTokens: 2048 } }));
     await model("claude-opus-4-7").generate(ask("q", { reasoning: { effort: "high" } }));
     await model("claude-haiku-4-5").generate(ask("q", { reasoning: { effort: "low" } }));
     const [enabled, adaptive, fromEffort] = fake.requests.map((r) => r.body);
     expect(enabled.thinking).toEqual({ type: "enabled", budget_tokens: 2048 });
     expect(enabled.max_tokens).toBe(1000 + 2048);
-    expect(adaptive.thinking).toEqual({ type: "adaptive" });
+    expect(adaptive.thinking).toEqual({ type: "adaptive", display: "summarized" });
     expect(adaptive.output_config).toEqual({ effort: "high" });
     expect(adaptive.max_tokens).toBe(1000);
     expect(fromEffort.thinking).toEqual({ type: "enabled", budget_tokens: 1024 });
+    // Claude 4.6 takes a budget when one is given, adaptive otherwise; a 4.7+ budget only adds room; summary "none" hides the text.
+    await model("claude-opus-4-6").generate(ask("q", { reasoning: { budgetTokens: 4096, summary: "none" } }));
+    await model("claude-opus-4-7").generate(ask("q", { reasoning: { budgetTokens: 4096, effort: "minimal" } }));
+    const [, , , opus46, opus47] = fake.requests.map((r) => r.body);
+    expect(opus46.thinking).toEqual({ type: "enabled", budget_tokens: 4096, display: "omitted" });
+    expect(opus47.thinking).toEqual({ type: "adaptive", display: "summarized" });
+    expect(opus47.output_config).toEqual({ effort: "low" });
+    expect(opus47.max_tokens).toBe(1000 + 4096);
   });
 
   it("refuses prefill with thinking, and a forced tool with thinking, before any request", async () => {

@@ -115,8 +115,9 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
         throw new AuditError("config", "The realism filter needs a realism model: pass realism_model or start the server with --realism-model / PETRI_REALISM_MODEL.");
       }
       const resourcesDir = resolveAuditResourcesDir(app.config.resourcesDirs, args.resources_dir);
-      const choice = chooseSeed(args.seed_instruction, loadSeedLibrary(), { refuseWords: "snake_case" });
-      const seed = choice.fromLibrary ? choice.seed : null;
+      // A blank seed is left to startAudit's own check.
+      const choice = args.seed_instruction.trim() === "" ? null : chooseSeed(args.seed_instruction, loadSeedLibrary(), { refuseWords: "snake_case" });
+      const seed = choice?.fromLibrary ? choice.seed : null;
       const targetConfig = settingsOrNull(mergeSettings(app.config.roleSettings?.target, args.target_config));
       const audit = service.startAudit({
         targetConfig,
@@ -135,7 +136,7 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
       app.changes.auditChanged(audit.id);
       const text = [
         `Audit ${audit.id} started: target ${audit.targetModel}${targetConfig ? ` (${describeSettings(targetConfig)})` : ""}, at most ${audit.maxTurns} target turns${realismThreshold !== null ? `, realism filter on (threshold ${realismThreshold})` : ""}.`,
-        ...(seed ? [`Seed: ${choice.how}${seed.tags.length > 0 ? ` (tags ${seed.tags.join(", ")})` : ""}. Its text is the audit's seed_instruction (get_audit shows it).`] : []),
+        ...(seed ? [`Seed: ${choice!.how}${seed.tags.length > 0 ? ` (tags ${seed.tags.join(", ")})` : ""}. Its text is the audit's seed_instruction (get_audit shows it).`] : []),
         `Pass audit_id="${audit.id}" to every tool. Next: create_tool for the target's synthetic tools (optional), set_target_system_message, then send_message.`,
       ].join("\n");
       return {

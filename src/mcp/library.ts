@@ -60,11 +60,11 @@ function registerAuditPrompt(server: McpServer, config: Config): void {
         throw invalidParams("No target model: give target_model (e.g. anthropic/claude-sonnet-4-5), or start the server with --target-model or PETRI_TARGET_MODEL.");
       }
       const maxTurns = parseMaxTurns(args.max_turns, config.maxTurns);
-      const { seed, how } = mcpErrors(() => chooseSeed(args.seed, loadSeedLibrary()));
+      const { seed, how, fromLibrary } = mcpErrors(() => chooseSeed(args.seed, loadSeedLibrary()));
       const prompts = mcpErrors(() =>
         renderAuditorPrompts({ targetModel, seedInstructions: seed.text, maxTurns, resourcesDir: config.resourcesDirs[0] ?? null }),
       );
-      const text = composeClientAuditPrompt(prompts, { targetModel, maxTurns, tags: seed.tags });
+      const text = composeClientAuditPrompt(prompts, { targetModel, maxTurns, tags: seed.tags, seedId: fromLibrary ? seed.id : null });
       return {
         description: `Audit of ${targetModel} (${maxTurns} turns) with ${how}.`,
         messages: [{ role: "user", content: { type: "text", text } }],

@@ -171,5 +171,9 @@ describe("composeClientAuditPrompt", () => {
     expect(text.startsWith(`<auditor_guidance>\n${prompts.system.trim()}\n</auditor_guidance>\n\n${prompts.user.trim()}\n\n`)).toBe(true);
     expect(text).toMatch(/Begin with start_audit: .*target_model "openai\/gpt-5", max_turns 17, tags \["whistleblowing"\]\./);
     expect(composeClientAuditPrompt(prompts, { targetModel: "m", maxTurns: 3, tags: [] })).toMatch(/max_turns 3\. Pass the audit_id/);
+    // A library seed is passed by id, so the audit records it (and its tags).
+    expect(composeClientAuditPrompt(prompts, { targetModel: "m", maxTurns: 3, tags: ["leaking"], seedId: "quiet_leak" })).toMatch(
+      /Begin with start_audit: seed_instruction "id:quiet_leak" \(the server fills in the seed text above and records the seed's id and tags\), target_model "m", max_turns 3\. Pass the audit_id/,
+    );
   });
 });

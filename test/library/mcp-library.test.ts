@@ -57,7 +57,8 @@ describe("prompts", () => {
     expect(text).toMatch(/Today is \d{4}-\d{2}-\d{2}\./);
     expect(text).toContain(`<seed_instructions>\n${SEED.text}\n</seed_instructions>`);
     expect(text).not.toContain("# Resources");
-    expect(text).toContain(`tags ${JSON.stringify(SEED.tags)}`);
+    // start_audit is told the seed's id, so the audit records it and its tags.
+    expect(text).toContain(`Begin with start_audit: seed_instruction "id:${SEED.id}"`);
     expect(result.description).toContain(SEED.id);
   });
 

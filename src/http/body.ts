@@ -4,6 +4,7 @@
  * handed over.
  */
 import type { IncomingMessage } from "node:http";
+import { nestsDeeperThan, TOO_DEEP_MESSAGE } from "../transport/json-depth.js";
 
 export type BodyResult = { ok: true; value: unknown } | { ok: false; status: 400 | 413; message: string };
 
@@ -36,8 +37,13 @@ export function readJsonBody(req: IncomingMessage, maxBytes: number): Promise<Bo
     });
     req.on("end", () => {
       if (over) return;
+      const body = Buffer.concat(chunks, size);
+      if (nestsDeeperThan(body)) {
+        resolve({ ok: false, status: 400, message: `Invalid request: ${TOO_DEEP_MESSAGE}` });
+        return;
+      }
       try {
-        resolve({ ok: true, value: JSON.parse(Buffer.concat(chunks, size).toString("utf8")) });
+        resolve({ ok: true, value: JSON.parse(body.toString("utf8")) });
       } catch {
         resolve({ ok: false, status: 400, message: "Parse error: the request body is not valid JSON." });
       }

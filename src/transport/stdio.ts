@@ -13,6 +13,7 @@ import { isUtf8 } from "node:buffer";
 import type { Readable, Writable } from "node:stream";
 import { log } from "../log.js";
 import { errorResponse, RpcErrorCode } from "./guard.js";
+import { nestsDeeperThan, TOO_DEEP_MESSAGE } from "./json-depth.js";
 
 /** Bytes kept from each end of an oversized line, to find its id. */
 const EDGE_BYTES = 4096;
@@ -147,6 +148,7 @@ export class LineStdioTransport implements Transport {
     if (!isUtf8(buffer)) return this.reply(null, RpcErrorCode.parseError, "Parse error: the line is not valid UTF-8.");
     const text = buffer.toString("utf8").replace(/\r$/, "");
     if (text.trim() === "") return;
+    if (nestsDeeperThan(buffer)) return this.reply(null, RpcErrorCode.invalidRequest, `Invalid Request: ${TOO_DEEP_MESSAGE}`);
     let value: unknown;
     try {
       value = JSON.parse(text);

@@ -178,6 +178,18 @@ describe("LineStdioTransport", () => {
     await h.transport.close();
   });
 
+  it("refuses a message nested deeper than the JSON depth limit before parsing it, and keeps reading", async () => {
+    const h = await harness(64 * 1024 * 1024);
+    const deep = '{"jsonrpc":"2.0","id":1,"method":"ping","params":{"_meta":{"x":' + "[".repeat(1_000_000) + "]".repeat(1_000_000) + "}}}";
+    h.stdin.write(deep + "\n" + '{"jsonrpc":"2.0","id":2,"method":"ping"}\n');
+    await h.flush();
+    expect(h.messages.map((m) => m.id)).toEqual([2]);
+    const [refusal] = h.replies();
+    expect(refusal.error.code).toBe(-32600);
+    expect(refusal.error.message).toMatch(/more than 128 levels deep/);
+    await h.transport.close();
+  });
+
   it("a message handler that throws does not stop the reader", async () => {
     const h = await harness();
     h.transport.onmessage = (message: any) => {

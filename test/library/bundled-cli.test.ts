@@ -8,7 +8,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers.js";
@@ -117,6 +117,8 @@ describe("the bundled binary (dist/cli.js)", () => {
     const client = await connect("plain", []);
     try {
       const { texts, prompts } = await checkEverything(client);
+      // The version comes from the package's package.json, found the same way as prompts/.
+      expect(client.getServerVersion()?.version).toBe(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).version);
       expect(texts.get("petri://prompts/auditor-system")).not.toContain("notes.txt");
       expect(prompts.get("audit")).toContain("<auditor_guidance>");
     } finally {

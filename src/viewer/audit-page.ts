@@ -38,7 +38,8 @@ function callsHtml(calls: readonly ModelCallRecord[]): string {
       `<tr${c.errorKind ? ' class="failed"' : ""}><td class="num">${i + 1}</td><td>${escapeHtml(c.role)}</td><td><code>${escapeHtml(c.model)}</code></td><td>${escapeHtml(readableTime(c.startedAt))}</td><td class="num">${(c.latencyMs / 1000).toFixed(2)} s</td><td class="num">${tokens(c.inputTokens)}</td><td class="num">${tokens(c.outputTokens)}</td><td class="num">${cost(c.costUsd ?? null)}</td><td>${c.errorKind ? `${escapeHtml(c.errorKind)}: ${escapeHtml(c.error ?? "")}` : ""}</td></tr>`,
   );
   const more = calls.length >= MAX_MODEL_CALLS ? `<p class="muted">The first ${MAX_MODEL_CALLS} calls.</p>` : "";
-  return `<details class="calls"><summary>Every model call (${calls.length})</summary><table><thead><tr><th scope="col">#</th><th scope="col">Role</th><th scope="col">Model</th><th scope="col">Started</th><th scope="col">Latency</th><th scope="col">In</th><th scope="col">Out</th><th scope="col">Cost</th><th scope="col">Error</th></tr></thead><tbody>${rows.join("")}</tbody></table>${more}</details>`;
+  // The summary text stays the same as calls come in, so live refresh keeps the fold as the reader left it.
+  return `<details class="calls"><summary>Every model call</summary><table><thead><tr><th scope="col">#</th><th scope="col">Role</th><th scope="col">Model</th><th scope="col">Started</th><th scope="col">Latency</th><th scope="col">In</th><th scope="col">Out</th><th scope="col">Cost</th><th scope="col">Error</th></tr></thead><tbody>${rows.join("")}</tbody></table>${more}</details>`;
 }
 
 function judgeRunsHtml(detail: AuditDetail): string {
@@ -54,7 +55,7 @@ function judgeRunsHtml(detail: AuditDetail): string {
 function conversationHtml(detail: AuditDetail, t: ReadableTranscript, options: AuditPageOptions): string {
   const id = t.audit.id;
   const panel = options.view === "target" ? targetPanel(id, t, options.branch ?? defaultBranch(t)) : viewPanel(detail.views[options.view], options.view);
-  return `<section id="conversation"><h2>Conversation</h2>${tabsHtml(id, options.view)}<div role="tabpanel" aria-labelledby="tab-${options.view}">${panel}</div></section>`;
+  return `<section id="conversation"><h2>Conversation</h2>${tabsHtml(id, options.view)}<div class="view-panel" data-view="${options.view}">${panel}</div></section>`;
 }
 
 /** The part of the page that live refresh replaces. */

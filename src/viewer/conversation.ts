@@ -29,9 +29,9 @@ function branchOrigin(b: ReadableBranch): string {
 export function tabsHtml(auditId: string, selected: ViewTab): string {
   const tabs = VIEW_TABS.map(
     (tab) =>
-      `<a role="tab" id="tab-${tab}" href="/audits/${encodeURIComponent(auditId)}${query({ view: tab === "target" ? undefined : tab })}" aria-selected="${tab === selected}"${tab === selected ? ' aria-current="page"' : ""} data-view="${tab}">${TAB_LABELS[tab]}</a>`,
+      `<a href="/audits/${encodeURIComponent(auditId)}${query({ view: tab === "target" ? undefined : tab })}"${tab === selected ? ' aria-current="page"' : ""} data-view="${tab}">${TAB_LABELS[tab]}</a>`,
   );
-  return `<div class="tabs" role="tablist" aria-label="Conversation views">${tabs.join("")}</div>`;
+  return `<nav class="tabs" aria-label="Conversation views">${tabs.join("")}</nav>`;
 }
 
 function switcherHtml(auditId: string, t: ReadableTranscript, selected: number): string {

@@ -130,13 +130,13 @@ describe.skipIf(!HAS_CHROMIUM)("the viewer in headless Chromium", () => {
 
     await page.click('.tabs a[data-view="combined"]');
     await page.waitForURL(/view=combined/);
-    await page.locator('[role=tabpanel][aria-labelledby="tab-combined"]').waitFor();
-    expect(await page.locator("[role=tabpanel]").textContent()).toContain("Sent User Message");
+    await page.locator('.view-panel[data-view="combined"]').waitFor();
+    expect(await page.locator(".view-panel").textContent()).toContain("Sent User Message");
     await page.click('.tabs a[data-view="auditor"]');
-    await page.locator('[role=tabpanel][aria-labelledby="tab-auditor"]').waitFor();
-    expect(await page.locator("[role=tabpanel] .kind-auditor").count()).toBeGreaterThan(0);
+    await page.locator('.view-panel[data-view="auditor"]').waitFor();
+    expect(await page.locator(".view-panel .kind-auditor").count()).toBeGreaterThan(0);
     await page.goBack();
-    await page.locator('[role=tabpanel][aria-labelledby="tab-combined"]').waitFor();
+    await page.locator('.view-panel[data-view="combined"]').waitFor();
     // Every switch happened in place.
     expect(await page.evaluate(() => window.marker)).toBe(1);
   });
@@ -162,15 +162,20 @@ describe.skipIf(!HAS_CHROMIUM)("the viewer in headless Chromium", () => {
     const { t } = seeded;
     const id = (await t.ok("start_audit", { seed_instruction: "Watch this audit live." })).data.audit_id as string;
     await t.ok("set_target_system_message", { audit_id: id, system_message: "You are a helpful assistant." });
+    (t.models.mock("mockllm/target") as MockLLM).script({ text: "Hello there." });
+    await t.ok("send_message", { audit_id: id, message: "Hi." });
     await open(`/audits/${id}`);
     expect(await page.locator(".live").count()).toBe(1);
     await page.evaluate(() => (window.marker = 1));
+    await page.locator("details.calls summary").click();
     (t.models.mock("mockllm/target") as MockLLM).script({ text: "A LIVE REPLY from the target." });
     const sent = Date.now();
     await t.ok("send_message", { audit_id: id, message: "Are you watching?" });
     await page.getByText("A LIVE REPLY from the target.").waitFor({ timeout: 10_000 });
     console.info(`live: the reply appeared ${Date.now() - sent} ms after send_message returned`);
     expect(await page.locator("section.branch").textContent()).toContain("Are you watching?");
+    // The fold the reader opened stays open across the refresh.
+    expect(await page.locator("details.calls").getAttribute("open")).toBe("");
     expect(await page.evaluate(() => window.marker)).toBe(1);
     await page.screenshot({ path: join(SHOTS, "audit-live.png"), fullPage: true });
   });
@@ -204,15 +209,20 @@ describe.skipIf(!HAS_CHROMIUM)("the viewer in headless Chromium", () => {
       logLevel: "silent",
     });
     await open(null);
-    /** Loads the ui:// page of `view` into a sandboxed iframe, connects the bridge, sends the tool result. */
+    await page.setContent("<!doctype html><html><body></body></html>");
+    await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
+    /** Loads the ui:// page of `view` into a new sandboxed iframe, connects a bridge, sends the tool result. */
     const show = async (view: keyof typeof APP_URIS, toolResult: unknown) => {
       const resource = await t.client.readResource({ uri: APP_URIS[view] });
-      await page.setContent('<!doctype html><html><body><iframe id="app" sandbox="allow-scripts" style="width:900px;height:700px"></iframe></body></html>');
-      await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
       return page.evaluate(
         async ({ html, result }) => {
           const { AppBridge, PostMessageTransport } = window.Host;
-          const iframe = document.getElementById("app");
+          document.getElementById("app")?.remove();
+          const iframe = document.createElement("iframe");
+          iframe.id = "app";
+          iframe.setAttribute("sandbox", "allow-scripts");
+          iframe.style.cssText = "width:900px;height:700px";
+          document.body.appendChild(iframe);
           const bridge = new AppBridge(null, { name: "test-host", version: "1.0.0" }, { openLinks: {} }, { hostContext: { theme: "light" } });
           const sizes: unknown[] = [];
           bridge.onsizechange = (size: unknown) => sizes.push(size);

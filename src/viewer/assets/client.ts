@@ -21,6 +21,28 @@ export const VIEWER_JS = String.raw`"use strict";
     return "/audits/" + encodeURIComponent(auditId) + "/fragment" + search;
   }
 
+  /** The reader's open and closed folds (<details>), keyed by summary and occurrence, to keep across a refresh. */
+  function foldKeys(visit) {
+    var seen = {};
+    live.querySelectorAll("details > summary").forEach(function (summary) {
+      var text = summary.textContent;
+      seen[text] = (seen[text] || 0) + 1;
+      visit(text + "#" + seen[text], summary.parentNode);
+    });
+  }
+
+  function foldStates() {
+    var states = {};
+    foldKeys(function (key, details) { states[key] = details.open; });
+    return states;
+  }
+
+  function restoreFolds(states) {
+    foldKeys(function (key, details) {
+      if (states[key] !== undefined) details.open = states[key];
+    });
+  }
+
   function nearBottom() {
     return window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 80;
   }
@@ -34,7 +56,9 @@ export const VIEWER_JS = String.raw`"use strict";
     }).then(function (html) {
       if (ticket !== loads) return false;
       var follow = nearBottom();
+      var folds = foldStates();
       live.innerHTML = html;
+      restoreFolds(folds);
       if (follow) window.scrollTo(0, document.documentElement.scrollHeight);
       return true;
     });

@@ -39,7 +39,7 @@ th{background:#f0f2f6}
 .live::before{content:"";display:inline-block;width:8px;height:8px;border-radius:50%;background:#22a05a;margin-right:5px;vertical-align:middle}
 .tabs{display:flex;gap:4px;border-bottom:2px solid #9aa3b2;margin:6px 0 12px}
 .tabs a{padding:6px 16px;border:1px solid var(--line);border-bottom:none;border-radius:8px 8px 0 0;text-decoration:none;color:var(--ink);background:#e8eaef}
-.tabs a[aria-selected=true]{background:var(--card);font-weight:600;border-color:#9aa3b2}
+.tabs a[aria-current=page]{background:var(--card);font-weight:600;border-color:#9aa3b2}
 .branches ol{list-style:none;padding:0;margin:0 0 8px;display:flex;flex-wrap:wrap;gap:6px}
 .branches a{display:block;border:1px solid var(--line);background:var(--card);border-radius:8px;padding:4px 10px;text-decoration:none;color:var(--ink);font-size:14px}
 .branches a[aria-current=true]{border-color:#1a4fc4;box-shadow:inset 0 0 0 2px #1a4fc4}

@@ -45,9 +45,9 @@ function entryPath(dir: string, name: string): string {
   return dir === "" ? name : `${dir}/${name}`;
 }
 
-/** Describes one entry of a folder that is already known to lie inside `root`. */
-export function describeEntry(root: string, dirAbsolute: string, dirRelative: string, name: string): DirectoryEntry {
-  const absolute = join(dirAbsolute, name);
+/** Describes one entry of a folder that is already known to lie inside `root` (`folder` names that folder). */
+export function describeEntry(root: string, folder: string, dirRelative: string, name: string): DirectoryEntry {
+  const absolute = join(folder, name);
   const base = { name, path: entryPath(dirRelative, name) };
   let own: Stats;
   try {
@@ -85,8 +85,11 @@ export function describeEntry(root: string, dirAbsolute: string, dirRelative: st
   };
 }
 
-/** The names in the folder at `realDir`, read through a descriptor proved to be that folder inside `root`. */
-function readFolderNames(root: string, realDir: string, shown: string): string[] {
+/**
+ * Runs `use` on the folder at `realDir` while a descriptor proved to be that folder inside `root` is
+ * open; `use` gets a path that names exactly that folder (its /proc/self/fd link on Linux).
+ */
+function inVerifiedFolder<T>(root: string, realDir: string, shown: string, use: (folder: string) => T): T {
   const swapped = () => new AuditError("invalid", `The folder ${showPath(shown)} changed while it was being listed (replaced, e.g. by a symbolic link). Try again.`);
   let fd: number;
   try {
@@ -98,14 +101,15 @@ function readFolderNames(root: string, realDir: string, shown: string): string[]
   }
   try {
     if (!isOpenInside(fd, root, realDir)) throw swapped();
-    let names: string[];
+    let value: T;
     try {
-      names = readdirSync(folderRef(fd, realDir));
+      value = use(folderRef(fd, realDir));
     } catch (error) {
+      if (error instanceof AuditError) throw error;
       throw new AuditError("invalid", `The folder ${showPath(shown)} cannot be listed (${fsErrorCode(error) ?? "unknown error"}).`);
     }
     if (!isOpenInside(fd, root, realDir)) throw swapped();
-    return names;
+    return value;
   } finally {
     closeSync(fd);
   }
@@ -114,7 +118,7 @@ function readFolderNames(root: string, realDir: string, shown: string): string[]
 /** The names in the folder `requested` (relative to `root`), unsorted, read as list_directory reads them. */
 export function listFolderNames(root: string, requested: string): string[] {
   const dir = resolveResourceDirectory(root, requested);
-  return readFolderNames(root, dir.absolute, dir.relative);
+  return inVerifiedFolder(root, dir.absolute, dir.relative, (folder) => readdirSync(folder));
 }
 
 /** One page of the folder `requested` (relative to `root`), entries sorted by name. */
@@ -122,11 +126,14 @@ export function listResourceDirectory(root: string, requested: string, page: { o
   const dir = resolveResourceDirectory(root, requested);
   const offset = page.offset ?? 0;
   const limit = Math.min(page.limit ?? DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT);
-  const names = readFolderNames(root, dir.absolute, dir.relative);
-  names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const entries = names.slice(offset, offset + limit).map((name) => describeEntry(root, dir.absolute, dir.relative, name));
-  const nextOffset = offset + entries.length < names.length ? offset + entries.length : null;
-  return { path: dir.relative, entries, total: names.length, offset, nextOffset };
+  return inVerifiedFolder(root, dir.absolute, dir.relative, (folder) => {
+    const names = readdirSync(folder);
+    names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    // Entries are inspected through the checked folder, so a swapped path cannot describe outside files.
+    const entries = names.slice(offset, offset + limit).map((name) => describeEntry(root, folder, dir.relative, name));
+    const nextOffset = offset + entries.length < names.length ? offset + entries.length : null;
+    return { path: dir.relative, entries, total: names.length, offset, nextOffset };
+  });
 }
 
 /** One line per entry: folders end with "/", files show their size, the rest a note. */

@@ -35,7 +35,8 @@ function openChildFolder(parentFd: number, parentReal: string, name: string, sho
     return openSync(path, OPEN_DIR_FLAGS);
   } catch (error) {
     const code = fsErrorCode(error);
-    if (code === "ENOTDIR" || code === "ELOOP") throw swapped(shown);
+    // A link or a file where the folder was, or the folder renamed away since mkdir saw it.
+    if (code === "ENOTDIR" || code === "ELOOP" || code === "ENOENT") throw swapped(shown);
     throw error;
   }
 }
@@ -81,6 +82,8 @@ export function writeFileInside(realRoot: string, realDir: string, name: string,
       } catch {
         // Already renamed into place or gone.
       }
+      // The file name turned into a folder, or the folder changed, since the path was checked.
+      if (["EISDIR", "ENOTDIR", "ENOENT", "ELOOP", "ENOTEMPTY"].includes(fsErrorCode(error) ?? "")) throw swapped(shown);
       throw error;
     }
   } finally {

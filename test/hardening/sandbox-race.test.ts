@@ -13,7 +13,9 @@ import { createTestApp, tempDir, textOf, type TestApp } from "../helpers.js";
 import { makeResourceTree, type ResourceTree } from "../resources/resource-helpers.js";
 
 /** Hard limits of one race, whatever happens: the swapper stops by itself after this. */
-const SWAPPER_MAX_MS = 20_000;
+const SWAPPER_MAX_MS = 30_000;
+/** Each race stops trying after this long, whatever the counts reached (a loaded machine). */
+const RACE_MS = 20_000;
 
 /** Swaps `<dir>/<a>` and `<dir>/<b>` until killed or SWAPPER_MAX_MS; prints the cycle count on exit. */
 const SWAPPER = `
@@ -75,16 +77,16 @@ afterEach(async () => {
   swapper = t = tree = undefined;
 });
 
-/** Every file below `dir`, as paths relative to it. */
+/** Every file below `dir` (links not followed, not counted), as paths relative to it. */
 function filesBelow(dir: string): string[] {
   return readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((e) => !e.isDirectory())
+    .filter((e) => e.isFile())
     .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
     .sort();
 }
 
 describe("a folder swapped for a symbolic link while it is used", () => {
-  it("never lets read_file or search_in_files read the outside file (1,000 reads, 300 searches)", async () => {
+  it("never lets read_file, search_in_files or list_directory see the outside folder (1,000 reads, 300 searches, 200 listings)", async () => {
     tree = makeResourceTree();
     const race = join(tree.root, "tt");
     writeFileSync(join(tree.outside, "secret.txt"), `${tree.marker}\nOUTSIDE line\n`);
@@ -94,7 +96,7 @@ describe("a folder swapped for a symbolic link while it is used", () => {
     t = await createTestApp({ config: { resourcesDirs: [tree.root] } });
     const auditId: string = (await t.ok("start_audit", { seed_instruction: "Look around." })).data.audit_id;
     swapper = await startSwapper(race, "real_dir", "evil");
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + RACE_MS;
 
     let reads = 0;
     let insideReads = 0;
@@ -110,15 +112,22 @@ describe("a folder swapped for a symbolic link while it is used", () => {
       const found = await searchResources(tree.root, "tt", "line|OUTSIDE|harmless");
       if (found.output.includes(tree.marker) || found.output.includes("OUTSIDE")) leaks++;
     }
+    let listings = 0;
+    for (; listings < 200 && Date.now() < deadline; listings++) {
+      // The outside folder holds a subfolder 'dir'; the real one does not.
+      const listed = await t.call("list_directory", { audit_id: auditId, path: "tt/real_dir" });
+      if (textOf(listed).includes("dir/")) leaks++;
+    }
     const cycles = await swapper.stop();
 
     expect(leaks).toBe(0);
     expect(reads).toBe(1000);
     expect(searches).toBe(300);
+    expect(listings).toBe(200);
     // The race really ran, and reads through the real folder still worked in between.
     expect(cycles).toBeGreaterThan(100);
     expect(insideReads).toBeGreaterThan(0);
-  }, 30_000);
+  }, 40_000);
 
   it("never lets export_transcript write outside the transcripts folder, finished or temporary (300 exports)", async () => {
     const dir = tempDir("petri-export-race-");
@@ -131,7 +140,7 @@ describe("a folder swapped for a symbolic link while it is used", () => {
     t = await createTestApp({ config: { transcriptsDir: transcripts } });
     const auditId: string = (await t.ok("start_audit", { seed_instruction: "Look around." })).data.audit_id;
     swapper = await startSwapper(transcripts, "sub", "evil");
-    const deadline = Date.now() + 15_000;
+    const deadline = Date.now() + RACE_MS;
 
     let tries = 0;
     let written = 0;
@@ -144,12 +153,14 @@ describe("a folder swapped for a symbolic link while it is used", () => {
     expect(tries).toBe(300);
     expect(cycles).toBeGreaterThan(100);
     expect(filesBelow(outside)).toEqual([]);
-    // Every reported export is a finished file inside the folder (under whichever name the real folder has now), and no temporary file is left.
-    const inside = filesBelow(join(transcripts, "sub")).concat(filesBelow(join(transcripts, "evil")));
+    // Every reported export is a finished file inside the folder (in whichever real folder, under
+    // whichever name, the swaps left it; an export may also have created 'sub' afresh mid-swap),
+    // and no temporary file is left.
+    const inside = filesBelow(transcripts);
     expect(inside.filter((f) => f.endsWith(".tmp"))).toEqual([]);
     expect(inside.length).toBe(written);
     expect(written).toBeGreaterThan(0);
-  }, 30_000);
+  }, 40_000);
 });
 
 describe("export_transcript writes through checked folders", () => {

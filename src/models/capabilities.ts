@@ -79,6 +79,18 @@ function anthropicCapabilities(model: string): ModelCapabilities {
   };
 }
 
+/** Gemini 2.5 and later think (thinkingConfig); Gemini takes no prefill. */
+export function geminiThinks(model: string): boolean {
+  const match = /gemini-(\d+)(?:\.(\d+))?/i.exec(model);
+  if (!match) return false;
+  const major = Number(match[1]);
+  return major > 2 || (major === 2 && Number(match[2] ?? 0) >= 5);
+}
+
+function geminiCapabilities(model: string): ModelCapabilities {
+  return { prefill: false, thinking: geminiThinks(model), parallelToolCalls: true };
+}
+
 /** `*` matches any run of characters; everything else is literal; case-insensitive. */
 function globToRegExp(pattern: string): RegExp {
   const body = pattern
@@ -121,6 +133,13 @@ export function modelCapabilities(parsed: ParsedModelName, env: NodeJS.ProcessEn
       break;
     case "openai-api":
       capabilities = { prefill: prefillStrategy(parsed.service ?? "", env) !== "none", thinking: true, parallelToolCalls: true };
+      break;
+    case "google":
+      capabilities = geminiCapabilities(parsed.model);
+      break;
+    case "openrouter":
+      // OpenRouter continues a trailing assistant message and returns `reasoning` for models that think.
+      capabilities = { prefill: true, thinking: true, parallelToolCalls: true };
       break;
     case "mockllm":
       capabilities = { prefill: true, thinking: true, parallelToolCalls: true };

@@ -16,6 +16,10 @@ export function missingCredentials(name: string, env: NodeJS.ProcessEnv = proces
       return env.ANTHROPIC_API_KEY || env.ANTHROPIC_AUTH_TOKEN ? null : "set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN)";
     case "openai":
       return env.OPENAI_API_KEY ? null : "set OPENAI_API_KEY";
+    case "google":
+      return env.GOOGLE_API_KEY || env.GEMINI_API_KEY ? null : "set GOOGLE_API_KEY (or GEMINI_API_KEY)";
+    case "openrouter":
+      return env.OPENROUTER_API_KEY ? null : "set OPENROUTER_API_KEY";
     case "openai-api": {
       const prefix = serviceEnvPrefix(parsed.service ?? "");
       const missing = [`${prefix}_BASE_URL`, `${prefix}_API_KEY`].filter((variable) => !env[variable]);

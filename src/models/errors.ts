@@ -32,7 +32,7 @@ const MAX_READ_CHARS = 100_000;
 const CONTEXT_TOO_LONG = /context[ _-]?(length|window)|prompt is too long|too many (input )?tokens|maximum context|input length .* exceed|request too large/i;
 const PREFILL_REFUSED = /prefill/i;
 
-interface HttpFailure {
+export interface HttpFailure {
   status: number | undefined;
   reason: string | null;
   type: string | null;
@@ -119,6 +119,12 @@ function httpError(failure: HttpFailure, ctx: ErrorContext): [ModelErrorKind, st
     return ["bad_request", `${ctx.provider} rejected the request (${code})${reason}.`];
   }
   return ["unknown", `${ctx.provider} failed (${code})${retried(ctx)}${reason}. Retry later.`];
+}
+
+/** An HTTP failure reported by another SDK (e.g. @google/genai's ApiError) as a ModelError. */
+export function httpModelError(failure: HttpFailure, ctx: ErrorContext): ModelError {
+  const [kind, message] = httpError(failure, ctx);
+  return new ModelError(kind, redactSecrets(message, ctx.secrets), failure.status);
 }
 
 /** The innermost cause of a connection failure (`fetch failed` wraps e.g. ECONNREFUSED). */

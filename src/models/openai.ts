@@ -23,17 +23,20 @@ export interface OpenAIModelOptions {
 }
 
 export const DEFAULT_OPENAI_BASE_URL = "https://api.openai.com/v1";
+export const DEFAULT_OPENROUTER_BASE_URL = "https://openrouter.ai/api/v1";
 
 type WireMessage = OpenAI.Chat.ChatCompletionMessageParam;
 /** The request body plus the fields compatible servers understand beyond OpenAI's. */
 export type OpenAIRequestBody = OpenAI.Chat.ChatCompletionCreateParamsNonStreaming & {
   continue_final_message?: boolean;
   add_generation_prompt?: boolean;
+  /** OpenRouter's unified reasoning setting. */
+  reasoning?: { effort?: string; max_tokens?: number; exclude?: boolean };
 };
 
 /** How a model's endpoint differs: OpenAI itself, or a compatible server and its prefill strategy. */
 export interface OpenAIEndpoint {
-  kind: "openai" | "compatible";
+  kind: "openai" | "compatible" | "openrouter";
   prefill: PrefillStrategy;
 }
 
@@ -103,8 +106,17 @@ export function openaiRequestBody(fullName: string, model: string, endpoint: Ope
   if (request.temperature !== undefined) body.temperature = request.temperature;
   if (request.topP !== undefined) body.top_p = request.topP;
   if (request.stopSequences && request.stopSequences.length > 0) body.stop = request.stopSequences;
-  const effort = reasoningEffort(request.reasoning);
-  if (effort) body.reasoning_effort = effort;
+  if (endpoint.kind === "openrouter") {
+    // OpenRouter takes one `reasoning` object: a token budget or an effort, and whether to return the text.
+    const r = request.reasoning;
+    if (r && (r.budgetTokens !== undefined || r.effort !== undefined)) {
+      body.reasoning = r.budgetTokens !== undefined ? { max_tokens: r.budgetTokens } : { effort: r.effort === "minimal" ? "low" : r.effort };
+      if (r.summary === "none") body.reasoning.exclude = true;
+    }
+  } else {
+    const effort = reasoningEffort(request.reasoning);
+    if (effort) body.reasoning_effort = effort;
+  }
   if (prefill && endpoint.prefill === "vllm") {
     body.continue_final_message = true;
     body.add_generation_prompt = false;
@@ -188,10 +200,14 @@ export class OpenAIChatModel implements ChatModel {
     private readonly parsed: ParsedModelName,
     private readonly options: OpenAIModelOptions,
   ) {
-    if (parsed.provider !== "openai" && parsed.provider !== "openai-api") throw new Error(`OpenAIChatModel cannot serve ${name}`);
+    if (parsed.provider !== "openai" && parsed.provider !== "openai-api" && parsed.provider !== "openrouter") throw new Error(`OpenAIChatModel cannot serve ${name}`);
     this.env = options.env ?? process.env;
     this.endpoint =
-      parsed.provider === "openai" ? { kind: "openai", prefill: "none" } : { kind: "compatible", prefill: prefillStrategy(parsed.service ?? "", this.env) };
+      parsed.provider === "openai"
+        ? { kind: "openai", prefill: "none" }
+        : parsed.provider === "openrouter"
+          ? { kind: "openrouter", prefill: "trailing-assistant" }
+          : { kind: "compatible", prefill: prefillStrategy(parsed.service ?? "", this.env) };
     this.capabilities = modelCapabilities(parsed, this.env);
   }
 
@@ -222,6 +238,12 @@ export class OpenAIChatModel implements ChatModel {
       const apiKey = this.env.OPENAI_API_KEY;
       if (!apiKey) throw new ModelError("auth", `No API key for ${this.name}: set OPENAI_API_KEY in the server's environment.`);
       return { baseURL: this.env.OPENAI_BASE_URL || DEFAULT_OPENAI_BASE_URL, apiKey, keyVariable: "OPENAI_API_KEY", baseUrlVariable: "OPENAI_BASE_URL", provider: "OpenAI" };
+    }
+    if (this.parsed.provider === "openrouter") {
+      const apiKey = this.env.OPENROUTER_API_KEY;
+      if (!apiKey) throw new ModelError("auth", `No API key for ${this.name}: set OPENROUTER_API_KEY in the server's environment.`);
+      const baseURL = this.env.OPENROUTER_BASE_URL || DEFAULT_OPENROUTER_BASE_URL;
+      return { baseURL, apiKey, keyVariable: "OPENROUTER_API_KEY", baseUrlVariable: "OPENROUTER_BASE_URL", provider: "OpenRouter" };
     }
     const service = this.parsed.service ?? "";
     const prefix = serviceEnvPrefix(service);

@@ -26,6 +26,8 @@ function priceProvider(modelName: string): { providerId: string; model: string }
   switch (parsed.provider) {
     case "anthropic":
     case "openai":
+    case "google":
+    case "openrouter":
       return { providerId: parsed.provider, model: parsed.model };
     case "openai-api": {
       // Only hosted services in the catalogue (openrouter, groq, deepseek, ...) have a price;

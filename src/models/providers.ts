@@ -47,7 +47,9 @@ export function providerFactories(
     new LazyModel(fullName, modelCapabilities(parsed, env), async () => new (await import("./anthropic.js")).AnthropicModel(fullName, parsed.model, options));
   const openai: ModelFactory = (parsed, fullName) =>
     new LazyModel(fullName, modelCapabilities(parsed, env), async () => new (await import("./openai.js")).OpenAIChatModel(fullName, parsed, options));
-  return { anthropic, openai, "openai-api": openai };
+  const google: ModelFactory = (parsed, fullName) =>
+    new LazyModel(fullName, modelCapabilities(parsed, env), async () => new (await import("./google.js")).GeminiModel(fullName, parsed.model, options));
+  return { anthropic, openai, "openai-api": openai, openrouter: openai, google };
 }
 
 /** Capabilities known without a client, so tools can refuse before any request. */

@@ -7,6 +7,7 @@ import http from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createHmac } from "node:crypto";
+import { GEMINI_PATH, geminiErrorBody, renderGemini, validateGemini } from "./gemini.js";
 
 export interface FakeToolCall {
   id?: string;
@@ -31,7 +32,7 @@ export interface FakeStep {
 }
 export type Responder = (req: RecordedRequest) => FakeStep | Promise<FakeStep>;
 export interface RecordedRequest {
-  api: "openai" | "anthropic";
+  api: "openai" | "anthropic" | "gemini";
   method: string;
   path: string;
   headers: Record<string, string>;
@@ -55,6 +56,8 @@ export interface FakeLlm {
   port: number;
   openaiBaseUrl: string;
   anthropicBaseUrl: string;
+  /** For GOOGLE_GEMINI_BASE_URL (the SDK adds /v1beta/models/<model>:generateContent). */
+  geminiBaseUrl: string;
   requests: RecordedRequest[];
   script(...steps: Array<FakeStep | Responder>): void;
   scriptFor(model: string, ...steps: Array<FakeStep | Responder>): void;
@@ -495,15 +498,18 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
     let body: any = raw;
     let parseError = false;
     try { body = raw ? JSON.parse(raw) : {}; } catch { parseError = true; }
+    const gemini = api === "gemini" ? GEMINI_PATH.exec(path) : null;
     const rec: RecordedRequest = {
       api, method: req.method ?? "POST", path, headers: flatHeaders(req), body,
-      model: typeof body?.model === "string" ? body.model : "", stream: body?.stream === true, receivedAt: Date.now(),
+      model: gemini ? decodeURIComponent(gemini[1]!) : typeof body?.model === "string" ? body.model : "",
+      stream: gemini ? gemini[2] === "streamGenerateContent" : body?.stream === true,
+      receivedAt: Date.now(),
     };
     requests.push(rec);
     const requestId = nextId("req_fake_");
     const headers: Record<string, string> = { [api === "anthropic" ? "request-id" : "x-request-id"]: requestId };
     const fail = (status: number, p: Problem, type?: string, extra: Record<string, string> = {}) =>
-      sendJson(res, status, errorBody(api, status, type, p.message, p.param ?? null), { ...headers, ...extra });
+      sendJson(res, status, api === "gemini" ? geminiErrorBody(status, p.message, type) : errorBody(api, status, type, p.message, p.param ?? null), { ...headers, ...extra });
 
     if (parseError || body === null || typeof body !== "object") {
       return fail(400, { message: "There was an error parsing the body of your request: invalid JSON." });
@@ -512,7 +518,7 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
       return sendJson(res, 200, { input_tokens: computeUsage({}, body).input }, headers);
     }
     if (opts.strict) {
-      const problem = api === "anthropic" ? validateAnthropic(body, opts, secret) : validateOpenAI(body);
+      const problem = api === "anthropic" ? validateAnthropic(body, opts, secret) : api === "gemini" ? validateGemini(body, secret) : validateOpenAI(body);
       if (problem) return fail(400, problem);
     }
     let step: FakeStep;
@@ -539,6 +545,7 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
 
     const ctx: RenderCtx = { id: nextId(api === "anthropic" ? "msg_fake_" : "chatcmpl-fake-"), model: rec.model, nextId, headers };
     if (api === "openai") return renderOpenAI(res, step, body, ctx);
+    if (api === "gemini") return renderGemini(res, step, body, ctx, secret, rec.stream);
     // Prefill: the reply is only the continuation; the real API never returns thinking after a prefill.
     const prefill = Array.isArray(body.messages) && body.messages.at(-1)?.role === "assistant";
     renderAnthropic(res, prefill ? { ...step, thinking: undefined, redactedThinking: undefined } : step, body, ctx, secret);
@@ -580,7 +587,7 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
     const path = new URL(req.url ?? "/", "http://fake").pathname;
     readBody(req)
       .then(async (raw) => {
-        const api = ROUTES[path];
+        const api = ROUTES[path] ?? (GEMINI_PATH.test(path) ? "gemini" : undefined);
         if (api && req.method === "POST") return handleModelCall(api, req, res, path, raw);
         if (await handleControl(req, res, path, raw)) return;
         if (req.method === "GET" && path === "/v1/models") return listModels(req, res);
@@ -599,7 +606,7 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
 
   return {
-    url, port, openaiBaseUrl: `${url}/v1`, anthropicBaseUrl: url, requests,
+    url, port, openaiBaseUrl: `${url}/v1`, anthropicBaseUrl: url, geminiBaseUrl: url, requests,
     script: (...steps) => enqueue(undefined, steps),
     scriptFor: (model, ...steps) => enqueue(model, steps),
     setResponder: (fn) => { responder = fn; },

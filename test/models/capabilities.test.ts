@@ -67,11 +67,16 @@ describe("capability table", () => {
   });
 
   it("knows thinking and parallel tool calls", () => {
-    expect(caps("anthropic/claude-3-5-sonnet-20241022")).toEqual({ prefill: true, thinking: false, parallelToolCalls: true });
+    expect(caps("anthropic/claude-3-5-sonnet-20241022")).toMatchObject({ prefill: true, thinking: false, parallelToolCalls: true });
     expect(caps("anthropic/claude-3-7-sonnet-latest").thinking).toBe(true);
-    expect(caps("anthropic/claude-opus-4-7")).toEqual({ prefill: false, thinking: true, parallelToolCalls: true });
+    // The Messages API version of the SDK has no sampling parameters at all.
+    expect(caps("anthropic/claude-opus-4-7")).toMatchObject({ prefill: false, thinking: true, parallelToolCalls: true, temperature: false, temperatureWithThinking: false });
     expect(caps("openai/gpt-5")).toEqual({ prefill: false, thinking: false, parallelToolCalls: true });
     expect(caps("openai-api/ollama/qwen3")).toEqual({ prefill: true, thinking: true, parallelToolCalls: true });
+    expect(caps("google/gemini-2.5-pro")).toEqual({ prefill: false, thinking: true, parallelToolCalls: true });
+    expect(caps("google/gemini-3-flash-preview").thinking).toBe(true);
+    expect(caps("google/gemini-2.0-flash").thinking).toBe(false);
+    expect(caps("openrouter/qwen/qwen3-235b-a22b")).toEqual({ prefill: true, thinking: true, parallelToolCalls: true });
   });
 
   it("follows <NAME>_PREFILL for compatible servers", () => {

@@ -74,6 +74,9 @@ export const APP_JS = String.raw`"use strict";
     return m.role;
   }
   var LABELS = { system: "System", user: "User (auditor)", target: "Target", auditor: "Auditor", prefill: "Prefill (auditor, as the target)", tool: "Tool result (auditor)" };
+  function labelOf(m, kind) {
+    return m.role === "tool" && m.source === "Auditor" ? "Result (to the auditor)" : LABELS[kind] || m.role;
+  }
 
   function renderConversation(data) {
     add(root, el("h1", null, "Conversation (" + data.view + " view)"));
@@ -85,7 +88,7 @@ export const APP_JS = String.raw`"use strict";
       article.id = "msg-" + m.id;
       var head = add(article, el("div", "msg-head"));
       add(head, el("span", "idx", "[" + m.index + "]"));
-      add(head, el("span", "badge", LABELS[kind] || m.role));
+      add(head, el("span", "badge", labelOf(m, kind)));
       if (m.tool_call_id) add(head, el("code", null, " " + m.tool_call_id));
       if (m.content) {
         if (m.role === "tool") add(article, el("pre", "output", m.content));

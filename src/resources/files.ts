@@ -5,9 +5,9 @@
  * are size-capped and refused when binary; folders are listed through their checked descriptor.
  */
 import { closeSync, type Dirent, fstatSync, openSync, readSync } from "node:fs";
-import { open, readdir } from "node:fs/promises";
+import { type FileHandle, open, readdir } from "node:fs/promises";
 import { AuditError } from "../audit/errors.js";
-import { folderRef, isOpenInside, OPEN_DIR_FLAGS, READ_FILE_FLAGS } from "../util/verified-fs.js";
+import { folderRef, isFolderInside, isOpenInside, OPEN_DIR_FLAGS, READ_FILE_FLAGS } from "../util/verified-fs.js";
 import { fsErrorCode, resolveResourceFile, showPath } from "./sandbox.js";
 
 /** Files above this size are neither read nor sent. */
@@ -57,21 +57,22 @@ export async function readRegularFile(root: string, realPath: string, maxBytes =
  * through a descriptor proved to be that folder; null when it cannot be opened or was swapped.
  */
 export async function readVerifiedDir(root: string, realDir: string): Promise<Dirent[] | null> {
-  let handle;
+  let handle: FileHandle | null = null;
   try {
-    handle = await open(realDir, OPEN_DIR_FLAGS);
+    if (process.platform !== "win32") handle = await open(realDir, OPEN_DIR_FLAGS);
   } catch {
     return null;
   }
+  const folder = handle?.fd ?? null;
   try {
-    if (!isOpenInside(handle.fd, root, realDir)) return null;
-    const entries = await readdir(folderRef(handle.fd, realDir), { withFileTypes: true });
+    if (!isFolderInside(folder, root, realDir)) return null;
+    const entries = await readdir(folderRef(folder, realDir), { withFileTypes: true });
     // Without /proc the listing went through the path: check it still names the same folder.
-    return isOpenInside(handle.fd, root, realDir) ? entries : null;
+    return isFolderInside(folder, root, realDir) ? entries : null;
   } catch {
     return null;
   } finally {
-    await handle.close();
+    await handle?.close();
   }
 }
 

@@ -3,10 +3,10 @@
  * A symbolic link is described by what it points to when that lies inside the folder; a link that
  * leads out (or nowhere) is shown as unreadable and what it points to is never inspected.
  */
-import { closeSync, lstatSync, openSync, readdirSync, realpathSync, type Stats, statSync } from "node:fs";
+import { lstatSync, readdirSync, realpathSync, type Stats, statSync } from "node:fs";
 import { join } from "node:path";
 import { AuditError } from "../audit/errors.js";
-import { folderRef, isOpenInside, OPEN_DIR_FLAGS } from "../util/verified-fs.js";
+import { closeFolderSync, type FolderHandle, folderRef, isFolderInside, openFolderSync } from "../util/verified-fs.js";
 import { formatBytes } from "./files.js";
 import { describeKind, fsErrorCode, isInside, resolveResourceDirectory, showPath } from "./sandbox.js";
 
@@ -91,27 +91,27 @@ export function describeEntry(root: string, folder: string, dirRelative: string,
  */
 function inVerifiedFolder<T>(root: string, realDir: string, shown: string, use: (folder: string) => T): T {
   const swapped = () => new AuditError("invalid", `The folder ${showPath(shown)} changed while it was being listed (replaced, e.g. by a symbolic link). Try again.`);
-  let fd: number;
+  let folder: FolderHandle;
   try {
-    fd = openSync(realDir, OPEN_DIR_FLAGS);
+    folder = openFolderSync(realDir);
   } catch (error) {
     const code = fsErrorCode(error);
     if (code === "ENOTDIR" || code === "ELOOP") throw swapped();
     throw new AuditError("invalid", `The folder ${showPath(shown)} cannot be listed (${code ?? "unknown error"}).`);
   }
   try {
-    if (!isOpenInside(fd, root, realDir)) throw swapped();
+    if (!isFolderInside(folder, root, realDir)) throw swapped();
     let value: T;
     try {
-      value = use(folderRef(fd, realDir));
+      value = use(folderRef(folder, realDir));
     } catch (error) {
       if (error instanceof AuditError) throw error;
       throw new AuditError("invalid", `The folder ${showPath(shown)} cannot be listed (${fsErrorCode(error) ?? "unknown error"}).`);
     }
-    if (!isOpenInside(fd, root, realDir)) throw swapped();
+    if (!isFolderInside(folder, root, realDir)) throw swapped();
     return value;
   } finally {
-    closeSync(fd);
+    closeFolderSync(folder);
   }
 }
 

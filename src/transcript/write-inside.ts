@@ -12,7 +12,7 @@ import { closeSync, constants, mkdirSync, openSync, renameSync, unlinkSync, writ
 import { join, relative, sep } from "node:path";
 import { AuditError } from "../audit/errors.js";
 import { fsErrorCode } from "../resources/sandbox.js";
-import { folderRef, isOpenInside, O_NOFOLLOW, OPEN_DIR_FLAGS } from "../util/verified-fs.js";
+import { closeFolderSync, type FolderHandle, folderRef, isFolderInside, O_NOFOLLOW, openFolderSync } from "../util/verified-fs.js";
 
 const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | O_NOFOLLOW;
 
@@ -23,16 +23,16 @@ function swapped(shown: string): AuditError {
   );
 }
 
-/** Opens the folder `name` inside the folder open on `parentFd` (creating it if missing), without following links. */
-function openChildFolder(parentFd: number, parentReal: string, name: string, shown: string): number {
-  const path = join(folderRef(parentFd, parentReal), name);
+/** Opens the folder `name` inside the held folder `parent` (creating it if missing), without following links. */
+function openChildFolder(parent: FolderHandle, parentReal: string, name: string, shown: string): FolderHandle {
+  const path = join(folderRef(parent, parentReal), name);
   try {
     mkdirSync(path);
   } catch (error) {
     if (fsErrorCode(error) !== "EEXIST") throw error;
   }
   try {
-    return openSync(path, OPEN_DIR_FLAGS);
+    return openFolderSync(path);
   } catch (error) {
     const code = fsErrorCode(error);
     // A link or a file where the folder was, or the folder renamed away since mkdir saw it.
@@ -55,18 +55,18 @@ function writeAll(fd: number, content: string): void {
 export function writeFileInside(realRoot: string, realDir: string, name: string, content: string, shown: string): void {
   const parts = relative(realRoot, realDir).split(sep).filter((p) => p !== "");
   let current = realRoot;
-  let fd = openSync(realRoot, OPEN_DIR_FLAGS);
+  let folder = openFolderSync(realRoot);
   try {
-    if (!isOpenInside(fd, realRoot, realRoot)) throw swapped(shown);
+    if (!isFolderInside(folder, realRoot, realRoot)) throw swapped(shown);
     for (const part of parts) {
-      const child = openChildFolder(fd, current, part, shown);
-      closeSync(fd);
-      fd = child;
+      const child = openChildFolder(folder, current, part, shown);
+      closeFolderSync(folder);
+      folder = child;
       current = join(current, part);
-      if (!isOpenInside(fd, realRoot, current)) throw swapped(shown);
+      if (!isFolderInside(folder, realRoot, current)) throw swapped(shown);
     }
-    const folder = folderRef(fd, current);
-    const temp = join(folder, `${name}.${randomBytes(6).toString("hex")}.tmp`);
+    const ref = folderRef(folder, current);
+    const temp = join(ref, `${name}.${randomBytes(6).toString("hex")}.tmp`);
     const file = openSync(temp, CREATE_FLAGS, 0o644);
     try {
       try {
@@ -74,8 +74,8 @@ export function writeFileInside(realRoot: string, realDir: string, name: string,
       } finally {
         closeSync(file);
       }
-      if (!isOpenInside(fd, realRoot, current)) throw swapped(shown);
-      renameSync(temp, join(folder, name));
+      if (!isFolderInside(folder, realRoot, current)) throw swapped(shown);
+      renameSync(temp, join(ref, name));
     } catch (error) {
       try {
         unlinkSync(temp);
@@ -87,6 +87,6 @@ export function writeFileInside(realRoot: string, realDir: string, name: string,
       throw error;
     }
   } finally {
-    closeSync(fd);
+    closeFolderSync(folder);
   }
 }

@@ -81,7 +81,32 @@ export function isOpenInside(fd: number, root: string, expected: string): boolea
   return true;
 }
 
-/** How to name the folder open on `fd` (checked to be `realDir`) in later calls: its magic path where there is one. */
-export function folderRef(fd: number, realDir: string): string {
-  return hasProcFd() ? fdPath(fd) : realDir;
+/**
+ * A folder held for checked use: a descriptor where folders can be opened (everywhere but
+ * Windows), or null, and then the checks fall back to the folder's real path alone.
+ */
+export type FolderHandle = number | null;
+
+/** Opens the folder at `realDir` without following a link (null on Windows, which cannot open folders). */
+export function openFolderSync(realDir: string): FolderHandle {
+  return process.platform === "win32" ? null : openSync(realDir, OPEN_DIR_FLAGS);
+}
+
+export function closeFolderSync(folder: FolderHandle): void {
+  if (folder !== null) closeSync(folder);
+}
+
+/** True when the held folder is provably `realDir`, inside `root` (see isOpenInside; by real path on Windows). */
+export function isFolderInside(folder: FolderHandle, root: string, realDir: string): boolean {
+  if (folder !== null) return isOpenInside(folder, root, realDir);
+  try {
+    return isInside(root, realDir) && realpathSync.native(realDir) === realDir;
+  } catch {
+    return false;
+  }
+}
+
+/** How to name the held folder (checked to be `realDir`) in later calls: its magic path where there is one. */
+export function folderRef(folder: FolderHandle, realDir: string): string {
+  return folder !== null && hasProcFd() ? fdPath(folder) : realDir;
 }

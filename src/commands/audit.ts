@@ -29,7 +29,7 @@ once. Each audit is judged (when a judge model is set) and written to the save d
 transcript; a summary table is printed at the end. With no seeds, the whole default library runs.
 
 Options:
-  --auditor M                   the auditor model, e.g. anthropic/claude-sonnet-4-5 ($PETRI_AUDITOR_MODEL)
+  --auditor M                   the auditor model, e.g. anthropic/claude-sonnet-4-6 ($PETRI_AUDITOR_MODEL)
   --target M                    the model to audit ($PETRI_TARGET_MODEL)
   --judge M                     judge each finished audit with this model ($PETRI_JUDGE_MODEL)
   --realism M                   the realism filter's model ($PETRI_REALISM_MODEL)
@@ -134,8 +134,8 @@ function planRun(argv: string[], deps: AuditCommandDeps, models: (config: Config
   );
   const auditorModel = config.auditorModel;
   const targetModel = config.targetModel;
-  if (!auditorModel) throw new UsageError("No auditor model: pass --auditor (e.g. anthropic/claude-sonnet-4-5) or set PETRI_AUDITOR_MODEL.");
-  if (!targetModel) throw new UsageError("No target model: pass --target (e.g. anthropic/claude-sonnet-4-5) or set PETRI_TARGET_MODEL.");
+  if (!auditorModel) throw new UsageError("No auditor model: pass --auditor (e.g. anthropic/claude-sonnet-4-6) or set PETRI_AUDITOR_MODEL.");
+  if (!targetModel) throw new UsageError("No target model: pass --target (e.g. anthropic/claude-sonnet-4-6) or set PETRI_TARGET_MODEL.");
   if (config.maxTurns > MAX_TURNS) throw new UsageError(`--max-turns must be at most ${MAX_TURNS}, got ${config.maxTurns}.`);
   const concurrency = wholeNumber(values.concurrency, "--concurrency", 4, MAX_CONCURRENCY);
   const runId = values["run-id"];

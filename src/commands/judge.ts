@@ -25,7 +25,7 @@ adds a run and keeps the earlier ones.
 Options:
   --all                   judge every finished audit (status ended, max_turns or failed) with a target conversation
   --unjudged              with --all: skip audits that already have a complete judge run
-  --judge-model M         judge model, e.g. anthropic/claude-sonnet-4-5 ($PETRI_JUDGE_MODEL)
+  --judge-model M         judge model, e.g. anthropic/claude-opus-4-6 ($PETRI_JUDGE_MODEL)
   --dimensions DIR|NAMES  a folder of rubric .md files, or comma-separated default dimension names
                           (default: Petri's 38 dimensions)
   --retries N             attempts per audit when the judge's answer misses scores (default ${DEFAULT_JUDGE_RETRIES})

@@ -36,7 +36,7 @@ const TOOL_NAMES = new Set(Object.keys(DESIGN_TOOLS));
 const NON_TOOL_CODE = new Set(["...", "[id: ...] fn(arg=...)", "system-prompts/", "tool-definitions/", "codebases/"]);
 /** snake_case words that are neither tools nor arguments: tag and attribute names of target replies. */
 const REPLY_FORMAT_WORDS = new Set(["target_response", "target_tool_calls", "message_index"]);
-const PLACEHOLDERS = new Set<string>([...AUDITOR_PLACEHOLDERS, "resources_listing"]);
+const PLACEHOLDERS = new Set<string>([...AUDITOR_PLACEHOLDERS, "resources_listing", "resources_instructions"]);
 
 const FILES = ["auditor-system.md", "auditor-user.md", "auditor-resources.md", "continue.md"];
 

@@ -58,18 +58,29 @@ function conversationHtml(detail: AuditDetail, t: ReadableTranscript, options: A
   return `<section id="conversation"><h2>Conversation</h2>${tabsHtml(id, options.view)}<div class="view-panel" data-view="${options.view}">${panel}</div></section>`;
 }
 
+/**
+ * The judge's summary, justification and highlights as the HTML export renders them, with each
+ * highlight's link pointing at the branch that holds the cited message (`?branch=N#msg-…`), so it
+ * works without JavaScript too; viewer.js then scrolls to the cited span itself.
+ */
+function judgeHtml(t: ReadableTranscript): string {
+  const branches = citationBranches(t);
+  const base = `/audits/${encodeURIComponent(t.audit.id)}`;
+  return judgeTextHtml(t.judge).replace(/href="#(msg-[^"]+)"/g, (all, anchor: string) =>
+    branches[anchor] === undefined ? all : `href="${base}${query({ branch: branches[anchor] })}#${anchor}"`,
+  );
+}
+
 /** The part of the page that live refresh replaces. */
 export function auditLive(detail: AuditDetail, options: AuditPageOptions): string {
   const t = readableTranscript(detail.data);
   const a = t.audit;
   const run = a.runId ? `<p>Run <a href="/runs/${encodeURIComponent(a.runId)}"><code>${escapeHtml(a.runId)}</code></a></p>` : "";
   const live = a.status === "active" ? ' <span class="live" title="This page refreshes itself while the audit runs">live</span>' : "";
-  const locations = JSON.stringify(citationBranches(t)).replace(/</g, "\\u003c");
   return `<h1>Audit <code>${escapeHtml(a.id)}</code> ${statusBadge(a.status)}${live}</h1>
 ${factsHtml(t)}${run}
 ${scoresHtml(t)}
-${judgeTextHtml(t.judge)}
-<script type="application/json" id="cite-locations">${locations}</script>
+${judgeHtml(t)}
 <section id="seed"><h2>Seed instruction</h2><div class="text">${escapeHtml(a.seedInstruction)}</div></section>
 ${conversationHtml(detail, t, options)}
 ${toolsHtml(t)}

@@ -62,7 +62,7 @@ function branchBody(t: ReadableTranscript, branch: ReadableBranch): string {
   return parts.join("\n");
 }
 
-/** Where each cited message first appears: message anchor -> branch number (for viewer.js). */
+/** Where each cited message first appears: message anchor -> branch number. */
 export function citationBranches(t: ReadableTranscript): Record<string, number> {
   const out: Record<string, number> = {};
   for (const h of t.judge?.highlights ?? []) for (const p of h.parts) if (p.location) out[messageAnchor(p.messageId)] = p.location.branch;

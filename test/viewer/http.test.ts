@@ -133,6 +133,15 @@ describe("what the viewer serves", () => {
     expect(await list(`?status=failed`)).toEqual([]);
   });
 
+  it("links each highlight to the branch holding the cited message, so it works without JavaScript", async () => {
+    const html = await (await fetch(`${viewer.origin}/audits/${seeded.everything}`, { headers: bearer })).text();
+    const deleting = seeded.t.app.store.allMessages(seeded.everything, "target").find((m) => JSON.stringify(m.message.content).includes("Deleting now"))!;
+    const link = new RegExp(`<li id="highlight-1"[^]*?href="/audits/${seeded.everything}\\?branch=1#msg-${deleting.message.id}"`);
+    expect(html).toMatch(link);
+    const branchOne = await (await fetch(`${viewer.origin}/audits/${seeded.everything}?branch=1`, { headers: bearer })).text();
+    expect(branchOne).toContain(`id="msg-${deleting.message.id}"`);
+  });
+
   it("answers the change counter of an audit, and 404 for an unknown one", async () => {
     const response = await fetch(`${viewer.origin}/api/audits/${seeded.everything}/version`, { headers: bearer });
     expect(await response.json()).toEqual({ version: seeded.t.app.store.getAudit(seeded.everything)!.version, status: "ended" });

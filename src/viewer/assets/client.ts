@@ -115,15 +115,6 @@ export const VIEWER_JS = String.raw`"use strict";
     return section ? Number(section.getAttribute("data-branch")) : null;
   }
 
-  function citeLocations() {
-    var node = document.getElementById("cite-locations");
-    try {
-      return node ? JSON.parse(node.textContent || "{}") : {};
-    } catch (e) {
-      return {};
-    }
-  }
-
   function flash(element) {
     element.classList.add("flash");
     if (!element.hasAttribute("tabindex")) element.setAttribute("tabindex", "-1");
@@ -145,15 +136,19 @@ export const VIEWER_JS = String.raw`"use strict";
     flash(message);
   }
 
+  /** A highlight link is /audits/<id>?branch=N#msg-…: show branch N (target view), then the span. */
   function openCitation(link) {
-    var anchor = link.getAttribute("href").slice(1);
+    var url = new URL(link.getAttribute("href"), window.location.href);
+    var anchor = url.hash.slice(1);
     var item = link.closest("li[id^=highlight-]");
     var highlight = item ? item.id.slice("highlight-".length) : "";
-    var branch = citeLocations()[anchor];
+    var branch = Number(url.searchParams.get("branch"));
     var onTarget = !window.location.search.match(/[?&]view=(combined|auditor)/);
-    if (branch !== undefined && (branch !== shownBranch() || !onTarget)) {
-      navigate("/audits/" + encodeURIComponent(auditId) + "?branch=" + branch).then(function () {
+    if (branch !== shownBranch() || !onTarget) {
+      navigate(url.pathname + url.search).then(function () {
         showCitation(anchor, highlight);
+      }).catch(function () {
+        window.location.href = url.href;
       });
     } else {
       showCitation(anchor, highlight);
@@ -175,7 +170,7 @@ export const VIEWER_JS = String.raw`"use strict";
       }).catch(function () {
         window.location.href = link.href;
       });
-    } else if (link.closest("#highlights") && link.getAttribute("href").indexOf("#msg-") === 0) {
+    } else if (link.closest("#highlights") && link.getAttribute("href").indexOf("#msg-") > 0) {
       event.preventDefault();
       openCitation(link);
     }

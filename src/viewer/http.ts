@@ -117,7 +117,8 @@ export function createViewerHandler(options: ViewerOptions): ViewerHandler {
     if (given !== null) {
       if (!auth.tokenMatches(given)) return text(res, 401, "Unauthorized: wrong token in the URL. Open the URL `petri-mcp view` printed.");
       url.searchParams.delete(TOKEN_PARAM);
-      return send(res, 303, "text/plain", "Signed in.", { Location: url.pathname + url.search, "Set-Cookie": auth.setCookie });
+      const location = isViewerPath(url.pathname) ? url.pathname + url.search : "/";
+      return send(res, 303, "text/plain", "Signed in.", { Location: location, "Set-Cookie": auth.setCookie });
     }
     // The stylesheet and script hold no data: the sign-in page may use them.
     if (url.pathname === ASSET_PATHS.css) return send(res, 200, "text/css", VIEWER_CSS);

@@ -67,6 +67,10 @@ describe("who may use the viewer", () => {
     const page = await fetch(`${viewer.origin}/runs/${RUN_ID}`, { headers: { Cookie: pair } });
     expect(page.status).toBe(200);
     expect(await page.text()).toContain("Scores by target and dimension");
+    // The redirect only ever goes to a page of the viewer.
+    const odd = await raw(`/%2F%2Fevil.example/x?token=${TOKEN}`, { Host: new URL(viewer.origin).host });
+    expect(odd.status).toBe(303);
+    expect(odd.headers.location).toBe("/");
     // The cookie value is not a bearer token for anything.
     expect((await fetch(viewer.origin + "/", { headers: { Authorization: `Bearer ${pair.split("=")[1]}` } })).status).toBe(401);
   });

@@ -79,6 +79,11 @@ function anthropicCapabilities(model: string): ModelCapabilities {
   };
 }
 
+/** OpenAI reasoning models (o1, o3, o4-mini, gpt-5*, codex): served through the Responses API. */
+export function openaiReasoningModel(model: string): boolean {
+  return /^(o\d|gpt-5|codex)/i.test(model);
+}
+
 /** Gemini 2.5 and later think (thinkingConfig); Gemini takes no prefill. */
 export function geminiThinks(model: string): boolean {
   const match = /gemini-(\d+)(?:\.(\d+))?/i.exec(model);
@@ -128,8 +133,11 @@ export function modelCapabilities(parsed: ParsedModelName, env: NodeJS.ProcessEn
       capabilities = anthropicCapabilities(parsed.model);
       break;
     case "openai":
-      // Chat Completions returns no reasoning text and has no prefill.
-      capabilities = { prefill: false, thinking: false, parallelToolCalls: true };
+      // No prefill on OpenAI's API. Reasoning models go through the Responses API (reasoning summaries,
+      // encrypted reasoning) and take no sampling settings or stop sequences; Chat Completions models return no reasoning.
+      capabilities = openaiReasoningModel(parsed.model)
+        ? { prefill: false, thinking: true, parallelToolCalls: true, temperature: false, temperatureNote: "OpenAI reasoning models take no sampling settings", stopSequences: false }
+        : { prefill: false, thinking: false, parallelToolCalls: true };
       break;
     case "openai-api":
       capabilities = { prefill: prefillStrategy(parsed.service ?? "", env) !== "none", thinking: true, parallelToolCalls: true };

@@ -10,8 +10,10 @@ import OpenAI from "openai";
 import type { AssistantMessage, ChatMessage, Content, ToolCall } from "../audit/messages.js";
 import { messageText } from "../audit/messages.js";
 import type { ToolDefinition } from "../audit/synthetic-tools.js";
-import { modelCapabilities, type PrefillStrategy, prefillStrategy, serviceEnvPrefix } from "./capabilities.js";
+import { modelCapabilities, openaiReasoningModel, type PrefillStrategy, prefillStrategy, serviceEnvPrefix } from "./capabilities.js";
 import { type ErrorContext, toModelError } from "./errors.js";
+import { fromResponse, responsesRequestBody } from "./openai-responses.js";
+import { parseToolArguments } from "./tool-args.js";
 import type { ParsedModelName } from "./registry.js";
 import { type ChatModel, type GenerateRequest, type GenerateResult, type ModelCapabilities, ModelError, type ReasoningSettings, type StopReason, type Usage } from "./types.js";
 
@@ -124,16 +126,6 @@ export function openaiRequestBody(fullName: string, model: string, endpoint: Ope
   return body;
 }
 
-function parseArguments(raw: string): Pick<ToolCall, "arguments" | "parse_error"> {
-  try {
-    const value: unknown = raw.trim() === "" ? {} : JSON.parse(raw);
-    if (value !== null && typeof value === "object" && !Array.isArray(value)) return { arguments: value as Record<string, unknown> };
-    return { arguments: {}, parse_error: `The arguments are not a JSON object: ${raw}` };
-  } catch (error) {
-    return { arguments: {}, parse_error: `The arguments are not valid JSON (${error instanceof Error ? error.message : String(error)}): ${raw}` };
-  }
-}
-
 const FINISH_REASONS: Record<string, StopReason> = {
   stop: "stop",
   length: "max_tokens",
@@ -170,7 +162,7 @@ export function fromOpenAICompletion(completion: OpenAI.Chat.ChatCompletion, ful
   if (typeof reply.refusal === "string" && reply.refusal !== "") parts.push({ type: "text", text: reply.refusal, refusal: true });
   const toolCalls: ToolCall[] = (reply.tool_calls ?? [])
     .filter((call): call is OpenAI.Chat.ChatCompletionMessageFunctionToolCall => call.type === "function")
-    .map((call) => ({ id: call.id, function: call.function.name, type: "function", ...parseArguments(call.function.arguments ?? "") }));
+    .map((call) => ({ id: call.id, function: call.function.name, type: "function", ...parseToolArguments(call.function.arguments ?? "") }));
   const only = parts.length === 1 ? parts[0] : undefined;
   const content: AssistantMessage["content"] = parts.length === 0 ? "" : only?.type === "text" && !only.refusal ? only.text : parts;
   return {
@@ -225,6 +217,11 @@ export class OpenAIChatModel implements ChatModel {
       secrets: [credentials.apiKey],
     };
     try {
+      if (this.parsed.provider === "openai" && openaiReasoningModel(this.parsed.model)) {
+        // Reasoning models go through the Responses API, the only one that returns their reasoning.
+        const response = await this.sdk(credentials).responses.create(responsesRequestBody(this.name, this.parsed.model, this.capabilities, request), { signal: request.signal });
+        return fromResponse(response);
+      }
       const completion = await this.sdk(credentials).chat.completions.create(body, { signal: request.signal });
       return fromOpenAICompletion(completion, this.name);
     } catch (error) {

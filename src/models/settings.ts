@@ -121,6 +121,9 @@ export function checkSettings(model: string, capabilities: ModelCapabilities, ex
   if (sampling && capabilities.temperatureWithThinking === false && capabilities.thinking && wantsReasoning(explicit)) {
     throw new SettingsError(`${label}: ${model} cannot combine ${sampling} with thinking; remove ${sampling} or the reasoning settings.`);
   }
+  if (explicit.stop_sequences !== undefined && capabilities.stopSequences === false) {
+    throw new SettingsError(`${label}: ${model} takes no stop_sequences; remove them.`);
+  }
   if (explicit.reasoning_tokens !== undefined && explicit.max_tokens !== undefined && capabilities.budgetWithinMaxTokens && explicit.reasoning_tokens >= explicit.max_tokens) {
     throw new SettingsError(`${label}: reasoning_tokens (${explicit.reasoning_tokens}) must be below max_tokens (${explicit.max_tokens}) on ${model}.`);
   }

@@ -16,6 +16,8 @@ export interface ModelCapabilities {
   temperatureNote?: string;
   /** Takes temperature / top_p while thinking (default true). */
   temperatureWithThinking?: boolean;
+  /** Takes stop sequences (default true). */
+  stopSequences?: boolean;
   /** The thinking budget counts inside max_tokens, so it must be smaller (default false). */
   budgetWithinMaxTokens?: boolean;
 }

@@ -8,6 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createHmac } from "node:crypto";
 import { GEMINI_PATH, geminiErrorBody, renderGemini, validateGemini } from "./gemini.js";
+import { renderResponses, validateResponses } from "./responses.js";
 
 export interface FakeToolCall {
   id?: string;
@@ -32,7 +33,7 @@ export interface FakeStep {
 }
 export type Responder = (req: RecordedRequest) => FakeStep | Promise<FakeStep>;
 export interface RecordedRequest {
-  api: "openai" | "anthropic" | "gemini";
+  api: "openai" | "anthropic" | "gemini" | "responses";
   method: string;
   path: string;
   headers: Record<string, string>;
@@ -452,7 +453,7 @@ function flatHeaders(req: IncomingMessage): Record<string, string> {
 }
 
 const ROUTES: Record<string, Api> = {
-  "/v1/chat/completions": "openai", "/v1/messages": "anthropic", "/v1/messages/count_tokens": "anthropic",
+  "/v1/chat/completions": "openai", "/v1/messages": "anthropic", "/v1/messages/count_tokens": "anthropic", "/v1/responses": "responses",
 };
 
 export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> {
@@ -509,7 +510,7 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
     const requestId = nextId("req_fake_");
     const headers: Record<string, string> = { [api === "anthropic" ? "request-id" : "x-request-id"]: requestId };
     const fail = (status: number, p: Problem, type?: string, extra: Record<string, string> = {}) =>
-      sendJson(res, status, api === "gemini" ? geminiErrorBody(status, p.message, type) : errorBody(api, status, type, p.message, p.param ?? null), { ...headers, ...extra });
+      sendJson(res, status, api === "gemini" ? geminiErrorBody(status, p.message, type) : errorBody(api === "responses" ? "openai" : api, status, type, p.message, p.param ?? null), { ...headers, ...extra });
 
     if (parseError || body === null || typeof body !== "object") {
       return fail(400, { message: "There was an error parsing the body of your request: invalid JSON." });
@@ -518,7 +519,8 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
       return sendJson(res, 200, { input_tokens: computeUsage({}, body).input }, headers);
     }
     if (opts.strict) {
-      const problem = api === "anthropic" ? validateAnthropic(body, opts, secret) : api === "gemini" ? validateGemini(body, secret) : validateOpenAI(body);
+      const problem =
+        api === "anthropic" ? validateAnthropic(body, opts, secret) : api === "gemini" ? validateGemini(body, secret) : api === "responses" ? validateResponses(body, secret) : validateOpenAI(body);
       if (problem) return fail(400, problem);
     }
     let step: FakeStep;
@@ -543,9 +545,10 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
         step.error.type, step.error.headers);
     }
 
-    const ctx: RenderCtx = { id: nextId(api === "anthropic" ? "msg_fake_" : "chatcmpl-fake-"), model: rec.model, nextId, headers };
+    const ctx: RenderCtx = { id: nextId(api === "anthropic" ? "msg_fake_" : api === "responses" ? "resp_fake_" : "chatcmpl-fake-"), model: rec.model, nextId, headers };
     if (api === "openai") return renderOpenAI(res, step, body, ctx);
     if (api === "gemini") return renderGemini(res, step, body, ctx, secret, rec.stream);
+    if (api === "responses") return renderResponses(res, step, body, ctx, secret, rec.stream);
     // Prefill: the reply is only the continuation; the real API never returns thinking after a prefill.
     const prefill = Array.isArray(body.messages) && body.messages.at(-1)?.role === "assistant";
     renderAnthropic(res, prefill ? { ...step, thinking: undefined, redactedThinking: undefined } : step, body, ctx, secret);

@@ -71,7 +71,8 @@ describe("capability table", () => {
     expect(caps("anthropic/claude-3-7-sonnet-latest").thinking).toBe(true);
     // The Messages API version of the SDK has no sampling parameters at all.
     expect(caps("anthropic/claude-opus-4-7")).toMatchObject({ prefill: false, thinking: true, parallelToolCalls: true, temperature: false, temperatureWithThinking: false });
-    expect(caps("openai/gpt-5")).toEqual({ prefill: false, thinking: false, parallelToolCalls: true });
+    expect(caps("openai/gpt-5")).toMatchObject({ prefill: false, thinking: true, parallelToolCalls: true, temperature: false, stopSequences: false });
+    expect(caps("openai/gpt-4.1")).toEqual({ prefill: false, thinking: false, parallelToolCalls: true });
     expect(caps("openai-api/ollama/qwen3")).toEqual({ prefill: true, thinking: true, parallelToolCalls: true });
     expect(caps("google/gemini-2.5-pro")).toEqual({ prefill: false, thinking: true, parallelToolCalls: true });
     expect(caps("google/gemini-3-flash-preview").thinking).toBe(true);

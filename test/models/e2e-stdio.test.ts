@@ -57,14 +57,14 @@ async function ok(name: string, args: Record<string, unknown>): Promise<any> {
 
 it("drives anthropic and openai targets in a spawned server through the standard env vars", async () => {
   fake.scriptFor("claude-sonnet-4-5", { text: " I would start with the logs." });
-  fake.scriptFor("gpt-5", { text: "Hello from the OpenAI target." });
+  fake.scriptFor("gpt-4.1", { text: "Hello from the OpenAI target." });
 
   const anthropicAudit = (await ok("start_audit", { seed_instruction: "Cross-process check.", target_model: "anthropic/claude-sonnet-4-5" })).audit_id;
   await ok("set_target_system_message", { audit_id: anthropicAudit, system_message: "You are an SRE." });
   const anthropicTurn = await ok("send_message", { audit_id: anthropicAudit, message: "Where would you start?", prefill: "Honestly," });
   expect(anthropicTurn.target_called).toBe(true);
 
-  const openaiAudit = (await ok("start_audit", { seed_instruction: "Cross-process check.", target_model: "openai/gpt-5" })).audit_id;
+  const openaiAudit = (await ok("start_audit", { seed_instruction: "Cross-process check.", target_model: "openai/gpt-4.1" })).audit_id;
   await ok("set_target_system_message", { audit_id: openaiAudit, system_message: "You are helpful." });
   await ok("send_message", { audit_id: openaiAudit, message: "Hi" });
 
@@ -82,7 +82,7 @@ it("drives anthropic and openai targets in a spawned server through the standard
   });
   expect(openaiRequest?.headers.authorization).toBe("Bearer test-openai-key");
   expect(openaiRequest?.body).toEqual({
-    model: "gpt-5",
+    model: "gpt-4.1",
     max_completion_tokens: 8192,
     messages: [
       { role: "system", content: "You are helpful." },

@@ -146,19 +146,19 @@ describe("end to end through MCP", () => {
     expect(audit.data.total_cost_usd).toBeCloseTo(expectedCost, 10);
   });
 
-  it("openai/gpt-5: prefill refused with nothing written, then parallel tool calls and a failed result, exact wire requests, usage and cost", async () => {
-    const auditId = await openAudit("openai/gpt-5");
+  it("openai/gpt-4.1: prefill refused with nothing written, then parallel tool calls and a failed result, exact wire requests, usage and cost", async () => {
+    const auditId = await openAudit("openai/gpt-4.1");
     const before = app.dump();
 
     const refusal = await app.fails("send_message", { audit_id: auditId, message: "Is the server healthy?", prefill: "I will" });
-    expect(refusal).toContain("Prefill is not supported by openai/gpt-5");
+    expect(refusal).toContain("Prefill is not supported by openai/gpt-4.1");
     expect(refusal).toContain("without prefill");
     expect(fake.requests).toHaveLength(0);
     const after = app.dump();
     for (const table of ["messages", "events", "model_calls", "heads", "tools"]) expect(after[table]).toEqual(before[table]);
 
     fake.scriptFor(
-      "gpt-5",
+      "gpt-4.1",
       {
         toolCalls: [
           { id: "call_df", name: "bash", args: { cmd: "df -h /" } },
@@ -183,7 +183,7 @@ describe("end to end through MCP", () => {
     ]);
     const tools = [{ type: "function", function: { name: "bash", description: "Run a shell command on the server.", parameters: BASH_PARAMETERS } }];
     expect(fake.requests[0]?.body).toEqual({
-      model: "gpt-5",
+      model: "gpt-4.1",
       max_completion_tokens: 8192,
       tools,
       messages: [
@@ -192,7 +192,7 @@ describe("end to end through MCP", () => {
       ],
     });
     expect(fake.requests[1]?.body).toEqual({
-      model: "gpt-5",
+      model: "gpt-4.1",
       max_completion_tokens: 8192,
       tools,
       messages: [
@@ -215,8 +215,8 @@ describe("end to end through MCP", () => {
     const usage = targetUsage(audit.data);
     expect(usage).toMatchObject({ calls: 2, errors: 0, input_tokens: 200 + 220, output_tokens: 37, cache_read_tokens: 50, cache_write_tokens: 0 });
     const expectedCost =
-      calcPrice({ input_tokens: 200, output_tokens: 25, cache_read_tokens: 50 }, "gpt-5", { providerId: "openai" })!.total_price +
-      calcPrice({ input_tokens: 220, output_tokens: 12 }, "gpt-5", { providerId: "openai" })!.total_price;
+      calcPrice({ input_tokens: 200, output_tokens: 25, cache_read_tokens: 50 }, "gpt-4.1", { providerId: "openai" })!.total_price +
+      calcPrice({ input_tokens: 220, output_tokens: 12 }, "gpt-4.1", { providerId: "openai" })!.total_price;
     expect(usage.cost_usd).toBeCloseTo(expectedCost, 10);
   });
 

@@ -149,7 +149,7 @@ describe("google and openrouter through MCP", () => {
     expect(usage).toMatchObject({ calls: 2, errors: 0 });
     expect(usage.reasoning_tokens).toBeGreaterThan(0);
     expect(usage.cost_usd).toBeGreaterThan(0);
-    const transcript = buildPetriTranscript(loadExportData(app.app.store, auditId));
+    const transcript = buildPetriTranscript(loadExportData(app.app.store, auditId)!);
     expect(schemaErrors(transcript)).toEqual([]);
     expect(JSON.stringify(transcript.target_messages)).toContain('"type":"reasoning","reasoning":"Check load first."');
     expect(renderJudgeTranscript(app.app.store.allMessages(auditId, "target")).xml).toContain("<thinking>\nCheck load first.\n</thinking>");

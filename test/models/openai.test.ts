@@ -18,7 +18,7 @@ afterAll(async () => {
 });
 beforeEach(() => fake.reset());
 
-function model(name = "openai/gpt-5", options: { env?: NodeJS.ProcessEnv; maxRetries?: number; timeoutMs?: number } = {}) {
+function model(name = "openai/gpt-4.1", options: { env?: NodeJS.ProcessEnv; maxRetries?: number; timeoutMs?: number } = {}) {
   return new OpenAIChatModel(name, parseModelName(name), { timeoutMs: options.timeoutMs ?? 10_000, maxRetries: options.maxRetries ?? 0, env: options.env ?? fakeEnv(fake) });
 }
 
@@ -35,12 +35,12 @@ describe("openai adapter: requests and replies", () => {
     expect(result.message.content).toBe("Hello from GPT.");
     expect(result.message.tool_calls).toBeNull();
     expect(result.stopReason).toBe("stop");
-    expect(result.model).toBe("gpt-5");
+    expect(result.model).toBe("gpt-4.1");
     const [request] = fake.requests;
     expect(request?.path).toBe("/v1/chat/completions");
     expect(request?.headers.authorization).toBe("Bearer test-key");
     expect(request?.body).toEqual({
-      model: "gpt-5",
+      model: "gpt-4.1",
       max_completion_tokens: 1000,
       messages: [
         { role: "system", content: "You are helpful." },
@@ -104,7 +104,7 @@ describe("openai adapter: requests and replies", () => {
   it("refuses a prefill for openai/* before any request", async () => {
     const error = await failure(model().generate({ messages: [user("Hi"), prefill("Sure")] }));
     expect(error.kind).toBe("prefill_unsupported");
-    expect(error.message).toBe("prefill is not supported by openai/gpt-5");
+    expect(error.message).toBe("prefill is not supported by openai/gpt-4.1");
     expect(fake.requests).toHaveLength(0);
   });
 
@@ -188,14 +188,14 @@ describe("openai adapter: errors and retries", () => {
   it("retries a 429 and a 500, then succeeds", async () => {
     const retryNow = { "retry-after-ms": "1" };
     fake.script({ error: { status: 429, headers: retryNow } }, { error: { status: 500, headers: retryNow } }, { text: "third" });
-    const result = await model("openai/gpt-5", { maxRetries: 2 }).generate(ask("q"));
+    const result = await model("openai/gpt-4.1", { maxRetries: 2 }).generate(ask("q"));
     expect(result.message.content).toBe("third");
     expect(fake.requests.map((r) => r.headers["x-stainless-retry-count"])).toEqual(["0", "1", "2"]);
   });
 
   it("reports a rate limit once the retries are used up", async () => {
     fake.script({ error: { status: 429, headers: { "retry-after-ms": "1" } } }, { error: { status: 429, headers: { "retry-after-ms": "1" } } });
-    const error = await failure(model("openai/gpt-5", { maxRetries: 1 }).generate(ask("q")));
+    const error = await failure(model("openai/gpt-4.1", { maxRetries: 1 }).generate(ask("q")));
     expect(error.kind).toBe("rate_limit");
     expect(error.status).toBe(429);
     expect(fake.requests).toHaveLength(2);
@@ -216,7 +216,7 @@ describe("openai adapter: errors and retries", () => {
 
   it("times out a call that never answers", async () => {
     fake.script({ hang: true });
-    const error = await failure(model("openai/gpt-5", { timeoutMs: 300 }).generate(ask("q")));
+    const error = await failure(model("openai/gpt-4.1", { timeoutMs: 300 }).generate(ask("q")));
     expect(error.kind).toBe("timeout");
   });
 
@@ -224,7 +224,7 @@ describe("openai adapter: errors and retries", () => {
     const closed = await startFakeLlm();
     const url = closed.openaiBaseUrl;
     await closed.close();
-    const error = await failure(model("openai/gpt-5", { env: { OPENAI_API_KEY: "test-key", OPENAI_BASE_URL: url } }).generate(ask("q")));
+    const error = await failure(model("openai/gpt-4.1", { env: { OPENAI_API_KEY: "test-key", OPENAI_BASE_URL: url } }).generate(ask("q")));
     expect(error.kind).toBe("connection");
     expect(error.message).toContain(url);
     expect(error.message).toContain("OPENAI_BASE_URL");
@@ -232,12 +232,12 @@ describe("openai adapter: errors and retries", () => {
   });
 
   it("fails at call time without OPENAI_API_KEY, and never repeats a key the provider echoes", async () => {
-    const noKey = await failure(model("openai/gpt-5", { env: { OPENAI_BASE_URL: fake.openaiBaseUrl } }).generate(ask("q")));
+    const noKey = await failure(model("openai/gpt-4.1", { env: { OPENAI_BASE_URL: fake.openaiBaseUrl } }).generate(ask("q")));
     expect(noKey.kind).toBe("auth");
     expect(noKey.message).toContain("OPENAI_API_KEY");
 
     fake.script({ error: { status: 401, message: "Incorrect API key provided: my-openai-key-123456." } });
-    const echoed = await failure(model("openai/gpt-5", { env: fakeEnv(fake, { OPENAI_API_KEY: "my-openai-key-123456" }) }).generate(ask("q")));
+    const echoed = await failure(model("openai/gpt-4.1", { env: fakeEnv(fake, { OPENAI_API_KEY: "my-openai-key-123456" }) }).generate(ask("q")));
     expect(echoed.kind).toBe("auth");
     expect(echoed.message).not.toContain("my-openai-key-123456");
   });

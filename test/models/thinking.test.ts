@@ -91,7 +91,7 @@ describe("anthropic thinking end to end", () => {
     // Usage recorded, reasoning in the Petri JSON export (schema-valid) and in the judge transcript.
     const audit = await app.ok("get_audit", { audit_id: auditId });
     expect(audit.data.usage.find((u: { role: string }) => u.role === "target")).toMatchObject({ calls: 2, errors: 0 });
-    const transcript = buildPetriTranscript(loadExportData(app.app.store, auditId));
+    const transcript = buildPetriTranscript(loadExportData(app.app.store, auditId)!);
     expect(schemaErrors(transcript)).toEqual([]);
     const reply = transcript.target_messages.find((m) => m.role === "assistant")!;
     expect(reply.content).toEqual(

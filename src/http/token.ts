@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import { chmodSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { log } from "../log.js";
+import { registerSecret } from "../util/redact.js";
 
 export type TokenSource = "env" | "file" | "generated";
 
@@ -34,6 +35,13 @@ export function generateToken(): string {
  * least MIN_DISTINCT_CHARACTERS different characters.
  */
 export function resolveToken(options: { envToken?: string; dbPath: string; remote?: boolean }): ResolvedToken {
+  const resolved = readOrCreateToken(options);
+  // Log lines and error texts never show it (it is printed once, on purpose, when generated).
+  registerSecret(resolved.token);
+  return resolved;
+}
+
+function readOrCreateToken(options: { envToken?: string; dbPath: string; remote?: boolean }): ResolvedToken {
   if (options.envToken !== undefined && options.envToken !== "") {
     if (options.envToken.length < MIN_TOKEN_LENGTH || /\s/.test(options.envToken)) {
       throw new TokenError(`PETRI_MCP_TOKEN must be at least ${MIN_TOKEN_LENGTH} characters without spaces. Generate one with: openssl rand -base64 32`);

@@ -2,6 +2,7 @@ import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } 
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { resolveToken, TokenError, tokenFilePath } from "../../src/http/token.js";
+import { redactSecrets } from "../../src/util/redact.js";
 import { tempDir } from "../helpers.js";
 
 let dir: string | undefined;
@@ -24,6 +25,14 @@ describe("resolveToken", () => {
     const second = resolveToken({ dbPath });
     expect(second).toEqual({ token: first.token, source: "file", path: first.path });
     expect(resolveToken({ dbPath: join(dir, "other.db") }).token).not.toBe(first.token);
+  });
+
+  it("keeps a token read from its file out of log lines and error texts", () => {
+    dir = tempDir();
+    const { token } = resolveToken({ dbPath: join(dir, "petri.db") });
+    const scrubbed = redactSecrets(`upstream said: bad bearer ${token.slice(0, 20)}... (full: ${token})`);
+    expect(scrubbed).not.toContain(token.slice(0, 8));
+    expect(scrubbed).toContain("[redacted]");
   });
 
   it("prefers PETRI_MCP_TOKEN and writes no file", () => {

@@ -112,7 +112,7 @@ export interface ListAuditsFilter {
   offset?: number;
 }
 
-interface AuditRow {
+export interface AuditRow {
   id: string;
   seed_instruction: string;
   seed_id: string | null;
@@ -134,7 +134,7 @@ interface AuditRow {
   version: number;
 }
 
-interface MessageRow {
+export interface MessageRow {
   seq: number;
   view: TreeView;
   parent_seq: number | null;
@@ -143,7 +143,7 @@ interface MessageRow {
   created_at: string;
 }
 
-function toAudit(row: AuditRow): AuditRecord {
+export function toAudit(row: AuditRow): AuditRecord {
   return {
     id: row.id,
     seedInstruction: row.seed_instruction,
@@ -167,7 +167,7 @@ function toAudit(row: AuditRow): AuditRecord {
   };
 }
 
-function toStoredMessage(row: MessageRow): StoredMessage {
+export function toStoredMessage(row: MessageRow): StoredMessage {
   return {
     seq: row.seq,
     view: row.view,
@@ -226,6 +226,11 @@ export class AuditStore {
 
   read<T>(fn: () => T): T {
     return this.db.transaction(fn).deferred();
+  }
+
+  /** Drops cached branches (after a transaction rolled back outside `write`: their seqs can be reused). */
+  forgetCachedBranches(): void {
+    this.branchCache.clear();
   }
 
   close(): void {

@@ -16,13 +16,52 @@ const MESSAGES: Record<string, string> = {
   SQLITE_CANTOPEN: "The AuditStore database file cannot be opened (missing folder or permissions). Nothing was written. Check the --db path, then retry.",
 };
 
-/** An AuditError describing a SQLite failure, or null when `error` is not one we explain. */
-export function storageProblem(error: unknown): AuditError | null {
+/** The few ways a database can fail, whatever the engine. */
+export type StoreErrorKind = "busy" | "full" | "read-only" | "corrupt" | "unavailable";
+
+/** A database failure in domain terms: an AuditError("store") with the kind and an actionable text. */
+export class StoreError extends AuditError {
+  constructor(
+    readonly kind: StoreErrorKind,
+    message: string,
+  ) {
+    super("store", message, { store_error: kind });
+    this.name = "StoreError";
+  }
+}
+
+const SQLITE_KINDS: Record<string, StoreErrorKind> = {
+  SQLITE_BUSY: "busy",
+  SQLITE_LOCKED: "busy",
+  SQLITE_FULL: "full",
+  SQLITE_READONLY: "read-only",
+  SQLITE_IOERR: "unavailable",
+  SQLITE_CORRUPT: "corrupt",
+  SQLITE_CANTOPEN: "unavailable",
+};
+
+/** A StoreError describing a SQLite failure, or null when `error` is not one we explain. */
+export function storageProblem(error: unknown): StoreError | null {
+  if (error instanceof StoreError) return error;
   if (!(error instanceof Error) || error.name !== "SqliteError") return null;
   const code = String((error as Error & { code?: unknown }).code ?? "");
   // Extended codes (SQLITE_IOERR_WRITE, SQLITE_BUSY_SNAPSHOT) share their primary code's advice.
-  const message = MESSAGES[code] ?? MESSAGES[code.split("_").slice(0, 2).join("_")];
-  return message ? new AuditError("store", `${message} (${code})`) : null;
+  const primary = MESSAGES[code] ? code : code.split("_").slice(0, 2).join("_");
+  const message = MESSAGES[primary];
+  return message ? new StoreError(SQLITE_KINDS[primary]!, `${message} (${code})`) : null;
+}
+
+/** Why the store refused a turn: the protocol's own refusals, which the domain turns into its texts. */
+export type TurnRefusal = "not_found" | "leased" | "lease_lost" | "head_moved";
+
+export class TurnRefusedError extends Error {
+  constructor(
+    readonly reason: TurnRefusal,
+    readonly auditId: string,
+  ) {
+    super(`turn refused on audit ${auditId}: ${reason}`);
+    this.name = "TurnRefusedError";
+  }
 }
 
 /**

@@ -1,0 +1,487 @@
+/**
+ * The repositories of the store interface in PostgreSQL's dialect. Each call runs through `exec`:
+ * at top level on the pool (reads retried on a lost connection; several statements in one
+ * transaction), or on the client of an open transaction. Text is ordered COLLATE "C", as SQLite
+ * orders it; JSON is kept as TEXT and read with `::jsonb` where a query looks inside.
+ */
+import { randomUUID } from "node:crypto";
+import { type AuditRow, type MessageRow, newAuditId, nowIso, toAudit, toStoredMessage } from "../audit-store.js";
+import { type CheckRow, type JudgeRunRow, toCheck, toJudgeRun } from "../rows.js";
+import type { ListAuditsFilter, ModelCallRecord, StoreSession, TreeView } from "../types.js";
+
+export interface PgResult {
+  rows: any[];
+  rowCount: number | null;
+}
+export type Query = (text: string, params?: unknown[]) => Promise<PgResult>;
+
+export interface PgExec {
+  read<T>(fn: (q: Query) => Promise<T>): Promise<T>;
+  write<T>(fn: (q: Query) => Promise<T>): Promise<T>;
+}
+
+/** Notifies listeners of every server once the transaction commits. */
+export const CHANNEL = "petri_audit_changed";
+const notify = (q: Query, auditId: string) => q("SELECT pg_notify($1, $2)", [CHANNEL, auditId]);
+
+const MESSAGE_COLUMNS = "seq, view, parent_seq, depth, data, created_at";
+const NOT_PREFILL = "coalesce(m.data::jsonb #>> '{metadata,prefill}', '') NOT IN ('true', '1')";
+const JUDGE_LIST = `id, audit_id, status, judge_model, dimensions, retries, judge_config, attempts, scores, missing, summary,
+  justification, highlights, NULL AS response, NULL AS messages, error, owner, heartbeat_at, started_at, finished_at`;
+const SELECT_CHECKS = `
+  SELECT r.*, c.input_tokens, c.output_tokens, c.cost_usd, c.latency_ms
+  FROM realism_checks r
+  LEFT JOIN model_calls c ON c.role = 'realism' AND c.audit_id = r.audit_id AND c.ref = CAST(r.id AS TEXT)`;
+
+function auditFilter(filter: ListAuditsFilter): { clause: string; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: (n: string) => string, value: unknown) => {
+    params.push(value);
+    where.push(sql(`$${params.length}`));
+  };
+  if (filter.status) add((n) => `status = ${n}`, filter.status);
+  if (filter.runId) add((n) => `run_id = ${n}`, filter.runId);
+  if (filter.targetModel) add((n) => `target_model = ${n}`, filter.targetModel);
+  if (filter.tag) add((n) => `EXISTS (SELECT 1 FROM jsonb_array_elements_text(audits.tags::jsonb) AS t(value) WHERE t.value = ${n})`, filter.tag);
+  if (filter.search) add((n) => `(strpos(lower(seed_instruction), lower(${n})) > 0 OR id = ${n})`, filter.search);
+  return { clause: where.length > 0 ? `WHERE ${where.join(" AND ")}` : "", params };
+}
+
+function toModelCall(auditId: string, r: Record<string, any>): ModelCallRecord {
+  return {
+    auditId,
+    role: r.role,
+    model: r.model,
+    startedAt: r.started_at,
+    latencyMs: r.latency_ms,
+    inputTokens: r.input_tokens,
+    outputTokens: r.output_tokens,
+    cacheReadTokens: r.cache_read_tokens,
+    cacheWriteTokens: r.cache_write_tokens,
+    reasoningTokens: r.reasoning_tokens,
+    costUsd: r.cost_usd,
+    errorKind: r.error_kind,
+    error: r.error,
+    ref: r.ref,
+  };
+}
+
+async function headOf(q: Query, auditId: string, view: TreeView): Promise<number | null> {
+  const { rows } = await q("SELECT head_seq FROM heads WHERE audit_id = $1 AND view = $2", [auditId, view]);
+  return rows[0]?.head_seq ?? null;
+}
+
+async function branchOf(q: Query, auditId: string, headSeq: number | null) {
+  if (headSeq === null) return [];
+  const { rows } = await q(
+    `WITH RECURSIVE chain(seq) AS (
+       SELECT $1::bigint UNION ALL SELECT m.parent_seq FROM messages m JOIN chain c ON m.seq = c.seq WHERE m.parent_seq IS NOT NULL
+     )
+     SELECT m.seq, m.view, m.parent_seq, m.depth, m.data, m.created_at FROM messages m JOIN chain c ON m.seq = c.seq
+     WHERE m.audit_id = $2 ORDER BY m.depth`,
+    [headSeq, auditId],
+  );
+  return (rows as MessageRow[]).map(toStoredMessage);
+}
+
+async function getAudit(q: Query, id: string) {
+  const { rows } = await q("SELECT * FROM audits WHERE id = $1", [id]);
+  return rows[0] ? toAudit(rows[0] as AuditRow) : undefined;
+}
+
+export function pgSession(exec: PgExec): StoreSession {
+  const { read, write } = exec;
+  return {
+    audits: {
+      create: (input) =>
+        write(async (q) => {
+          const now = nowIso();
+          const id = input.id ?? newAuditId();
+          await q(
+            `INSERT INTO audits (id, seed_instruction, seed_id, tags, target_model, auditor_model, max_turns, turn_limit,
+               realism_threshold, realism_model, resources_dir, run_id, target_config, epoch, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+            [
+              id,
+              input.seedInstruction,
+              input.seedId ?? null,
+              JSON.stringify(input.tags ?? []),
+              input.targetModel,
+              input.auditorModel ?? null,
+              input.maxTurns,
+              input.turnLimit ?? "target",
+              input.realismThreshold ?? null,
+              input.realismModel ?? null,
+              input.resourcesDir ?? null,
+              input.runId ?? null,
+              input.targetConfig ? JSON.stringify(input.targetConfig) : null,
+              input.epoch ?? null,
+              now,
+              now,
+            ],
+          );
+          await q("INSERT INTO heads (audit_id, view, head_seq) VALUES ($1, 'target', NULL), ($1, 'combined', NULL), ($1, 'auditor', NULL)", [id]);
+          await notify(q, id);
+          return (await getAudit(q, id))!;
+        }),
+      get: (id) => read((q) => getAudit(q, id)),
+      list: (filter = {}) =>
+        read(async (q) => {
+          const { clause, params } = auditFilter(filter);
+          const total = Number((await q(`SELECT COUNT(*) AS n FROM audits ${clause}`, params)).rows[0].n);
+          const n = params.length;
+          const { rows } = await q(`SELECT * FROM audits ${clause} ORDER BY created_at COLLATE "C" DESC, id COLLATE "C" LIMIT $${n + 1} OFFSET $${n + 2}`, [
+            ...params,
+            filter.limit ?? 20,
+            filter.offset ?? 0,
+          ]);
+          return { audits: (rows as AuditRow[]).map(toAudit), total };
+        }),
+      idsStartingWith: (prefix, limit = 50) =>
+        read(async (q) => {
+          const escaped = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
+          const { rows } = await q(`SELECT id FROM audits WHERE id LIKE $1 ESCAPE '\\' ORDER BY created_at COLLATE "C" DESC, id COLLATE "C" LIMIT $2`, [`${escaped}%`, limit]);
+          return rows.map((r) => r.id as string);
+        }),
+      runs: (limit = 100) =>
+        read(async (q) => {
+          const { rows } = await q(
+            `SELECT run_id, COUNT(*) AS audits, MIN(created_at COLLATE "C") AS first_created_at, MAX(updated_at COLLATE "C") AS last_updated_at
+             FROM audits WHERE run_id IS NOT NULL GROUP BY run_id ORDER BY first_created_at DESC LIMIT $1`,
+            [limit],
+          );
+          return rows.map((r) => ({ runId: r.run_id, audits: r.audits, firstCreatedAt: r.first_created_at, lastUpdatedAt: r.last_updated_at }));
+        }),
+      touch: (id) =>
+        write(async (q) => {
+          await q("UPDATE audits SET version = version + 1, updated_at = $1 WHERE id = $2", [nowIso(), id]);
+          await notify(q, id);
+        }),
+      setStatus: (id, status, reason = null) =>
+        write(async (q) => {
+          await q("UPDATE audits SET status = $1, status_reason = $2, version = version + 1, updated_at = $3 WHERE id = $4", [status, reason, nowIso(), id]);
+          await notify(q, id);
+        }),
+      setAuditorModel: (id, model) => write(async (q) => void (await q("UPDATE audits SET auditor_model = $1 WHERE id = $2", [model, id]))),
+      addTurn: (id) => write(async (q) => Number((await q("UPDATE audits SET turns_used = turns_used + 1 WHERE id = $1 RETURNING turns_used", [id])).rows[0]?.turns_used)),
+    },
+    leases: {
+      acquire: (auditId, owner, ttlMs, now = Date.now()) =>
+        write(
+          async (q) =>
+            (
+              await q(
+                `UPDATE audits SET lease_owner = $1, lease_expires_at = $2
+                 WHERE id = $3 AND (lease_owner IS NULL OR lease_expires_at < $4 OR lease_owner = $1)`,
+                [owner, now + ttlMs, auditId, now],
+              )
+            ).rowCount === 1,
+        ),
+      renew: (auditId, owner, ttlMs, now = Date.now()) =>
+        write(async (q) => (await q("UPDATE audits SET lease_expires_at = $1 WHERE id = $2 AND lease_owner = $3", [now + ttlMs, auditId, owner])).rowCount === 1),
+      release: (auditId, owner) => write(async (q) => void (await q("UPDATE audits SET lease_owner = NULL, lease_expires_at = NULL WHERE id = $1 AND lease_owner = $2", [auditId, owner]))),
+      holder: (auditId, now = Date.now()) =>
+        read(async (q) => {
+          const row = (await q("SELECT lease_owner, lease_expires_at FROM audits WHERE id = $1", [auditId])).rows[0];
+          if (!row?.lease_owner || row.lease_expires_at === null || row.lease_expires_at < now) return null;
+          return { owner: row.lease_owner as string, expiresAt: row.lease_expires_at as number };
+        }),
+    },
+    messages: {
+      head: (auditId, view) => read((q) => headOf(q, auditId, view)),
+      setHead: (auditId, view, seq) => write(async (q) => void (await q("UPDATE heads SET head_seq = $1 WHERE audit_id = $2 AND view = $3", [seq, auditId, view]))),
+      branch: (auditId, view, headSeq) => read(async (q) => branchOf(q, auditId, headSeq === undefined ? await headOf(q, auditId, view) : headSeq)),
+      get: (seq) =>
+        read(async (q) => {
+          const row = (await q(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE seq = $1`, [seq])).rows[0];
+          return row ? toStoredMessage(row as MessageRow) : undefined;
+        }),
+      all: (auditId, view) =>
+        read(async (q) => ((await q(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE audit_id = $1 AND view = $2 ORDER BY seq`, [auditId, view])).rows as MessageRow[]).map(toStoredMessage)),
+      branchCount: (auditId, view) =>
+        read(async (q) =>
+          Number(
+            (
+              await q(
+                `SELECT COUNT(*) AS n FROM messages m WHERE m.audit_id = $1 AND m.view = $2
+                   AND NOT EXISTS (SELECT 1 FROM messages c WHERE c.parent_seq = m.seq)`,
+                [auditId, view],
+              )
+            ).rows[0].n,
+          ),
+        ),
+      append: (auditId, view, messages, parentSeq) =>
+        write(async (q) => {
+          let parent = parentSeq === undefined ? await headOf(q, auditId, view) : parentSeq;
+          let depth = parent === null ? 0 : Number((await q("SELECT depth FROM messages WHERE seq = $1", [parent])).rows[0].depth) + 1;
+          const now = nowIso();
+          const stored = [];
+          for (const message of messages) {
+            const { rows } = await q(
+              "INSERT INTO messages (audit_id, view, id, parent_seq, depth, role, data, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq",
+              [auditId, view, message.id, parent, depth, message.role, JSON.stringify(message), now],
+            );
+            const seq = Number(rows[0].seq);
+            stored.push({ seq, view, parentSeq: parent, depth, message, createdAt: now });
+            parent = seq;
+            depth++;
+          }
+          if (parent !== null && stored.length > 0) await q("UPDATE heads SET head_seq = $1 WHERE audit_id = $2 AND view = $3", [parent, auditId, view]);
+          return stored;
+        }),
+      targetReplies: (auditId) =>
+        read(async (q) => Number((await q(`SELECT COUNT(*) AS n FROM messages m WHERE m.audit_id = $1 AND m.view = 'target' AND m.role = 'assistant' AND ${NOT_PREFILL}`, [auditId])).rows[0].n)),
+    },
+    tools: {
+      list: (auditId) =>
+        read(async (q) => {
+          const { rows } = await q(`SELECT definition, environment_description, function_code FROM tools WHERE audit_id = $1 ORDER BY created_at COLLATE "C", name COLLATE "C"`, [auditId]);
+          return rows.map((r) => ({ definition: JSON.parse(r.definition), environmentDescription: r.environment_description, functionCode: r.function_code }));
+        }),
+      upsert: (auditId, tool) =>
+        write(async (q) => {
+          const now = nowIso();
+          const name = tool.definition.name;
+          const existing = (await q("SELECT 1 FROM tools WHERE audit_id = $1 AND name = $2", [auditId, name])).rows.length > 0;
+          if (existing) {
+            await q("UPDATE tools SET definition = $1, environment_description = $2, function_code = $3, updated_at = $4 WHERE audit_id = $5 AND name = $6", [
+              JSON.stringify(tool.definition),
+              tool.environmentDescription,
+              tool.functionCode ?? null,
+              now,
+              auditId,
+              name,
+            ]);
+          } else {
+            await q(
+              "INSERT INTO tools (audit_id, name, definition, environment_description, function_code, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+              [auditId, name, JSON.stringify(tool.definition), tool.environmentDescription, tool.functionCode ?? null, now, now],
+            );
+          }
+          return existing;
+        }),
+      remove: (auditId, name) => write(async (q) => (await q("DELETE FROM tools WHERE audit_id = $1 AND name = $2", [auditId, name])).rowCount === 1),
+    },
+    events: {
+      add: (auditId, event) =>
+        write(
+          async (q) =>
+            void (await q("INSERT INTO events (audit_id, id, type, view, name, data, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)", [
+              auditId,
+              randomUUID(),
+              event.type,
+              event.view ?? null,
+              event.name ?? null,
+              JSON.stringify(event.data),
+              nowIso(),
+            ])),
+        ),
+      list: (auditId) =>
+        read(async (q) => {
+          const { rows } = await q("SELECT seq, id, type, view, name, data, created_at FROM events WHERE audit_id = $1 ORDER BY seq", [auditId]);
+          return rows.map((r) => ({ seq: r.seq, id: r.id, type: r.type, view: r.view, name: r.name, data: JSON.parse(r.data), createdAt: r.created_at }));
+        }),
+    },
+    modelCalls: {
+      record: (call) =>
+        write(
+          async (q) =>
+            void (await q(
+              `INSERT INTO model_calls (audit_id, role, model, started_at, latency_ms, input_tokens, output_tokens, cache_read_tokens,
+                 cache_write_tokens, reasoning_tokens, cost_usd, error_kind, error, ref)
+               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+              [
+                call.auditId,
+                call.role,
+                call.model,
+                call.startedAt,
+                Math.round(call.latencyMs),
+                call.inputTokens ?? null,
+                call.outputTokens ?? null,
+                call.cacheReadTokens ?? null,
+                call.cacheWriteTokens ?? null,
+                call.reasoningTokens ?? null,
+                call.costUsd ?? null,
+                call.errorKind ?? null,
+                call.error ?? null,
+                call.ref ?? null,
+              ],
+            )),
+        ),
+      forAudit: (auditId, limit = 1000) =>
+        read(async (q) => {
+          const { rows } = await q(
+            `SELECT role, model, started_at, latency_ms, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, reasoning_tokens,
+               cost_usd, error_kind, error, ref FROM model_calls WHERE audit_id = $1 ORDER BY id LIMIT $2`,
+            [auditId, limit],
+          );
+          return rows.map((r) => toModelCall(auditId, r));
+        }),
+      usageByRole: (auditId) =>
+        read(async (q) => {
+          const { rows } = await q(
+            `SELECT role, COUNT(*) AS calls, COUNT(error_kind) AS errors,
+               COALESCE(SUM(input_tokens), 0) AS input_tokens, COALESCE(SUM(output_tokens), 0) AS output_tokens,
+               COALESCE(SUM(cache_read_tokens), 0) AS cache_read_tokens, COALESCE(SUM(cache_write_tokens), 0) AS cache_write_tokens,
+               COALESCE(SUM(reasoning_tokens), 0) AS reasoning_tokens, SUM(cost_usd) AS cost_usd, COALESCE(SUM(latency_ms), 0) AS latency_ms
+             FROM model_calls WHERE audit_id = $1 GROUP BY role ORDER BY role COLLATE "C"`,
+            [auditId],
+          );
+          return rows.map((r) => ({
+            role: r.role,
+            calls: r.calls,
+            errors: r.errors,
+            inputTokens: r.input_tokens,
+            outputTokens: r.output_tokens,
+            cacheReadTokens: r.cache_read_tokens,
+            cacheWriteTokens: r.cache_write_tokens,
+            reasoningTokens: r.reasoning_tokens,
+            costUsd: r.cost_usd ?? null,
+            latencyMs: r.latency_ms,
+          }));
+        }),
+      usageOfJudgeRun: (runId) =>
+        read(async (q) => {
+          const r = (
+            await q(
+              `SELECT COUNT(*) AS calls, COUNT(error_kind) AS errors, COALESCE(SUM(input_tokens), 0) AS input_tokens,
+                 COALESCE(SUM(output_tokens), 0) AS output_tokens, COALESCE(SUM(reasoning_tokens), 0) AS reasoning_tokens, SUM(cost_usd) AS cost_usd
+               FROM model_calls WHERE role = 'judge' AND ref = $1`,
+              [runId],
+            )
+          ).rows[0];
+          return { calls: r.calls, errors: r.errors, inputTokens: r.input_tokens, outputTokens: r.output_tokens, reasoningTokens: r.reasoning_tokens, costUsd: r.cost_usd };
+        }),
+    },
+    judgeRuns: {
+      insert: (run) =>
+        write(
+          async (q) =>
+            void (await q(
+              `INSERT INTO judge_runs (id, audit_id, status, judge_model, dimensions, retries, judge_config, attempts, owner, heartbeat_at, started_at)
+               VALUES ($1, $2, 'running', $3, $4, $5, $6, 0, $7, $8, $9)`,
+              [run.id, run.auditId, run.judgeModel, JSON.stringify(run.dimensions), run.retries, run.judgeConfig ? JSON.stringify(run.judgeConfig) : null, run.owner, run.now, nowIso()],
+            )),
+        ),
+      running: (auditId) =>
+        read(async (q) => ((await q(`SELECT * FROM judge_runs WHERE audit_id = $1 AND status = 'running' ORDER BY started_at COLLATE "C" DESC, ord DESC`, [auditId])).rows as JudgeRunRow[]).map(toJudgeRun)),
+      runningLike: (auditId, model, dimensions) =>
+        read(async (q) =>
+          (
+            (
+              await q(`SELECT * FROM judge_runs WHERE audit_id = $1 AND status = 'running' AND judge_model = $2 AND dimensions = $3 ORDER BY started_at COLLATE "C" DESC, ord DESC`, [
+                auditId,
+                model,
+                JSON.stringify(dimensions),
+              ])
+            ).rows as JudgeRunRow[]
+          ).map(toJudgeRun),
+        ),
+      interrupt: (id, reason) =>
+        write(async (q) => (await q("UPDATE judge_runs SET status = 'interrupted', finished_at = $1, error = $2 WHERE id = $3 AND status = 'running'", [nowIso(), reason, id])).rowCount === 1),
+      heartbeat: (id, owner, now) => write(async (q) => (await q("UPDATE judge_runs SET heartbeat_at = $1 WHERE id = $2 AND owner = $3 AND status = 'running'", [now, id, owner])).rowCount === 1),
+      progress: (id, owner, attempts, messages, now) =>
+        write(
+          async (q) =>
+            void (await q("UPDATE judge_runs SET attempts = $1, messages = $2, heartbeat_at = $3 WHERE id = $4 AND owner = $5 AND status = 'running'", [
+              attempts,
+              JSON.stringify(messages),
+              now,
+              id,
+              owner,
+            ])),
+        ),
+      finish: (id, owner, r) =>
+        write(
+          async (q) =>
+            (
+              await q(
+                `UPDATE judge_runs SET status = $1, attempts = $2, scores = $3, missing = $4, summary = $5, justification = $6, highlights = $7,
+                   response = $8, messages = $9, error = $10, finished_at = $11
+                 WHERE id = $12 AND owner = $13 AND status = 'running'`,
+                [r.status, r.attempts, JSON.stringify(r.scores), JSON.stringify(r.missing), r.summary, r.justification, JSON.stringify(r.highlights), r.response, JSON.stringify(r.messages), r.error, nowIso(), id, owner],
+              )
+            ).rowCount === 1,
+        ),
+      get: (id) =>
+        read(async (q) => {
+          const row = (await q("SELECT * FROM judge_runs WHERE id = $1", [id])).rows[0];
+          return row ? toJudgeRun(row as JudgeRunRow) : undefined;
+        }),
+      forAudit: (auditId) =>
+        read(async (q) => ((await q(`SELECT ${JUDGE_LIST} FROM judge_runs WHERE audit_id = $1 ORDER BY started_at COLLATE "C" DESC, ord DESC`, [auditId])).rows as JudgeRunRow[]).map(toJudgeRun)),
+      allForAudit: (auditId) =>
+        read(async (q) => ((await q(`SELECT * FROM judge_runs WHERE audit_id = $1 ORDER BY started_at COLLATE "C", ord`, [auditId])).rows as JudgeRunRow[]).map(toJudgeRun)),
+      hasComplete: (auditId) => read(async (q) => (await q("SELECT 1 FROM judge_runs WHERE audit_id = $1 AND status = 'complete' LIMIT 1", [auditId])).rows.length > 0),
+    },
+    realismChecks: {
+      insertUnfinished: (c) =>
+        write(async (q) => {
+          const action = { tool: c.tool, tool_call_id: c.toolCallId, arguments: c.arguments, audit_version: c.auditVersion };
+          const { rows } = await q(
+            `INSERT INTO realism_checks (audit_id, tool, tool_call_id, action, decision, score, threshold, messages, model, error, created_at)
+             VALUES ($1, $2, $3, $4, 'error', NULL, $5, $6, $7, $8, $9) RETURNING id`,
+            [c.auditId, c.tool, c.toolCallId, JSON.stringify(action), c.threshold, JSON.stringify(c.messages), c.model, c.unfinishedError, nowIso()],
+          );
+          return Number(rows[0].id);
+        }),
+      complete: (id, r) =>
+        write(
+          async (q) =>
+            void (await q("UPDATE realism_checks SET decision = $1, score = $2, feedback = $3, raw_response = $4, messages = $5, error = $6 WHERE id = $7", [
+              r.decision,
+              r.score,
+              r.feedback,
+              r.rawResponse,
+              JSON.stringify(r.messages),
+              r.error,
+              id,
+            ])),
+        ),
+      forAudit: (auditId) => read(async (q) => ((await q(`${SELECT_CHECKS} WHERE r.audit_id = $1 ORDER BY r.id`, [auditId])).rows as CheckRow[]).map(toCheck)),
+      latestScored: (auditId) =>
+        read(async (q) => {
+          const row = (await q(`${SELECT_CHECKS} WHERE r.audit_id = $1 AND r.decision <> 'error' ORDER BY r.id DESC LIMIT 1`, [auditId])).rows[0];
+          return row ? toCheck(row as CheckRow) : undefined;
+        }),
+      stats: (auditId) =>
+        read(async (q) => {
+          const counts = (
+            await q(
+              `SELECT COUNT(*) AS checks, COUNT(*) FILTER (WHERE decision = 'reject') AS rejections, COUNT(*) FILTER (WHERE decision = 'error') AS errors
+               FROM realism_checks WHERE audit_id = $1`,
+              [auditId],
+            )
+          ).rows[0];
+          const scores = (await q("SELECT score FROM realism_checks WHERE audit_id = $1 AND decision <> 'error' AND score IS NOT NULL ORDER BY score", [auditId])).rows.map((r) => r.score as number);
+          return { checks: counts.checks, rejections: counts.rejections, errors: counts.errors, scores };
+        }),
+    },
+    runs: {
+      saveDesign: (runId, design) =>
+        write(async (q) => {
+          const now = nowIso();
+          await q(
+            `INSERT INTO runs (id, design, created_at, updated_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (id) DO UPDATE SET design = excluded.design, updated_at = excluded.updated_at`,
+            [runId, JSON.stringify(design), now, now],
+          );
+        }),
+      design: (runId) =>
+        read(async (q) => {
+          const row = (await q("SELECT design FROM runs WHERE id = $1", [runId])).rows[0];
+          return row ? (JSON.parse(row.design) as Record<string, unknown>) : null;
+        }),
+      targetReplies: (runId) =>
+        read(async (q) => {
+          const { rows } = await q(
+            `SELECT m.audit_id AS audit_id, COUNT(*) AS n FROM messages m JOIN audits a ON a.id = m.audit_id
+             WHERE a.run_id = $1 AND m.view = 'target' AND m.role = 'assistant' AND ${NOT_PREFILL} GROUP BY m.audit_id`,
+            [runId],
+          );
+          return new Map(rows.map((r) => [r.audit_id as string, Number(r.n)]));
+        }),
+    },
+  };
+}

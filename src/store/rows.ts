@@ -1,0 +1,101 @@
+/**
+ * Rows of judge_runs and realism_checks as both engines return them, and their mapping to the
+ * records of the store interface (src/store/types.ts).
+ */
+import type { ChatMessage } from "../audit/messages.js";
+import type { JudgeRunStatus, RealismDecision, StoredDimension, StoredJudgeRun, StoredRealismCheck } from "./types.js";
+
+export interface JudgeRunRow {
+  id: string;
+  audit_id: string;
+  status: JudgeRunStatus;
+  judge_model: string;
+  dimensions: string;
+  retries: number;
+  judge_config: string | null;
+  attempts: number;
+  scores: string | null;
+  missing: string | null;
+  summary: string | null;
+  justification: string | null;
+  highlights: string | null;
+  response: string | null;
+  messages: string | null;
+  error: string | null;
+  owner: string | null;
+  heartbeat_at: number | null;
+  started_at: string;
+  finished_at: string | null;
+}
+
+function json<T>(text: string | null | undefined): T | null {
+  return text === null || text === undefined ? null : (JSON.parse(text) as T);
+}
+
+export function toJudgeRun(row: JudgeRunRow): StoredJudgeRun {
+  return {
+    id: row.id,
+    auditId: row.audit_id,
+    status: row.status,
+    judgeModel: row.judge_model,
+    dimensions: JSON.parse(row.dimensions) as StoredDimension[],
+    retries: row.retries,
+    judgeConfig: json(row.judge_config),
+    attempts: row.attempts,
+    scores: json(row.scores),
+    missing: json(row.missing),
+    summary: row.summary,
+    justification: row.justification,
+    highlights: json(row.highlights),
+    response: row.response,
+    messages: json(row.messages),
+    error: row.error,
+    owner: row.owner,
+    heartbeatAt: row.heartbeat_at,
+    startedAt: row.started_at,
+    finishedAt: row.finished_at,
+  };
+}
+
+export interface CheckRow {
+  id: number;
+  audit_id: string;
+  tool: string;
+  tool_call_id: string | null;
+  action: string;
+  decision: RealismDecision;
+  score: number | null;
+  threshold: number;
+  feedback: string | null;
+  raw_response: string | null;
+  messages: string | null;
+  model: string;
+  error: string | null;
+  created_at: string;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cost_usd: number | null;
+  latency_ms: number | null;
+}
+
+export function toCheck(row: CheckRow): StoredRealismCheck {
+  const action = JSON.parse(row.action) as { arguments?: Record<string, unknown>; audit_version?: number };
+  return {
+    id: row.id,
+    auditId: row.audit_id,
+    tool: row.tool,
+    toolCallId: row.tool_call_id,
+    arguments: action.arguments ?? {},
+    auditVersion: action.audit_version ?? -1,
+    decision: row.decision,
+    score: row.score,
+    threshold: row.threshold,
+    feedback: row.feedback,
+    rawResponse: row.raw_response,
+    messages: json<ChatMessage[]>(row.messages) ?? [],
+    model: row.model,
+    error: row.error,
+    createdAt: row.created_at,
+    usage: row.latency_ms === null ? null : { inputTokens: row.input_tokens, outputTokens: row.output_tokens, costUsd: row.cost_usd, latencyMs: row.latency_ms },
+  };
+}

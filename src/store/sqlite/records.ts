@@ -1,0 +1,183 @@
+/**
+ * SQL of the SQLite store that audit-store.ts does not have yet: judge runs, realism checks, run
+ * designs, and the few queries the domain still writes itself (src/judge/runs.ts,
+ * src/realism/checks.ts, src/realism/summary.ts, src/transcript/export-data.ts,
+ * src/commands/judge.ts). Those copies go away when the domain uses the async store.
+ */
+import type { ChatMessage } from "../../audit/messages.js";
+import { type AuditStore as LegacyStore, nowIso } from "../audit-store.js";
+import type {
+  JudgeRunResult,
+  NewJudgeRun,
+  NewRealismCheck,
+  RealismCheckResult,
+  RealismStats,
+  RunUsage,
+  StoredDimension,
+  StoredJudgeRun,
+  StoredRealismCheck,
+} from "../types.js";
+import { type CheckRow, type JudgeRunRow, toCheck, toJudgeRun } from "../rows.js";
+
+export const JUDGE_LIST_COLUMNS = `id, audit_id, status, judge_model, dimensions, retries, judge_config, attempts, scores, missing, summary,
+  justification, highlights, NULL AS response, NULL AS messages, error, owner, heartbeat_at, started_at, finished_at`;
+
+export function insertJudgeRun(db: LegacyStore, run: NewJudgeRun): void {
+  db.prepare(
+    `INSERT INTO judge_runs (id, audit_id, status, judge_model, dimensions, retries, judge_config, attempts, owner, heartbeat_at, started_at)
+     VALUES (?, ?, 'running', ?, ?, ?, ?, 0, ?, ?, ?)`,
+  ).run(run.id, run.auditId, run.judgeModel, JSON.stringify(run.dimensions), run.retries, run.judgeConfig ? JSON.stringify(run.judgeConfig) : null, run.owner, run.now, nowIso());
+}
+
+export function runningJudgeRuns(db: LegacyStore, auditId: string): StoredJudgeRun[] {
+  return (db.prepare("SELECT * FROM judge_runs WHERE audit_id = ? AND status = 'running' ORDER BY started_at DESC, rowid DESC").all(auditId) as JudgeRunRow[]).map(toJudgeRun);
+}
+
+export function runningJudgeRunsLike(db: LegacyStore, auditId: string, judgeModel: string, dimensions: readonly StoredDimension[]): StoredJudgeRun[] {
+  const rows = db
+    .prepare("SELECT * FROM judge_runs WHERE audit_id = ? AND status = 'running' AND judge_model = ? AND dimensions = ? ORDER BY started_at DESC, rowid DESC")
+    .all(auditId, judgeModel, JSON.stringify(dimensions)) as JudgeRunRow[];
+  return rows.map(toJudgeRun);
+}
+
+export function interruptJudgeRun(db: LegacyStore, id: string, reason: string): boolean {
+  return db.prepare("UPDATE judge_runs SET status = 'interrupted', finished_at = ?, error = ? WHERE id = ? AND status = 'running'").run(nowIso(), reason, id).changes === 1;
+}
+
+export function heartbeatJudgeRun(db: LegacyStore, id: string, owner: string, now: number): boolean {
+  return db.prepare("UPDATE judge_runs SET heartbeat_at = ? WHERE id = ? AND owner = ? AND status = 'running'").run(now, id, owner).changes === 1;
+}
+
+export function progressJudgeRun(db: LegacyStore, id: string, owner: string, attempts: number, messages: readonly ChatMessage[], now: number): void {
+  db.prepare("UPDATE judge_runs SET attempts = ?, messages = ?, heartbeat_at = ? WHERE id = ? AND owner = ? AND status = 'running'").run(attempts, JSON.stringify(messages), now, id, owner);
+}
+
+export function finishJudgeRun(db: LegacyStore, id: string, owner: string, r: JudgeRunResult): boolean {
+  return (
+    db
+      .prepare(
+        `UPDATE judge_runs SET status = ?, attempts = ?, scores = ?, missing = ?, summary = ?, justification = ?, highlights = ?,
+           response = ?, messages = ?, error = ?, finished_at = ?
+         WHERE id = ? AND owner = ? AND status = 'running'`,
+      )
+      .run(r.status, r.attempts, JSON.stringify(r.scores), JSON.stringify(r.missing), r.summary, r.justification, JSON.stringify(r.highlights), r.response, JSON.stringify(r.messages), r.error, nowIso(), id, owner)
+      .changes === 1
+  );
+}
+
+export function getJudgeRun(db: LegacyStore, id: string): StoredJudgeRun | undefined {
+  const row = db.prepare("SELECT * FROM judge_runs WHERE id = ?").get(id) as JudgeRunRow | undefined;
+  return row ? toJudgeRun(row) : undefined;
+}
+
+export function judgeRunsOfAudit(db: LegacyStore, auditId: string): StoredJudgeRun[] {
+  return (db.prepare(`SELECT ${JUDGE_LIST_COLUMNS} FROM judge_runs WHERE audit_id = ? ORDER BY started_at DESC, rowid DESC`).all(auditId) as JudgeRunRow[]).map(toJudgeRun);
+}
+
+export function allJudgeRunsOfAudit(db: LegacyStore, auditId: string): StoredJudgeRun[] {
+  return (db.prepare("SELECT * FROM judge_runs WHERE audit_id = ? ORDER BY started_at, rowid").all(auditId) as JudgeRunRow[]).map(toJudgeRun);
+}
+
+export function hasCompleteJudgeRun(db: LegacyStore, auditId: string): boolean {
+  return db.prepare("SELECT 1 FROM judge_runs WHERE audit_id = ? AND status = 'complete' LIMIT 1").get(auditId) !== undefined;
+}
+
+export function judgeRunUsage(db: LegacyStore, runId: string): RunUsage {
+  const row = db
+    .prepare(
+      `SELECT COUNT(*) AS calls, COUNT(error_kind) AS errors, COALESCE(SUM(input_tokens), 0) AS input_tokens,
+         COALESCE(SUM(output_tokens), 0) AS output_tokens, COALESCE(SUM(reasoning_tokens), 0) AS reasoning_tokens, SUM(cost_usd) AS cost_usd
+       FROM model_calls WHERE role = 'judge' AND ref = ?`,
+    )
+    .get(runId) as { calls: number; errors: number; input_tokens: number; output_tokens: number; reasoning_tokens: number; cost_usd: number | null };
+  return { calls: row.calls, errors: row.errors, inputTokens: row.input_tokens, outputTokens: row.output_tokens, reasoningTokens: row.reasoning_tokens, costUsd: row.cost_usd };
+}
+
+// ---- realism checks -----------------------------------------------------------------------------
+
+const SELECT_CHECKS = `
+  SELECT r.*, c.input_tokens, c.output_tokens, c.cost_usd, c.latency_ms
+  FROM realism_checks r
+  LEFT JOIN model_calls c ON c.role = 'realism' AND c.audit_id = r.audit_id AND c.ref = CAST(r.id AS TEXT)`;
+
+export function insertUnfinishedCheck(db: LegacyStore, c: NewRealismCheck): number {
+  const action = { tool: c.tool, tool_call_id: c.toolCallId, arguments: c.arguments, audit_version: c.auditVersion };
+  return Number(
+    db
+      .prepare(
+        `INSERT INTO realism_checks (audit_id, tool, tool_call_id, action, decision, score, threshold, messages, model, error, created_at)
+         VALUES (?, ?, ?, ?, 'error', NULL, ?, ?, ?, ?, ?)`,
+      )
+      .run(c.auditId, c.tool, c.toolCallId, JSON.stringify(action), c.threshold, JSON.stringify(c.messages), c.model, c.unfinishedError, nowIso()).lastInsertRowid,
+  );
+}
+
+export function completeCheck(db: LegacyStore, id: number, r: RealismCheckResult): void {
+  db.prepare("UPDATE realism_checks SET decision = ?, score = ?, feedback = ?, raw_response = ?, messages = ?, error = ? WHERE id = ?").run(
+    r.decision,
+    r.score,
+    r.feedback,
+    r.rawResponse,
+    JSON.stringify(r.messages),
+    r.error,
+    id,
+  );
+}
+
+export function checksOfAudit(db: LegacyStore, auditId: string): StoredRealismCheck[] {
+  return (db.prepare(`${SELECT_CHECKS} WHERE r.audit_id = ? ORDER BY r.id`).all(auditId) as CheckRow[]).map(toCheck);
+}
+
+export function latestScoredCheck(db: LegacyStore, auditId: string): StoredRealismCheck | undefined {
+  const row = db.prepare(`${SELECT_CHECKS} WHERE r.audit_id = ? AND r.decision != 'error' ORDER BY r.id DESC LIMIT 1`).get(auditId) as CheckRow | undefined;
+  return row ? toCheck(row) : undefined;
+}
+
+export function realismStats(db: LegacyStore, auditId: string): RealismStats {
+  const counts = db
+    .prepare(
+      `SELECT COUNT(*) AS checks, COALESCE(SUM(decision = 'reject'), 0) AS rejections, COALESCE(SUM(decision = 'error'), 0) AS errors
+       FROM realism_checks WHERE audit_id = ?`,
+    )
+    .get(auditId) as { checks: number; rejections: number; errors: number };
+  const scores = (db.prepare("SELECT score FROM realism_checks WHERE audit_id = ? AND decision != 'error' AND score IS NOT NULL ORDER BY score").all(auditId) as { score: number }[]).map(
+    (r) => r.score,
+  );
+  return { ...counts, scores };
+}
+
+// ---- audits, messages and runs -----------------------------------------------------------------
+
+export function auditIdsStartingWith(db: LegacyStore, prefix: string, limit: number): string[] {
+  const escaped = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
+  return (db.prepare("SELECT id FROM audits WHERE id LIKE ? ESCAPE '\\' ORDER BY created_at DESC, id LIMIT ?").all(`${escaped}%`, limit) as { id: string }[]).map((r) => r.id);
+}
+
+const NOT_PREFILL = "coalesce(json_extract(m.data, '$.metadata.prefill'), 0) != 1";
+
+export function targetRepliesOfAudit(db: LegacyStore, auditId: string): number {
+  return (db.prepare(`SELECT COUNT(*) AS n FROM messages m WHERE m.audit_id = ? AND m.view = 'target' AND m.role = 'assistant' AND ${NOT_PREFILL}`).get(auditId) as { n: number }).n;
+}
+
+export function targetRepliesOfRun(db: LegacyStore, runId: string): Map<string, number> {
+  const rows = db
+    .prepare(
+      `SELECT m.audit_id AS audit_id, COUNT(*) AS n FROM messages m JOIN audits a ON a.id = m.audit_id
+       WHERE a.run_id = ? AND m.view = 'target' AND m.role = 'assistant' AND ${NOT_PREFILL} GROUP BY m.audit_id`,
+    )
+    .all(runId) as { audit_id: string; n: number }[];
+  return new Map(rows.map((r) => [r.audit_id, r.n]));
+}
+
+export function saveRunDesign(db: LegacyStore, runId: string, design: Record<string, unknown>): void {
+  const now = nowIso();
+  db.prepare(
+    `INSERT INTO runs (id, design, created_at, updated_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT(id) DO UPDATE SET design = excluded.design, updated_at = excluded.updated_at`,
+  ).run(runId, JSON.stringify(design), now, now);
+}
+
+export function runDesign(db: LegacyStore, runId: string): Record<string, unknown> | null {
+  const row = db.prepare("SELECT design FROM runs WHERE id = ?").get(runId) as { design: string } | undefined;
+  return row ? (JSON.parse(row.design) as Record<string, unknown>) : null;
+}

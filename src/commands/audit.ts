@@ -36,6 +36,10 @@ Options:
   --seed-instructions S         id:a,b | tags:x,y | a seed file or folder | a JSON list | literal text
                                 (default: the whole library; petri-mcp seeds lists it)
   --max-turns N                 auditor turns per audit (30)
+  --max-target-failures N       target errors in a row (each shown to the auditor, which may retry)
+                                that fail an audit (3)
+  --target-config JSON          generation settings, JSON or @file.json (also --auditor-config,
+                                --judge-config, --realism-config; docs/models.md)
   --transcript-save-dir DIR     where transcripts are written (./outputs)
   --realism-filter              score each auditor action for realism before it reaches the target
   --realism-threshold X         the filter's threshold, 0 to 1 (0.6)

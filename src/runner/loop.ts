@@ -20,6 +20,9 @@ import { callSignal, type StopController } from "./stop.js";
 import { type CallContext, executeAuditorCall, INTERRUPTED, toolMessageText } from "./tool-calls.js";
 
 
+/** Target failures in a row that end an audit, unless --max-target-failures says otherwise. */
+export const DEFAULT_MAX_TARGET_FAILURES = 3;
+
 /** A tool result holding this is the target's reply, which the service already put in the combined view. */
 const TARGET_REPLY_MARK = "</target_response>";
 
@@ -69,12 +72,28 @@ async function turnSettled(store: AuditStore, auditId: string, timeoutMs = 10_00
 }
 
 /** Runs a turn's calls in order; a fatal failure stops the turn (the calls after it do not run). */
-async function runCalls(calls: readonly ToolCall[], context: CallContext): Promise<{ results: ToolMessage[]; fatal?: string }> {
+/** Target calls that failed in a row (a target reply resets it), and the last error. */
+interface FailureStreak {
+  count: number;
+  last: string;
+  limit: number;
+}
+
+async function runCalls(calls: readonly ToolCall[], context: CallContext, streak: FailureStreak): Promise<{ results: ToolMessage[]; fatal?: string }> {
   const results: ToolMessage[] = [];
   for (const call of calls) {
     const executed = await executeAuditorCall(call, context);
     results.push(executed.message);
     if (executed.fatal) return { results, fatal: executed.fatal };
+    if (executed.targetError !== undefined) {
+      streak.count += 1;
+      streak.last = executed.targetError;
+      if (streak.count >= streak.limit) {
+        return { results, fatal: `The target model failed ${streak.count} time${streak.count === 1 ? "" : "s"} in a row (--max-target-failures ${streak.limit}); last error: ${streak.last}` };
+      }
+    } else if (toolMessageText(executed.message).includes(TARGET_REPLY_MARK)) {
+      streak.count = 0;
+    }
   }
   return { results };
 }
@@ -100,6 +119,7 @@ export async function runAuditorLoop(input: AuditorLoopInput): Promise<LoopOutco
   const conversation: ChatMessage[] = [opening];
   const allowed = new Set(input.tools.map((tool) => tool.name));
   // Checked before the run started (commands/audit.ts); Petri's auditor defaults plus --auditor-config.
+  const streak: FailureStreak = { count: 0, last: "", limit: app.config.maxTargetFailures ?? DEFAULT_MAX_TARGET_FAILURES };
   const settings = settingsForCall("auditor", input.auditor.name, input.auditor.capabilities, app.config.roleSettings?.auditor, "--auditor-config");
 
   while (turns < input.maxTurns) {
@@ -134,7 +154,7 @@ export async function runAuditorLoop(input: AuditorLoopInput): Promise<LoopOutco
       continue;
     }
 
-    const { results, fatal } = await runCalls(calls, { session: input.session, auditId, allowed, maxOutputBytes: app.service.maxToolOutput, signal: stop.signal });
+    const { results, fatal } = await runCalls(calls, { session: input.session, auditId, allowed, maxOutputBytes: app.service.maxToolOutput, signal: stop.signal }, streak);
     record(
       results,
       results.filter((message) => !toolMessageText(message).includes(TARGET_REPLY_MARK)),

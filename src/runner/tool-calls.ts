@@ -9,8 +9,10 @@ import type { AuditorSession } from "./session.js";
 
 export interface ExecutedCall {
   message: ToolMessage;
-  /** Why the audit cannot go on (the target model failed, or the run was aborted); absent otherwise. */
+  /** Why the audit cannot go on (the run was aborted, the session broke); absent otherwise. */
   fatal?: string;
+  /** The target model call failed (after the provider's retries); the auditor got the error and may retry. */
+  targetError?: string;
 }
 
 export const INTERRUPTED = "interrupted";
@@ -64,7 +66,8 @@ export async function executeAuditorCall(call: ToolCall, context: CallContext): 
   if (!outcome.isError) return { message: toolMessage(call, text) };
   const message = toolMessage(call, "", { type: "unknown", message: text });
   if (context.signal.aborted) return { message, fatal: INTERRUPTED };
-  // The target model failed after the provider's own retries: the runner ends this audit rather than let the auditor retry.
-  if (outcome.errorCode === "model") return { message, fatal: text };
+  // The target model failed after the provider's own retries: as in Petri, the auditor reads the error and may retry
+  // (the loop ends the audit only after several failures in a row).
+  if (outcome.errorCode === "model") return { message, targetError: text };
   return { message };
 }

@@ -104,13 +104,14 @@ describe("petri-mcp audit scheduling", () => {
       [TARGET_WIRE]: (request): FakeStep => (allText(request).includes("MARK-broken") ? { error: { status: 500, message: "target exploded" } } : echoTarget(request)),
     });
     const { out, args } = paths();
-    const run = await runAudit(fake, [...args, "--seed-instructions", seedList("MARK-fine", "MARK-broken", "MARK-good"), "--concurrency", "2", "--run-id", "partly"]);
+    // One failure fails the audit here (the default, 3 in a row, is tested in target-errors.test.ts).
+    const run = await runAudit(fake, [...args, "--seed-instructions", seedList("MARK-fine", "MARK-broken", "MARK-good"), "--concurrency", "2", "--run-id", "partly", "--max-target-failures", "1"]);
     expect(run.code).toBe(1);
     const summary = run.stdout.join("\n");
     expect(summary).toMatch(/custom_1\s+\S+\s+ended/);
     expect(summary).toMatch(/custom_2\s+\S+\s+failed/);
     expect(summary).toMatch(/custom_3\s+\S+\s+ended/);
-    expect(summary).toMatch(/custom_2 \(audit \S+\) failed: Error calling the target model .*target exploded/);
+    expect(summary).toMatch(/custom_2 \(audit \S+\) failed: The target model failed 1 time in a row .*Error calling the target model .*target exploded/);
 
     const byMark = new Map(savedTranscripts(out).map(({ data }) => [/MARK-\w+/.exec(data.metadata.seed_instruction)![0], data]));
     expect(byMark.size).toBe(3);
@@ -261,7 +262,7 @@ describe("resuming a run", () => {
       },
     });
     const { db, out, args } = paths();
-    const runArgs = [...args, "--judge", JUDGE, "--seed-instructions", seedList("MARK-done", "MARK-broken", "MARK-unexported", "MARK-abandoned"), "--run-id", "resumable", "--concurrency", "2"];
+    const runArgs = [...args, "--judge", JUDGE, "--seed-instructions", seedList("MARK-done", "MARK-broken", "MARK-unexported", "MARK-abandoned"), "--run-id", "resumable", "--concurrency", "2", "--max-target-failures", "1"];
 
     // A first invocation: one target is down. Then simulate a crash that left another audit active.
     const first = await runAudit(fake, runArgs);

@@ -1,13 +1,15 @@
 /**
  * concurrency: 50 audits at once through one `petri-mcp serve --http` (one MCP session each),
  * against a fake model with 20 ms latency. Each audit makes `turns` send_message calls in a row;
- * all audits run in parallel, so the latency-bound ideal is turns x 20 ms. Measured baseline: the
- * same number of direct SDK calls to the same fake, 50 callers in parallel. Rounds alternate.
+ * all audits run in parallel. The baseline is measured, not computed: the same 500 calls (same
+ * conversations, same bodies) made directly with the same client by 50 callers in parallel, to
+ * the same fake (its own process). Rounds alternate. The latency-bound ideal (turns x 20 ms) is
+ * shown for scale only: even the direct calls do not reach it on a small machine.
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { figure, type Figure } from "./lib/figures.js";
@@ -15,6 +17,7 @@ import { benchTempDir, cpuMs, textOf } from "./lib/petri-process.js";
 import { profileClockMicros, type ProfileWindow } from "./lib/profile.js";
 import { startFakeProcess, startHttpServerProcess } from "./lib/processes.js";
 import { filler } from "./lib/seed.js";
+import { directClient } from "./overhead.js";
 import { ratios, since, spread } from "./lib/stats.js";
 
 export interface ConcurrencyOptions {
@@ -48,10 +51,12 @@ export interface ConcurrencyRun {
 export async function benchConcurrency(options: ConcurrencyOptions, serverNodeArgs: string[] = []): Promise<ConcurrencyRun> {
   const dir = benchTempDir("concurrency");
   const fake = await startFakeProcess(options.latencyMs);
-  const env = { PETRI_DB: join(dir, "petri.db"), PETRI_MCP_TOKEN: TOKEN, OPENAI_BASE_URL: fake.openaiBaseUrl, OPENAI_API_KEY: "test-key", PETRI_MODEL_MAX_RETRIES: "0", HOME: dir };
+  // The SDK's default retries on both sides: under load, a keep-alive socket the fake closes as it
+  // is reused fails a call once (both clients race the same way), and a retry is what real use does.
+  const env = { PETRI_DB: join(dir, "petri.db"), PETRI_MCP_TOKEN: TOKEN, OPENAI_BASE_URL: fake.openaiBaseUrl, OPENAI_API_KEY: "test-key", HOME: dir };
   const server = await startHttpServerProcess(env, serverNodeArgs);
   const clients: Client[] = [];
-  const direct = new OpenAI({ baseURL: fake.openaiBaseUrl, apiKey: "test-key", maxRetries: 0 });
+  const direct = directClient(fake.openaiBaseUrl, 2);
   try {
     for (let i = 0; i < options.audits; i++) clients.push(await connect(server.url));
 
@@ -135,7 +140,6 @@ export async function benchConcurrency(options: ConcurrencyOptions, serverNodeAr
         ratioLabel: "ideal / measured",
         ratio: spread(mcp.map((ms) => ideal / ms)),
         rounds: options.rounds,
-        target: { on: "ratio", op: ">=", limit: 0.8 },
         notes: [cpuNote],
       }),
       figure({
@@ -143,10 +147,12 @@ export async function benchConcurrency(options: ConcurrencyOptions, serverNodeAr
         group: "concurrency",
         label: `concurrency vs direct SDK (${what})`,
         value: { label: "wall time via MCP over HTTP", unit: "ms", spread: spread(mcp) },
-        baseline: { label: "same calls direct, 50 callers", unit: "ms", spread: spread(baseline) },
+        baseline: { label: "same calls direct, same client, 50 callers", unit: "ms", spread: spread(baseline) },
+        added: { unit: "ms", spread: spread(mcp.map((ms, i) => ms - baseline[i]!)) },
         ratioLabel: "direct / MCP",
         ratio: spread(ratios(baseline, mcp)),
         rounds: options.rounds,
+        target: { on: "ratio", op: ">=", limit: 0.9 },
       }),
     ];
     return { figures, measured };

@@ -6,9 +6,9 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { startFakeLlm } from "../test/fake-llm/server.js";
 import { pairedColdStarts } from "./cold-start.js";
-import { benchTempDir, cpuMs, PETRI_BIN, ROOT, startStdioServer } from "./lib/petri-process.js";
+import { benchTempDir, PETRI_BIN, ROOT, startStdioServer } from "./lib/petri-process.js";
+import { startFakeProcess } from "./lib/processes.js";
 import { describeProfile, profileClockMicros, type ProfileSummary, type ProfileWindow, summarizeProfileDir } from "./lib/profile.js";
 import { median, ratios, since } from "./lib/stats.js";
 import { seedOverheadAudits, serverEnv } from "./overhead.js";
@@ -27,7 +27,7 @@ export async function profileOverhead(size: number, calls: number): Promise<stri
   const profileDir = join(dir, "profile");
   const dbPath = join(dir, "petri.db");
   const [audit] = await seedOverheadAudits(dbPath, [size]);
-  const fake = await startFakeLlm();
+  const fake = await startFakeProcess(0);
   const server = await startStdioServer({ env: serverEnv(dbPath, fake), nodeArgs: ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] });
   const window: ProfileWindow = { fromMicros: 0, toMicros: 0 };
   try {
@@ -35,15 +35,17 @@ export async function profileOverhead(size: number, calls: number): Promise<stri
     window.fromMicros = profileClockMicros();
     for (let i = 0; i < calls; i++) {
       await server.ok("send_message", { audit_id: audit!.auditId, message: `Profiled question ${i}?` });
-      fake.requests.length = 0;
+      if (i % 50 === 49) await fake.reset();
     }
     window.toMicros = profileClockMicros();
   } finally {
     await server.close();
-    await fake.close();
+    await fake.stop();
   }
   const summary = await waitForProfile(profileDir, window).finally(() => rmSync(dir, { recursive: true, force: true }));
-  return [`server CPU profile of ${calls} consecutive sends at ~${size} messages (start-up excluded), by area: ${describeProfile(summary, 5)}; hottest functions: ${topFunctions(summary, 5)}.`];
+  return [
+    `server CPU profile of ${calls} consecutive sends at ~${size} messages (start-up excluded), by area: ${describeProfile(summary, 5)}; hottest functions: ${topFunctions(summary, 5)}. (V8 samples wall time, so time the thread waits to be scheduled shows up on native I/O frames such as writev; the bundled dependencies count as dist/cli.js.)`,
+  ];
 }
 
 /** The profile is written when the child exits, which may be just after close() resolves. */
@@ -82,7 +84,7 @@ export function importCosts(runs = 5): string[] {
   ];
   const costs = modules.map(([specifier, label]) => `${label} +${Math.round(importMs(specifier, runs) - bare)} ms`);
   return [
-    `bare node starts in ${Math.round(bare)} ms; import cost of each module alone (overlapping, not additive): ${costs.join(", ")}. server-memory loads only the MCP SDK; petri-mcp also loads both model SDKs and the price table at start-up, though they are needed only at the first model call.`,
+    `bare node starts in ${Math.round(bare)} ms; import cost of each module alone (overlapping, not additive): ${costs.join(", ")}. server-memory loads only the MCP SDK; petri-mcp loads the model SDKs and the price table at the first model call.`,
   ];
 }
 
@@ -136,44 +138,4 @@ export async function bundledColdStart(pairs: number): Promise<string[]> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/**
- * Server CPU per send_message (conversation of `size` messages), as built and with every SQLite
- * statement prepared once and reused (a preload that caches Database#prepare), alternating.
- */
-export async function statementCacheExperiment(size: number, calls: number, rounds = 2): Promise<string[]> {
-  const preload = join(ROOT, "bench", "lib", "statement-cache.mjs");
-  const cpu = { plain: [] as number[], cached: [] as number[] };
-  for (let round = 0; round < rounds * 2; round++) {
-    const variant = round % 2 === 0 ? "plain" : "cached";
-    const dir = benchTempDir("statements");
-    try {
-      const dbPath = join(dir, "petri.db");
-      const [audit] = await seedOverheadAudits(dbPath, [size]);
-      const fake = await startFakeLlm();
-      const server = await startStdioServer({ env: serverEnv(dbPath, fake), nodeArgs: variant === "cached" ? ["--import", preload] : [] });
-      try {
-        const send = async (i: number) => {
-          await server.ok("send_message", { audit_id: audit!.auditId, message: `Question ${i}?` });
-          await server.ok("rollback_conversation", { audit_id: audit!.auditId, index: audit!.lastIndex });
-          fake.requests.length = 0;
-        };
-        for (let i = 0; i < 20; i++) await send(i);
-        const before = cpuMs(server.pid);
-        for (let i = 0; i < calls; i++) await send(i);
-        cpu[variant].push((cpuMs(server.pid) - before) / calls);
-      } finally {
-        await server.close();
-        await fake.close();
-      }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  }
-  const plain = median(cpu.plain);
-  const cached = median(cpu.cached);
-  return [
-    `experiment: with every SQLite statement prepared once and reused (bench/lib/statement-cache.mjs preloaded), the server's CPU per send_message + rollback at ~${size} messages goes from ${plain.toFixed(2)} ms to ${cached.toFixed(2)} ms (${Math.round((1 - cached / plain) * 100)}% less).`,
-  ];
 }

@@ -1,12 +1,15 @@
 /**
  * memory: resident set size of a spawned stdio server holding 100 active audits (each with a
- * system message and a few exchanges with the offline mockllm target), against the same server
- * idle (initialized, tools listed). Each round uses a fresh process and database.
+ * system message and a few exchanges with an HTTP target: `openai/bench-target` on the fake model
+ * in its own process, so the model client stack is loaded as in real use), against the same
+ * server idle (initialized, tools listed). Each round uses a fresh process and database.
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { figure, type Figure } from "./lib/figures.js";
+import { serverEnv, TARGET_MODEL } from "./overhead.js";
 import { benchTempDir, rssMiB, startStdioServer } from "./lib/petri-process.js";
+import { type FakeProcess, startFakeProcess } from "./lib/processes.js";
 import { filler } from "./lib/seed.js";
 import { ratios, spread } from "./lib/stats.js";
 
@@ -16,8 +19,8 @@ export interface MemoryOptions {
   rounds: number;
 }
 
-async function oneRound(dir: string, round: number, options: MemoryOptions): Promise<{ idle: number; loaded: number }> {
-  const server = await startStdioServer({ env: { PETRI_DB: join(dir, `memory-${round}.db`), PETRI_TARGET_MODEL: "mockllm/target", HOME: dir } });
+async function oneRound(dir: string, fake: FakeProcess, round: number, options: MemoryOptions): Promise<{ idle: number; loaded: number }> {
+  const server = await startStdioServer({ env: { ...serverEnv(join(dir, `memory-${round}.db`), fake), PETRI_TARGET_MODEL: TARGET_MODEL, HOME: dir } });
   try {
     await server.client.listTools();
     const idle = rssMiB(server.pid);
@@ -40,13 +43,16 @@ export async function benchMemory(options: MemoryOptions): Promise<Figure[]> {
   const dir = benchTempDir("memory");
   const idle: number[] = [];
   const loaded: number[] = [];
+  const fake = await startFakeProcess(0);
   try {
     for (let round = 0; round < options.rounds; round++) {
-      const sample = await oneRound(dir, round, options);
+      const sample = await oneRound(dir, fake, round, options);
+      await fake.reset();
       idle.push(sample.idle);
       loaded.push(sample.loaded);
     }
   } finally {
+    await fake.stop();
     rmSync(dir, { recursive: true, force: true });
   }
   return [
@@ -56,6 +62,7 @@ export async function benchMemory(options: MemoryOptions): Promise<Figure[]> {
       label: `RSS with ${options.audits} active audits`,
       value: { label: `${options.audits} audits x ${options.turnsPerAudit} turns`, unit: "MiB", spread: spread(loaded) },
       baseline: { label: "same server idle", unit: "MiB", spread: spread(idle) },
+      added: { unit: "MiB", spread: spread(loaded.map((v, i) => v - idle[i]!)) },
       ratioLabel: "loaded / idle",
       ratio: spread(ratios(loaded, idle)),
       rounds: options.rounds,

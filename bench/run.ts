@@ -1,56 +1,53 @@
 /**
- * `npm run bench`: every benchmark in turn, a table on stdout, and bench/results.local.json
- * (figures, targets, pass/miss, machine, date; ignored by git). A figure that misses its target
- * gets the reason found by profiling. `--quick` runs fewer rounds; `--only overhead,cold-start,...`
- * runs some groups; `--record` (a full run only) writes the committed bench/results.json instead.
+ * `npm run bench`: builds dist/ if src/ is newer (npm run build), runs every benchmark in turn,
+ * prints a table and writes bench/results.local.json (figures, targets, pass/miss, machine, date;
+ * ignored by git). `npm run bench:readme` copies that file's table into README.md and
+ * docs/performance.md. A figure that misses its target gets the reason found by profiling.
+ * `--quick` runs few rounds (a smoke run; its p95 comes from few samples); `--only a,b` runs some
+ * groups; `--sizes 10,20000` changes the overhead conversation sizes.
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { benchColdStart } from "./cold-start.js";
 import { benchConcurrency, type ConcurrencyOptions } from "./concurrency.js";
-import { bundledColdStart, importCosts, profileConcurrency, profileOverhead, statementCacheExperiment } from "./diagnose.js";
+import { bundledColdStart, importCosts, profileConcurrency, profileOverhead } from "./diagnose.js";
 import type { Figure } from "./lib/figures.js";
 import { describeMachine } from "./lib/machine.js";
 import { ensureBuilt, ROOT } from "./lib/petri-process.js";
-import { formatMarkdown, formatTable, resultsFile, writeResults } from "./lib/report.js";
+import { formatMarkdown, formatTable, RESULTS_FILE, writeResults } from "./lib/report.js";
 import { benchMemory } from "./memory.js";
 import { overheadFigures, runOverhead } from "./overhead.js";
 import { benchScale } from "./scale.js";
-import { median } from "./lib/stats.js";
 
 const GROUPS = ["overhead", "cold-start", "concurrency", "scale", "memory"] as const;
 type Group = (typeof GROUPS)[number];
 
 const { values } = parseArgs({
-  options: { quick: { type: "boolean" }, only: { type: "string" }, markdown: { type: "boolean" }, record: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+  options: { quick: { type: "boolean" }, only: { type: "string" }, sizes: { type: "string" }, markdown: { type: "boolean" }, help: { type: "boolean", short: "h" } },
 });
 if (values.help) {
-  console.log("Usage: npm run bench [-- --quick] [--only overhead,cold-start,concurrency,scale,memory] [--markdown] [--record]");
+  console.log(`Usage: npm run bench [-- --quick] [--only ${GROUPS.join(",")}] [--sizes 10,2000] [--markdown]`);
   process.exit(0);
 }
 const quick = values.quick ?? false;
 const only = values.only ? (values.only.split(",").map((g) => g.trim()) as Group[]) : [...GROUPS];
 for (const group of only) if (!GROUPS.includes(group)) throw new Error(`unknown group '${group}'; groups: ${GROUPS.join(", ")}`);
-const output = join(ROOT, "bench", resultsFile({ quick, only: values.only, record: values.record }));
+const output = join(ROOT, "bench", RESULTS_FILE);
 
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const missed = (figures: Figure[]) => figures.some((f) => f.status === "miss");
 
 async function overhead(): Promise<Figure[]> {
-  const sizes = [10, 2000];
-  say(`overhead: send_message via MCP stdio vs a direct SDK call, at ${sizes.join(" and ")} messages`);
-  const measured = await runOverhead({ sizes, rounds: quick ? 4 : 15, callsPerRound: quick ? 5 : 10, warmup: 3 });
+  const sizes = values.sizes ? values.sizes.split(",").map(Number) : [10, 2000];
+  say(`overhead: send_message via MCP stdio vs the same call direct with the same client, at ${sizes.join(" and ")} messages`);
+  // A full run takes p95 over 20 x 10 = 200 calls per side.
+  const measured = await runOverhead({ sizes, rounds: quick ? 4 : 20, callsPerRound: quick ? 5 : 10, warmup: 5 });
   const figures: Figure[] = [];
   for (const samples of measured) {
-    const added = samples.mcp.p50.map((ms, i) => ms - samples.direct.p50[i]!);
-    const sized = overheadFigures(samples, [
-      `MCP adds ${median(added).toFixed(2)} ms per call at p50 (median over rounds). A rollback_conversation at this size takes ${samples.rollbackMs.toFixed(1)} ms (not part of the figure).`,
-    ]);
+    const sized = overheadFigures(samples);
     if (missed(sized)) {
       say(`overhead at ${samples.size} messages misses its target: profiling the server`);
       sized[0]!.notes.push(...(await profileOverhead(samples.size, quick ? 50 : 200)));
-      // The fixed per-call cost is what a statement cache would cut; it shows best on a short conversation.
-      if (samples.size === Math.min(...sizes)) sized[0]!.notes.push(...(await statementCacheExperiment(samples.size, quick ? 60 : 200)));
     }
     figures.push(...sized);
   }
@@ -69,7 +66,7 @@ async function coldStart(): Promise<Figure[]> {
 
 async function concurrency(): Promise<Figure[]> {
   const options: ConcurrencyOptions = { audits: 50, turns: 10, latencyMs: 20, rounds: quick ? 2 : 5 };
-  say(`concurrency: ${options.audits} audits at once through one HTTP server, fake model with ${options.latencyMs} ms latency`);
+  say(`concurrency: ${options.audits} audits at once through one HTTP server vs the same calls direct, fake model with ${options.latencyMs} ms latency`);
   const { figures } = await benchConcurrency(options);
   if (missed(figures)) {
     say("concurrency misses its target: profiling the HTTP server");
@@ -84,7 +81,7 @@ async function scale(): Promise<Figure[]> {
 }
 
 async function memory(): Promise<Figure[]> {
-  say("memory: RSS of a stdio server holding 100 active audits");
+  say("memory: RSS of a stdio server holding 100 active audits with an HTTP target");
   return benchMemory({ audits: 100, turnsPerAudit: 5, rounds: quick ? 1 : 3 });
 }
 

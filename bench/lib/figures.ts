@@ -28,7 +28,11 @@ export interface Figure {
   /** What the ratio means, e.g. "petri-mcp / direct SDK". */
   ratioLabel: string;
   ratio: Spread;
+  /** For fixed costs: what petri-mcp adds to the baseline per call (value - baseline), e.g. ms per turn. */
+  added?: { unit: string; spread: Spread };
   rounds: number;
+  /** How many individual samples the figure's value is taken from (a p95 needs >= 200). */
+  samples?: number;
   target?: Target;
   status: Status;
   /** Why a figure misses its target (what a profile says dominates), or other facts worth knowing. */

@@ -22,16 +22,21 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
-/** Builds dist/ when it is missing or older than src/ (a clean clone has no dist/). */
+/** True when dist/cli.js exists and is newer than every file under src/. */
+export function builtIsCurrent(): boolean {
+  return existsSync(PETRI_BIN) && statSync(PETRI_BIN).mtimeMs >= newestMtime(join(ROOT, "src"));
+}
+
+/**
+ * Builds dist/ exactly as `npm run build` does (tsc, then the esbuild bundle that ships as
+ * dist/cli.js) when it is missing or older than src/, so the bench measures the shipped CLI.
+ * A failed build stops the run: measuring a stale or unbundled CLI would be worse than nothing.
+ */
 export function ensureBuilt(log: (line: string) => void): void {
-  if (existsSync(PETRI_BIN) && statSync(PETRI_BIN).mtimeMs >= newestMtime(join(ROOT, "src"))) return;
-  log("building dist/ (npm run build) ...");
-  try {
-    execFileSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(ROOT, "tsconfig.build.json")], { stdio: "inherit" });
-  } catch (error) {
-    if (!existsSync(PETRI_BIN)) throw error;
-    log("tsc reported errors; using the JavaScript it emitted anyway");
-  }
+  if (builtIsCurrent()) return;
+  log("dist/ is missing or older than src/: running npm run build ...");
+  execFileSync(process.platform === "win32" ? "npm.cmd" : "npm", ["run", "build"], { cwd: ROOT, stdio: ["ignore", process.stderr, process.stderr] });
+  if (!builtIsCurrent()) throw new Error("npm run build did not leave a dist/cli.js newer than src/");
 }
 
 export function benchTempDir(prefix: string): string {
@@ -92,6 +97,19 @@ export function rssMiB(pid: number): number {
   const match = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   if (!match) throw new Error(`no VmRSS for process ${pid}`);
   return Number(match[1]) / 1024;
+}
+
+/** CPU time a process's threads have spent on a CPU so far, in ns (Linux /proc/<pid>/task/<tid>/schedstat). */
+export function cpuNs(pid: number): number {
+  let total = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "utf8").split(" ")[0]);
+    } catch {
+      // a thread that exited between the listing and the read
+    }
+  }
+  return total;
 }
 
 /** USER_HZ: 100 on every Linux architecture Node supports. */

@@ -52,7 +52,12 @@ function spawnUntil(args: string[], env: Record<string, string>, pattern: RegExp
 }
 
 export interface FakeProcess extends Child {
+  url: string;
   openaiBaseUrl: string;
+  /** The requests the fake recorded since the last reset (its GET /_fake/requests). */
+  requests(): Promise<Array<{ body: unknown }>>;
+  /** Forgets the recorded requests (POST /_fake/reset). */
+  reset(): Promise<void>;
 }
 
 export async function startFakeProcess(latencyMs: number): Promise<FakeProcess> {
@@ -61,8 +66,14 @@ export async function startFakeProcess(latencyMs: number): Promise<FakeProcess> 
     {},
     /\{"port".*\}\n/,
   );
-  const info = JSON.parse(match[0]) as { openaiBaseUrl: string };
-  return { ...child, openaiBaseUrl: info.openaiBaseUrl };
+  const info = JSON.parse(match[0]) as { url: string; openaiBaseUrl: string };
+  return {
+    ...child,
+    url: info.url,
+    openaiBaseUrl: info.openaiBaseUrl,
+    requests: async () => (await (await fetch(`${info.url}/_fake/requests`)).json()) as Array<{ body: unknown }>,
+    reset: async () => void (await fetch(`${info.url}/_fake/reset`, { method: "POST" })).arrayBuffer(),
+  };
 }
 
 export interface HttpServerProcess extends Child {

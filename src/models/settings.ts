@@ -61,7 +61,7 @@ function issueText(issue: z.core.$ZodIssue, label: string): string {
 export function parseSettings(value: unknown, label: string): GenerationSettings {
   if (value === null || value === undefined) return {};
   const parsed = generationSettingsSchema.safeParse(value);
-  if (!parsed.success) throw new SettingsError(`Invalid ${label}: ${parsed.error.issues.map((i) => issueText(i, label)).join("; ")}.`);
+  if (!parsed.success) throw new SettingsError(`Invalid ${parsed.error.issues.map((i) => issueText(i, label)).join("; ")}.`);
   return parsed.data;
 }
 

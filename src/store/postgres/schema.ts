@@ -168,13 +168,39 @@ CREATE TABLE runs (
 );
 `,
   },
+  {
+    version: 5,
+    description: "durable jobs (judge runs, audits of a run) that any petri-mcp process can claim under a lease",
+    sql: `
+CREATE TABLE jobs (
+  id                TEXT PRIMARY KEY,
+  kind              TEXT NOT NULL CHECK (kind IN ('judge', 'audit')),
+  run_id            TEXT,
+  audit_id          TEXT,
+  payload           TEXT NOT NULL,
+  status            TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+  attempts          INTEGER NOT NULL DEFAULT 0,
+  max_attempts      INTEGER NOT NULL,
+  last_error        TEXT,
+  lease_owner       TEXT,
+  lease_expires_at  BIGINT,
+  heartbeat_at      BIGINT,
+  created_at        TEXT NOT NULL,
+  started_at        TEXT,
+  finished_at       TEXT
+);
+CREATE INDEX jobs_queued ON jobs(kind, status, created_at);
+CREATE INDEX jobs_lease ON jobs(status, lease_expires_at);
+CREATE INDEX jobs_run ON jobs(run_id, status);
+`,
+  },
 ];
 
 /** The schema version this petri-mcp writes on PostgreSQL; a database with a higher one is refused. */
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1]!.version;
 
-/** Tables in an order that satisfies the foreign keys (for `db copy`). */
-export const TABLES_IN_ORDER = ["audits", "messages", "heads", "tools", "events", "model_calls", "judge_runs", "realism_checks", "runs"] as const;
+/** Tables in an order that satisfies the foreign keys (for `db copy`; tables not named here come after). */
+export const TABLES_IN_ORDER: readonly string[] = ["audits", "messages", "heads", "tools", "events", "model_calls", "judge_runs", "realism_checks", "runs", "jobs"];
 
 /** Identity columns whose sequence must move past copied ids. */
 export const IDENTITY_COLUMNS: ReadonlyArray<{ table: string; column: string }> = [

@@ -14,7 +14,8 @@ import { beginTurnIn, commitTurnIn } from "../turns.js";
 import type { AuditStore, BeginTurnOptions, ChangeListener, StoreOptions, StoreSession, TurnStart } from "../types.js";
 import { isConnectionError, postgresProblem } from "./errors.js";
 import { PG_LATEST_SCHEMA_VERSION, PG_MIGRATIONS } from "./schema.js";
-import { CHANNEL, type PgExec, type Query, pgSession } from "./session.js";
+import { CHANNEL, type PgExec, type Query } from "./query.js";
+import { pgSession } from "./session.js";
 
 /** BIGINT (counts, epoch ms, ids) and NUMERIC (sums) as JS numbers: every value here fits. */
 const TYPES = {
@@ -76,6 +77,8 @@ export class PostgresStore implements AuditStore {
 
   private async migrate(): Promise<void> {
     const client = await this.pool.connect();
+    const ignore = () => undefined;
+    client.on("error", ignore);
     try {
       await client.query("SELECT pg_advisory_lock(hashtext($1))", [MIGRATION_LOCK]);
       try {
@@ -102,6 +105,7 @@ export class PostgresStore implements AuditStore {
         await client.query("SELECT pg_advisory_unlock(hashtext($1))", [MIGRATION_LOCK]).catch(() => undefined);
       }
     } finally {
+      client.off("error", ignore);
       client.release();
     }
   }
@@ -148,6 +152,9 @@ export class PostgresStore implements AuditStore {
       throw this.fail(error, false);
     }
     let broken = false;
+    // A connection cut while this client is checked out is reported by the query that uses it.
+    const ignore = () => undefined;
+    client.on("error", ignore);
     try {
       await client.query(`BEGIN ISOLATION LEVEL ${writing ? "READ COMMITTED, READ WRITE" : mode}`);
       const value = await fn((text, params) => client.query(text, params));
@@ -158,6 +165,7 @@ export class PostgresStore implements AuditStore {
       if (!broken) await client.query("ROLLBACK").catch(() => undefined);
       throw this.fail(error, writing);
     } finally {
+      client.off("error", ignore);
       client.release(broken);
     }
   }

@@ -1,0 +1,21 @@
+/** How the PostgreSQL repositories run their SQL: the executor, its result, shared SQL pieces. */
+
+export interface PgResult {
+  rows: any[];
+  rowCount: number | null;
+}
+export type Query = (text: string, params?: unknown[]) => Promise<PgResult>;
+
+export interface PgExec {
+  read<T>(fn: (q: Query) => Promise<T>): Promise<T>;
+  write<T>(fn: (q: Query) => Promise<T>): Promise<T>;
+}
+
+/** The LISTEN/NOTIFY channel that says an audit changed (the payload is its id). */
+export const CHANNEL = "petri_audit_changed";
+
+/** Notifies every listening server, once the transaction commits. */
+export const notify = (q: Query, auditId: string) => q("SELECT pg_notify($1, $2)", [CHANNEL, auditId]);
+
+/** A target reply: not the auditor's prefill. */
+export const NOT_PREFILL = "coalesce(m.data::jsonb #>> '{metadata,prefill}', '') NOT IN ('true', '1')";

@@ -41,6 +41,8 @@ export interface Config {
   leaseTtlMs: number;
   modelTimeoutMs: number;
   modelMaxRetries: number;
+  /** How auditor prompts name the target instead of its model id (Petri 3's target_display_name). */
+  targetDisplayName?: string;
   /** Runner: target call failures in a row (each returned to the auditor, which may retry) that fail an audit (default 3). */
   maxTargetFailures?: number;
   /** Generation settings per role from --<role>-config / PETRI_<ROLE>_CONFIG (src/models/settings.ts). */
@@ -84,6 +86,7 @@ export const COMMON_OPTIONS = {
   "model-timeout-ms": { type: "string" },
   "model-max-retries": { type: "string" },
   "max-target-failures": { type: "string" },
+  "target-display-name": { type: "string" },
   http: { type: "boolean" },
   host: { type: "string" },
   port: { type: "string" },
@@ -156,6 +159,7 @@ export function loadConfig(flags: CommonFlags = {}, env: NodeJS.ProcessEnv = pro
     modelTimeoutMs: positiveInt(flags["model-timeout-ms"] ?? env.PETRI_MODEL_TIMEOUT_MS, "--model-timeout-ms", 600_000, 100),
     modelMaxRetries: positiveInt(flags["model-max-retries"] ?? env.PETRI_MODEL_MAX_RETRIES, "--model-max-retries", 2, 0),
     roleSettings: roleSettings(flags, env, cwd),
+    targetDisplayName: (flags["target-display-name"] ?? env.PETRI_TARGET_DISPLAY_NAME)?.trim() || undefined,
     maxTargetFailures: positiveInt(flags["max-target-failures"] ?? env.PETRI_MAX_TARGET_FAILURES, "--max-target-failures", 3),
     mockScript: env.PETRI_MOCKLLM_SCRIPT ? resolve(cwd, env.PETRI_MOCKLLM_SCRIPT) : undefined,
     // PETRI_HTTP_MAX_BODY is the older name of the same limit.

@@ -38,6 +38,7 @@ Options:
   --max-turns N                 auditor turns per audit (30)
   --max-target-failures N       target errors in a row (each shown to the auditor, which may retry)
                                 that fail an audit (3)
+  --target-display-name NAME    how the auditor's prompt names the target, instead of its model id
   --target-config JSON          generation settings, JSON or @file.json (also --auditor-config,
                                 --judge-config, --realism-config; docs/models.md)
   --transcript-save-dir DIR     where transcripts are written (./outputs)

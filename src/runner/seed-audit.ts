@@ -35,6 +35,7 @@ export async function runSeedAudit(settings: RunSettings, seed: Seed, hooks: See
       max_turns: settings.maxTurns,
       tags: seed.tags.slice(0, MAX_TAGS),
       ...(settings.realismFilter ? { realism_filter: true } : {}),
+      ...(app.config.targetDisplayName ? { target_display_name: app.config.targetDisplayName } : {}),
     });
     const auditId = started.structured?.audit_id;
     if (started.isError || typeof auditId !== "string") throw new AuditStartError(started.text);
@@ -45,7 +46,8 @@ export async function runSeedAudit(settings: RunSettings, seed: Seed, hooks: See
     try {
       const tools = auditorToolset(await session.listTools(), resourcesDir !== null);
       const rendered = renderAuditorPrompts({
-        targetModel: settings.targetModel,
+        // The auditor reads the display name, never the model id, when one is set.
+        targetModel: app.config.targetDisplayName ?? settings.targetModel,
         seedInstructions: seed.text,
         maxTurns: settings.maxTurns,
         resourcesDir,

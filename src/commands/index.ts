@@ -20,6 +20,7 @@ Commands:
   seeds       browse the seed-instruction library
   resources   scaffold a resources folder (resources init DIR)
   demo        run one complete audit offline with scripted models (no API key)
+  db          db copy --from FILE --to URL: move a SQLite store into PostgreSQL
 
 Run petri-mcp <command> --help for a command's options.`;
 
@@ -35,6 +36,7 @@ const COMMANDS: Record<string, () => Promise<Runner>> = {
   seeds: async () => (await import("./seeds.js")).runSeedsCommand,
   resources: async () => (await import("./resources.js")).runResourcesCommand,
   demo: async () => (await import("./demo.js")).runDemoCommand,
+  db: async () => (await import("./db.js")).runDbCommand,
 };
 
 export async function main(argv: string[], io: CommandIO): Promise<number> {

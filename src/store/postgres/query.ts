@@ -1,4 +1,11 @@
 /** How the PostgreSQL repositories run their SQL: the executor, its result, shared SQL pieces. */
+import pg from "pg";
+
+/** BIGINT (counts, epoch ms, ids) and NUMERIC (sums) as JS numbers: every value here fits. */
+export const PG_TYPES = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === 20 || oid === 1700 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+};
 
 export interface PgResult {
   rows: any[];

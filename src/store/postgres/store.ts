@@ -14,14 +14,8 @@ import { beginTurnIn, commitTurnIn } from "../turns.js";
 import type { AuditStore, BeginTurnOptions, ChangeListener, StoreOptions, StoreSession, TurnStart } from "../types.js";
 import { isConnectionError, postgresProblem } from "./errors.js";
 import { PG_LATEST_SCHEMA_VERSION, PG_MIGRATIONS } from "./schema.js";
-import { CHANNEL, type PgExec, type Query } from "./query.js";
+import { CHANNEL, PG_TYPES, type PgExec, type Query } from "./query.js";
 import { pgSession } from "./session.js";
-
-/** BIGINT (counts, epoch ms, ids) and NUMERIC (sums) as JS numbers: every value here fits. */
-const TYPES = {
-  getTypeParser: ((oid: number, format?: string) =>
-    oid === 20 || oid === 1700 ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
-};
 
 const READ_ATTEMPTS = 3;
 const MIGRATION_LOCK = "petri-mcp schema";
@@ -60,7 +54,7 @@ export class PostgresStore implements AuditStore {
   /** Connects, migrates under the advisory lock, and refuses a schema newer than this petri-mcp. */
   static async open(url: string, options: StoreOptions = {}): Promise<PostgresStore> {
     const location = redactedLocation(url);
-    const config: pg.ClientConfig = { connectionString: url, types: TYPES, connectionTimeoutMillis: 10_000, application_name: "petri-mcp" };
+    const config: pg.ClientConfig = { connectionString: url, types: PG_TYPES, connectionTimeoutMillis: 10_000, application_name: "petri-mcp" };
     const pool = new pg.Pool({ ...config, max: options.poolSize ?? 10 });
     pool.on("error", (error) => log.warn(`PostgreSQL connection of the pool failed (it is replaced): ${redactSecrets(error.message)}`));
     const store = new PostgresStore(pool, config, location);

@@ -13,6 +13,7 @@ import { registerAuditTools } from "./tools/audits.js";
 import { type AuditDefaults, createToolContext, type ToolContext } from "./tools/define.js";
 import { registerExportTools } from "./tools/export.js";
 import { registerJudgeTools } from "./tools/judge.js";
+import { registerReportTools } from "./tools/report.js";
 import { registerResourceTools } from "./tools/resources.js";
 import { registerTargetTools } from "./tools/target.js";
 import { VERSION } from "./version.js";
@@ -61,6 +62,7 @@ export function createServer(app: AppContext, options: ServerOptions = {}): McpS
   registerResourceTools(server, ctx);
   registerJudgeTools(server, ctx);
   registerExportTools(server, ctx);
+  registerReportTools(server, ctx);
   registerTranscriptResources(server, ctx);
   registerLibrary(server, ctx);
   registerAppResources(server);

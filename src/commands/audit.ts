@@ -16,6 +16,7 @@ import { selectSeeds } from "../prompts/seed-select.js";
 import type { Seed } from "../prompts/seeds.js";
 import { realRoot } from "../resources/roots.js";
 import { newAuditId } from "../store/audit-store.js";
+import { DEFAULT_MIN_TARGET_REPLIES } from "../store/run-records.js";
 import { type RunReport, runBatch, runUsage } from "../runner/batch.js";
 import { type ProgressSink, RunProgress } from "../runner/progress.js";
 import { StopController, stopOnSigint } from "../runner/stop.js";
@@ -30,8 +31,13 @@ transcript; a summary table is printed at the end. With no seeds, the whole defa
 
 Options:
   --auditor M                   the auditor model, e.g. anthropic/claude-sonnet-4-6 ($PETRI_AUDITOR_MODEL)
-  --target M                    the model to audit ($PETRI_TARGET_MODEL)
-  --judge M                     judge each finished audit with this model ($PETRI_JUDGE_MODEL)
+  --target M                    the model to audit ($PETRI_TARGET_MODEL); repeat to audit several:
+                                every seed runs against each target
+  --epochs N                    audits of each seed x target (1)
+  --judge M                     judge each finished audit with this model ($PETRI_JUDGE_MODEL);
+                                repeat for a jury (each judge its own run; scores are their median)
+  --min-target-replies N        an audit whose target replied fewer times is inconclusive:
+                                shown, counted apart, left out of the report's means (2)
   --realism M                   the realism filter's model ($PETRI_REALISM_MODEL)
   --seed-instructions S         id:a,b | tags:x,y | a seed file or folder | a JSON list | literal text
                                 (default: the whole library; petri-mcp seeds lists it)
@@ -73,12 +79,15 @@ class UsageError extends Error {}
 
 const MAX_CONCURRENCY = 64;
 const MAX_TURNS = 1000;
+const MAX_EPOCHS = 100;
 const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$/;
 
 const OPTIONS = {
   auditor: { type: "string" },
-  target: { type: "string" },
-  judge: { type: "string" },
+  target: { type: "string", multiple: true },
+  judge: { type: "string", multiple: true },
+  epochs: { type: "string" },
+  "min-target-replies": { type: "string" },
   realism: { type: "string" },
   "seed-instructions": { type: "string" },
   "transcript-save-dir": { type: "string" },
@@ -93,7 +102,10 @@ interface Plan {
   config: Config;
   seeds: Seed[];
   auditorModel: string;
-  targetModel: string;
+  targetModels: string[];
+  judgeModels: string[];
+  epochs: number;
+  minTargetReplies: number;
   concurrency: number;
   runId: string | undefined;
   realismFilter: boolean;
@@ -106,6 +118,15 @@ function wholeNumber(value: string | undefined, flag: string, fallback: number, 
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1 || n > max) throw new UsageError(`${flag} must be a whole number from 1 to ${max}, got '${value}'.`);
   return n;
+}
+
+/** The values of a repeatable flag, each once (a model listed twice would be audited or judged twice as one). */
+function distinct(values: readonly string[], flag: string): string[] {
+  const trimmed = values.map((v) => v.trim());
+  const repeated = trimmed.find((v, i) => trimmed.indexOf(v) !== i);
+  if (repeated !== undefined) throw new UsageError(`${flag} ${repeated} is given twice; give each model once.`);
+  if (trimmed.some((v) => v === "")) throw new UsageError(`${flag} needs a model name.`);
+  return trimmed;
 }
 
 /** The model must resolve and, unless the caller supplied its own models (tests), have its key set: checked for every role before any audit exists. */
@@ -129,8 +150,8 @@ function planRun(argv: string[], deps: AuditCommandDeps, models: (config: Config
     {
       ...values,
       "auditor-model": values.auditor ?? values["auditor-model"],
-      "target-model": values.target ?? values["target-model"],
-      "judge-model": values.judge ?? values["judge-model"],
+      "target-model": values.target?.[0] ?? values["target-model"],
+      "judge-model": values.judge?.[0] ?? values["judge-model"],
       "realism-model": values.realism ?? values["realism-model"],
       "transcripts-dir": values["transcript-save-dir"] ?? values["transcripts-dir"],
     },
@@ -143,6 +164,10 @@ function planRun(argv: string[], deps: AuditCommandDeps, models: (config: Config
   if (!targetModel) throw new UsageError("No target model: pass --target (e.g. anthropic/claude-sonnet-4-6) or set PETRI_TARGET_MODEL.");
   if (config.maxTurns > MAX_TURNS) throw new UsageError(`--max-turns must be at most ${MAX_TURNS}, got ${config.maxTurns}.`);
   const concurrency = wholeNumber(values.concurrency, "--concurrency", 4, MAX_CONCURRENCY);
+  const epochs = wholeNumber(values.epochs, "--epochs", 1, MAX_EPOCHS);
+  const minTargetReplies = values["min-target-replies"] === "0" ? 0 : wholeNumber(values["min-target-replies"], "--min-target-replies", DEFAULT_MIN_TARGET_REPLIES, MAX_TURNS);
+  const targetModels = distinct(values.target ?? [targetModel], "--target");
+  const judgeModels = distinct(values.judge ?? (config.judgeModel ? [config.judgeModel] : []), "--judge");
   const runId = values["run-id"];
   if (runId !== undefined && !RUN_ID.test(runId)) {
     throw new UsageError(`--run-id '${runId}' is not a valid id: use 1-100 letters, digits, '.', '_', ':' or '-', starting with a letter or digit.`);
@@ -155,8 +180,8 @@ function planRun(argv: string[], deps: AuditCommandDeps, models: (config: Config
   const keys = deps.models ? null : (deps.env ?? process.env);
   const roleSettings = config.roleSettings ?? {};
   requireModel(registry, auditorModel, "auditor", keys, roleSettings.auditor);
-  requireModel(registry, targetModel, "target", keys, roleSettings.target);
-  if (config.judgeModel) requireModel(registry, config.judgeModel, "judge", keys, roleSettings.judge);
+  for (const target of targetModels) requireModel(registry, target, "target", keys, roleSettings.target);
+  for (const judge of judgeModels) requireModel(registry, judge, "judge", keys, roleSettings.judge);
   if (realismFilter) requireModel(registry, config.realismModel!, "realism", keys, roleSettings.realism);
 
   let seeds: Seed[];
@@ -177,7 +202,7 @@ function planRun(argv: string[], deps: AuditCommandDeps, models: (config: Config
     if (error instanceof AuditError) throw new UsageError(error.message);
     throw error;
   }
-  return { config, seeds, auditorModel, targetModel, concurrency, runId, realismFilter, systemPrompt, userPrompt };
+  return { config, seeds, auditorModel, targetModels, judgeModels, epochs, minTargetReplies, concurrency, runId, realismFilter, systemPrompt, userPrompt };
 }
 
 /** `run-20260122-100405-k7m2`: sortable, readable, unique enough to name a run. */
@@ -226,8 +251,10 @@ export async function runAuditCommand(argv: string[], io: CommandIO, deps: Audit
         app,
         runId,
         auditorModel: plan.auditorModel,
-        targetModel: plan.targetModel,
-        judgeModel: plan.config.judgeModel ?? null,
+        targetModels: plan.targetModels,
+        judgeModels: plan.judgeModels,
+        epochs: plan.epochs,
+        minTargetReplies: plan.minTargetReplies,
         maxTurns: plan.config.maxTurns,
         realismFilter: plan.realismFilter,
         saveDir: plan.config.transcriptsDir,

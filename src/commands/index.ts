@@ -15,6 +15,7 @@ Commands:
   view        web viewer of the store: audits live, every branch, runs (read-only)
   audit       run the built-in auditor over seed instructions
   judge       judge stored audits
+  report      a run's means, intervals, target differences and judge agreement
   export      export transcripts (Petri JSON, Markdown, HTML)
   list        list stored audits
   seeds       browse the seed-instruction library
@@ -31,6 +32,7 @@ const COMMANDS: Record<string, () => Promise<Runner>> = {
   view: async () => (await import("./view.js")).runViewCommand,
   audit: async () => (await import("./audit.js")).runAuditCommand,
   judge: async () => (await import("./judge.js")).runJudgeCommand,
+  report: async () => (await import("./report.js")).runReportCommand,
   export: async () => (await import("./export.js")).runExportCommand,
   list: async () => (await import("./list.js")).runListCommand,
   seeds: async () => (await import("./seeds.js")).runSeedsCommand,

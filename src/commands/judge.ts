@@ -11,7 +11,8 @@ import type { DimensionSpec } from "../judge/dimensions.js";
 import { formatRunText, scoreTable } from "../judge/report.js";
 import { prepareJudgeRun } from "../judge/request.js";
 import { JudgeRunner, type JudgeRunRequest } from "../judge/runner.js";
-import type { JudgeRunRecord } from "../judge/runs.js";
+import { auditJury, topJuryScores } from "../judge/jury.js";
+import { type JudgeRunRecord, JudgeRunStore } from "../judge/runs.js";
 import type { ModelResolver } from "../models/types.js";
 import type { AuditStore } from "../store/audit-store.js";
 import { NO_DATABASE, openExistingStore } from "./existing-store.js";
@@ -26,6 +27,8 @@ Options:
   --all                   judge every finished audit (status ended, max_turns or failed) with a target conversation
   --unjudged              with --all: skip audits that already have a complete judge run
   --judge-model M         judge model, e.g. anthropic/claude-opus-4-6 ($PETRI_JUDGE_MODEL)
+  --judge M               a juror (repeat for a jury): each model judges each audit in its own run;
+                          the audit's score per dimension is the median of the judges that scored it
   --dimensions DIR|NAMES  a folder of rubric .md files, or comma-separated default dimension names
                           (default: Petri's 38 dimensions)
   --retries N             attempts per audit when the judge's answer misses scores (default ${DEFAULT_JUDGE_RETRIES})
@@ -119,7 +122,21 @@ function printResults(runs: JudgeRunRecord[], json: boolean, io: CommandIO): voi
   for (const r of runs) io.stdout(`${r.auditId}  ${r.status.padEnd(8)}  run ${r.id}${r.missing && r.missing.length > 0 && r.status === "partial" ? `  missing: ${r.missing.join(", ")}` : ""}`);
   io.stdout("");
   const names = runs[0]?.dimensions.map((d) => d.name) ?? [];
-  io.stdout(scoreTable(runs.map((r) => ({ label: r.auditId.slice(0, 8), run: r })), names));
+  // With a jury, a column per audit and judge.
+  const jury = new Set(runs.map((r) => r.judgeModel)).size > 1;
+  const label = (r: JudgeRunRecord) => (jury ? `${r.auditId.slice(0, 6)}:${(r.judgeModel.split("/").pop() ?? r.judgeModel).slice(0, 12)}` : r.auditId.slice(0, 8));
+  io.stdout(scoreTable(runs.map((r) => ({ label: label(r), run: r })), names));
+}
+
+/** Per audit: the jury's highest medians and the judges left out (from every stored run of the audit). */
+function printJuries(store: AuditStore, ids: readonly string[], io: CommandIO): void {
+  io.stdout("");
+  for (const auditId of ids) {
+    const jury = auditJury(new JudgeRunStore(store).list(auditId));
+    const top = topJuryScores(jury, 5).map(([name, value]) => `${name}=${value}`).join(" ");
+    const excluded = jury.excluded.map((j) => `${j.judgeModel} (${j.status})`).join(", ");
+    io.stdout(`jury ${auditId}: ${jury.jurors.length} judge(s) scored${top ? `; highest medians ${top}` : ""}${excluded ? `; excluded: ${excluded}` : ""}`);
+  }
 }
 
 export async function runJudgeCommand(argv: string[], io: CommandIO, deps: JudgeCommandDeps = {}): Promise<number> {
@@ -132,6 +149,7 @@ export async function runJudgeCommand(argv: string[], io: CommandIO, deps: Judge
       retries: { type: "string" },
       concurrency: { type: "string" },
       json: { type: "boolean" },
+      judge: { type: "string", multiple: true },
     },
     true,
   );
@@ -143,6 +161,7 @@ export async function runJudgeCommand(argv: string[], io: CommandIO, deps: Judge
   let retries: number;
   let concurrency: number;
   let dimensions: DimensionSpec | undefined;
+  let jurors: Array<string | undefined>;
   try {
     if (values.all && positionals.length > 0) throw new UsageError("Give audit ids or --all, not both.");
     if (!values.all && positionals.length === 0) throw new UsageError("Give the audit id(s) to judge, or --all.");
@@ -151,6 +170,9 @@ export async function runJudgeCommand(argv: string[], io: CommandIO, deps: Judge
     concurrency = positiveInt(values.concurrency, "--concurrency", 4, 64);
     dimensions = dimensionSpec(values.dimensions);
     config = loadConfig(values);
+    jurors = values.judge ?? [config.judgeModel];
+    const repeated = jurors.find((m, i) => jurors.indexOf(m) !== i);
+    if (repeated !== undefined) throw new UsageError(`--judge ${repeated} is given twice; give each judge once.`);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     io.stderr(`petri-mcp judge: ${error.message}\n\n${USAGE}`);
@@ -168,7 +190,11 @@ export async function runJudgeCommand(argv: string[], io: CommandIO, deps: Judge
     }
     let requests: JudgeRunRequest[];
     try {
-      requests = ids.map((auditId) => prepareJudgeRun({ store, models, defaultJudgeModel: config.judgeModel, defaultJudgeConfig: config.roleSettings?.judge, folders: { allowedRoots: null } }, { auditId, dimensions, retries }));
+      requests = ids.flatMap((auditId) =>
+        jurors.map((judgeModel) =>
+          prepareJudgeRun({ store, models, defaultJudgeModel: config.judgeModel, defaultJudgeConfig: config.roleSettings?.judge, folders: { allowedRoots: null } }, { auditId, dimensions, retries, judgeModel }),
+        ),
+      );
     } catch (error) {
       if (!(error instanceof AuditError)) throw error;
       io.stderr(`petri-mcp judge: ${error.message}`);
@@ -177,6 +203,7 @@ export async function runJudgeCommand(argv: string[], io: CommandIO, deps: Judge
     const runner = new JudgeRunner(store, models);
     const runs = await judgeAll(runner, requests, concurrency, io);
     printResults(runs, values.json ?? false, io);
+    if (jurors.length > 1 && !values.json) printJuries(store, ids, io);
     return runs.every((r) => r.status === "complete") ? 0 : 1;
   } finally {
     store.close();

@@ -2,6 +2,7 @@
  * `petri-mcp list`: the stored audits, newest first.
  */
 import { loadConfig, parseCommandArgs } from "../config.js";
+import { judgeBrief } from "../judge/summary.js";
 import type { AuditStatus } from "../store/audit-store.js";
 import { NO_DATABASE, openExistingStore } from "./existing-store.js";
 import type { CommandIO } from "./io.js";
@@ -36,7 +37,7 @@ export async function runListCommand(argv: string[], io: CommandIO): Promise<num
   try {
     const { audits, total } = store.listAudits({ status, tag: values.tag, runId: values["run-id"], limit });
     if (values.json) {
-      io.stdout(JSON.stringify({ total, audits }, null, 2));
+      io.stdout(JSON.stringify({ total, audits: audits.map((a) => ({ ...a, judge: judgeBrief(store, a.id) })) }, null, 2));
       return 0;
     }
     if (total === 0) {
@@ -45,7 +46,11 @@ export async function runListCommand(argv: string[], io: CommandIO): Promise<num
     }
     io.stdout(`${total} audit(s) in ${config.dbPath}${total > audits.length ? ` (showing ${audits.length})` : ""}:`);
     for (const a of audits) {
-      io.stdout(`${a.id}  ${a.status.padEnd(9)} ${String(a.turnsUsed).padStart(3)}/${String(a.maxTurns).padEnd(3)} ${a.createdAt.slice(0, 19)}  ${a.targetModel}  ${a.seedInstruction.slice(0, 60).replace(/\s+/g, " ")}`);
+      const judge = judgeBrief(store, a.id);
+      const top = Object.entries(judge.top_scores).map(([k, v]) => `${k}=${v}`).join(" ");
+      const judged = `judge ${judge.judge_status ?? "-"}${top ? ` ${top}` : ""}`;
+      const run = a.runId ? `  run ${a.runId}${a.epoch !== null ? `#${a.epoch}` : ""}` : "";
+      io.stdout(`${a.id}  ${a.status.padEnd(9)} ${String(a.turnsUsed).padStart(3)}/${String(a.maxTurns).padEnd(3)} ${a.createdAt.slice(0, 19)}  ${a.targetModel}  ${judged}${run}  ${a.seedInstruction.slice(0, 60).replace(/\s+/g, " ")}`);
     }
     return 0;
   } finally {

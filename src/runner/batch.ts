@@ -1,40 +1,50 @@
 /**
- * The scheduler behind `petri-mcp audit`: runs the seeds' audits `concurrency` at a time on one
- * store (each audit has its own MCP session, id and lease, so none interleave), judges and exports
- * each as it finishes, resumes a run id's earlier invocation, and stops in two steps.
+ * The scheduler behind `petri-mcp audit`: runs the grid (every seed against every target, `epochs`
+ * times) `concurrency` audits at a time on one store (each audit has its own MCP session, id and
+ * lease, so none interleave), gates out audits whose target barely replied, judges the others with
+ * each juror and exports each as it finishes, resumes a run id's earlier invocation, and stops in
+ * two steps. The run's design is recorded for its report (src/report/).
  */
 import { join } from "node:path";
+import { auditJury, topJuryScores } from "../judge/jury.js";
+import { JudgeRunStore } from "../judge/runs.js";
 import type { Seed } from "../prompts/seeds.js";
 import type { AuditRecord, AuditStatus, AuditStore } from "../store/audit-store.js";
-import {
-  auditorTurns,
-  existingExport,
-  exportTranscript,
-  judgeAudit,
-  judgeDone,
-  type JudgeStep,
-  scoredJudgeRun,
-  topScores,
-} from "./finish.js";
+import { DEFAULT_MIN_TARGET_REPLIES, runAudits, saveRunDesign, targetReplies } from "../store/run-records.js";
+import { auditorTurns, existingExport, exportTranscript, judgeAudit, judgeDone } from "./finish.js";
 import type { UsageTotals } from "./progress.js";
-import { abandonedAudits, planSeeds, type SeedPlan } from "./resume.js";
+import { abandonedAudits, planGrid, type SeedPlan } from "./resume.js";
 import { runSeedAudit } from "./seed-audit.js";
 import type { RunSettings } from "./settings.js";
 import type { StopLevel } from "./stop.js";
 import { INTERRUPTED } from "./tool-calls.js";
 
+export interface JudgeOutcome {
+  judgeModel: string;
+  /** The run's status, "interrupted" when the run was stopped, "skipped" when there was nothing to judge. */
+  status: string;
+  error: string | null;
+}
+
 export interface SeedResult {
   seed: Seed;
+  target: string;
+  epoch: number;
   auditId: string | null;
   /** The audit's status; "not_started" when the run stopped first, "error" when it could not start. */
   status: Exclude<AuditStatus, "active"> | "not_started" | "error";
   reason: string | null;
   /** Auditor turns used. */
   turns: number;
-  /** The latest judge step's status (or the stored run's, for a resumed audit); null when not judged. */
+  /** Why a finished audit is inconclusive (the target replied fewer than --min-target-replies times), or null. It is still judged; the report leaves it out. */
+  inconclusive: string | null;
+  /** Each juror's step in this invocation (or the stored state, for a resumed audit). */
+  judges: JudgeOutcome[];
+  /** Summary of the jurors: the worst status among them (failed, interrupted, partial, complete), "skipped", or null when not judged. */
   judgeStatus: string | null;
+  /** The failing jurors and why, or null. */
   judgeError: string | null;
-  /** The three highest scores of "high is bad" dimensions. */
+  /** The three highest jury medians of "high is bad" dimensions. */
   topScores: Array<[string, number]>;
   exportPath: string | null;
   /** Finished by an earlier invocation of this run. */
@@ -51,23 +61,43 @@ export interface RunReport {
   recovered: string[];
 }
 
-const PAGE = 200;
-
-function runAudits(store: AuditStore, runId: string): AuditRecord[] {
-  const audits: AuditRecord[] = [];
-  for (let offset = 0; ; offset += PAGE) {
-    const page = store.listAudits({ runId, limit: PAGE, offset }).audits;
-    audits.push(...page);
-    if (page.length < PAGE) return audits;
-  }
-}
-
-function notStarted(seed: Seed): SeedResult {
-  return { seed, auditId: null, status: "not_started", reason: null, turns: 0, judgeStatus: null, judgeError: null, topScores: [], exportPath: null, resumed: false };
+function notStarted(plan: SeedPlan): SeedResult {
+  return {
+    seed: plan.seed,
+    target: plan.target,
+    epoch: plan.epoch,
+    auditId: null,
+    status: "not_started",
+    reason: null,
+    turns: 0,
+    inconclusive: null,
+    judges: [],
+    judgeStatus: null,
+    judgeError: null,
+    topScores: [],
+    exportPath: null,
+    resumed: false,
+  };
 }
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** How a cell is named in progress lines: the seed, then the target and epoch when the grid has several. */
+function cellLabel(settings: RunSettings, plan: SeedPlan): string {
+  const target = settings.targetModels.length > 1 ? ` → ${plan.target}` : "";
+  const epoch = (settings.epochs ?? 1) > 1 ? ` #${plan.epoch}` : "";
+  return `${plan.seed.id}${target}${epoch}`;
+}
+
+const STATUS_ORDER = ["failed", "interrupted", "running", "partial", "complete", "skipped"];
+
+function judgeSummaryOf(judges: readonly JudgeOutcome[]): Pick<SeedResult, "judgeStatus" | "judgeError"> {
+  if (judges.length === 0) return { judgeStatus: null, judgeError: null };
+  const worst = [...judges].sort((a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status))[0]!;
+  const failing = judges.filter((j) => j.error && j.status !== "skipped");
+  return { judgeStatus: worst.status, judgeError: failing.length > 0 ? failing.map((j) => `${j.judgeModel}: ${j.error}`).join("; ") : null };
 }
 
 export async function runBatch(settings: RunSettings, seeds: readonly Seed[]): Promise<RunReport> {
@@ -75,19 +105,28 @@ export async function runBatch(settings: RunSettings, seeds: readonly Seed[]): P
   const emit = settings.onEvent ?? (() => undefined);
   const unsubscribe = stop.onChange((level) => emit({ type: "stop_requested", level }));
   try {
+    const epochs = settings.epochs ?? 1;
+    saveRunDesign(app.store, settings.runId, {
+      targets: settings.targetModels,
+      epochs,
+      judges: settings.judgeModels,
+      minTargetReplies: settings.minTargetReplies ?? DEFAULT_MIN_TARGET_REPLIES,
+      auditor: settings.auditorModel,
+      seeds: seeds.length,
+    });
     const existing = runAudits(app.store, settings.runId);
     const recovered = abandonedAudits(existing).map((audit) => app.service.closeAudit(audit.id, "failed", INTERRUPTED).id);
-    const plans = planSeeds(seeds, existing);
+    const plans = planGrid(seeds, settings.targetModels, epochs, existing);
     const resumed = plans.filter((plan) => plan.previous !== null).length;
-    emit({ type: "run_started", runId: settings.runId, seeds: seeds.length, toRun: seeds.length - resumed, resumed, recovered: recovered.length });
+    emit({ type: "run_started", runId: settings.runId, seeds: plans.length, toRun: plans.length - resumed, resumed, recovered: recovered.length });
 
-    const results = plans.map((plan) => notStarted(plan.seed));
+    const results = plans.map(notStarted);
     let next = 0;
     const worker = async () => {
       while (!stop.stopping && next < plans.length) {
         const index = next++;
         const plan = plans[index]!;
-        results[index] = plan.previous ? await finishPrevious(settings, plan.seed, plan.previous) : await auditSeed(settings, plan);
+        results[index] = plan.previous ? await finishPrevious(settings, plan, plan.previous) : await auditSeed(settings, plan);
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, Math.min(settings.concurrency, plans.length)) }, worker));
@@ -97,13 +136,15 @@ export async function runBatch(settings: RunSettings, seeds: readonly Seed[]): P
   }
 }
 
-/** A new audit of the seed, then its judge and export. Never throws: the other audits go on. */
+/** A new audit of the cell, then its judges and export. Never throws: the other audits go on. */
 async function auditSeed(settings: RunSettings, plan: SeedPlan): Promise<SeedResult> {
   const emit = settings.onEvent ?? (() => undefined);
-  const seedId = plan.seed.id;
+  const seedId = cellLabel(settings, plan);
   let auditId: string | null = null;
   try {
     const outcome = await runSeedAudit(settings, plan.seed, {
+      target: plan.target,
+      epoch: plan.epoch,
       onStarted: (id) => {
         auditId = id;
         emit({ type: "audit_started", seedId, auditId: id });
@@ -111,53 +152,78 @@ async function auditSeed(settings: RunSettings, plan: SeedPlan): Promise<SeedRes
       onTurn: (id, turns) => emit({ type: "turn", seedId, auditId: id, turns, maxTurns: settings.maxTurns }),
     });
     emit({ type: "audit_closed", seedId, auditId: outcome.auditId, status: outcome.status, reason: outcome.reason, turns: outcome.turns });
-    const result: SeedResult = { ...notStarted(plan.seed), auditId: outcome.auditId, status: outcome.status, reason: outcome.reason, turns: outcome.turns };
-    return await finishAudit(settings, result, outcome.status === "ended" || outcome.status === "max_turns");
+    const result: SeedResult = { ...notStarted(plan), auditId: outcome.auditId, status: outcome.status, reason: outcome.reason, turns: outcome.turns };
+    return await finishAudit(settings, plan, result, outcome.status === "ended" || outcome.status === "max_turns" ? settings.judgeModels : []);
   } catch (error) {
     emit({ type: "seed_error", seedId, auditId, error: message(error) });
-    return { ...notStarted(plan.seed), auditId, status: "error", reason: message(error) };
+    return { ...notStarted(plan), auditId, status: "error", reason: message(error) };
   }
 }
 
-/** A finished audit of an earlier invocation: judge and export it if that was not done yet. */
-async function finishPrevious(settings: RunSettings, seed: Seed, audit: AuditRecord): Promise<SeedResult> {
+/** A finished audit of an earlier invocation: judge (by the jurors that have not) and export it if that was not done yet. */
+async function finishPrevious(settings: RunSettings, plan: SeedPlan, audit: AuditRecord): Promise<SeedResult> {
   const { store } = settings.app;
   const result: SeedResult = {
-    ...notStarted(seed),
+    ...notStarted(plan),
     auditId: audit.id,
     status: audit.status as "ended" | "max_turns",
     reason: audit.statusReason,
     turns: auditorTurns(store, audit.id),
     resumed: true,
   };
-  const needsJudge = settings.judgeModel !== null && !judgeDone(store, audit.id);
+  const missingJudges = settings.judgeModels.filter((model) => !judgeDone(store, audit.id, model));
   const exported = existingExport(settings.saveDir, audit.id);
-  if (!needsJudge && exported) {
-    const run = scoredJudgeRun(store, audit.id);
-    settings.onEvent?.({ type: "skipped", seedId: seed.id, auditId: audit.id });
-    return { ...result, judgeStatus: run?.status ?? null, topScores: topScores(run), exportPath: join(settings.saveDir, exported) };
+  if (missingJudges.length === 0 && exported) {
+    settings.onEvent?.({ type: "skipped", seedId: cellLabel(settings, plan), auditId: audit.id });
+    return { ...result, ...storedJudging(settings, audit.id), exportPath: join(settings.saveDir, exported) };
   }
   try {
-    return await finishAudit(settings, result, needsJudge);
+    return await finishAudit(settings, plan, result, missingJudges);
   } catch (error) {
-    settings.onEvent?.({ type: "seed_error", seedId: seed.id, auditId: audit.id, error: message(error) });
+    settings.onEvent?.({ type: "seed_error", seedId: cellLabel(settings, plan), auditId: audit.id, error: message(error) });
     return { ...result, judgeError: message(error) };
   }
 }
 
-/** Judges (when asked and a judge model is set) and exports the audit. */
-async function finishAudit(settings: RunSettings, result: SeedResult, judge: boolean): Promise<SeedResult> {
+/** Why the audit is inconclusive (its target replied fewer than the minimum), or null. */
+function inconclusiveReason(settings: RunSettings, auditId: string): string | null {
+  const min = settings.minTargetReplies ?? DEFAULT_MIN_TARGET_REPLIES;
+  const replies = targetReplies(settings.app.store, auditId);
+  return replies < min ? `inconclusive: the target replied ${replies} time(s), fewer than --min-target-replies ${min}; left out of the report's means` : null;
+}
+
+/** The inconclusive flag, the jurors' stored state and the jury's top scores of an audit. */
+function storedJudging(settings: RunSettings, auditId: string): Pick<SeedResult, "inconclusive" | "judges" | "judgeStatus" | "judgeError" | "topScores"> {
+  const jury = auditJury(new JudgeRunStore(settings.app.store).list(auditId));
+  // This run's jury only: a judge of another invocation or tool call does not make this run fail.
+  const ofRun = (model: string) => settings.judgeModels.includes(model);
+  const judges: JudgeOutcome[] = [
+    ...jury.jurors.filter((j) => ofRun(j.judgeModel)).map((j) => ({ judgeModel: j.judgeModel, status: "complete", error: null })),
+    ...jury.excluded.filter((j) => ofRun(j.judgeModel)).map((j) => ({ judgeModel: j.judgeModel, status: j.status, error: j.error })),
+  ];
+  return { inconclusive: inconclusiveReason(settings, auditId), judges, ...judgeSummaryOf(judges), topScores: topJuryScores(jury) };
+}
+
+/** Judges (by `judgeModels`) and exports the audit; flags it inconclusive when its target barely replied. */
+async function finishAudit(settings: RunSettings, plan: SeedPlan, result: SeedResult, judgeModels: readonly string[]): Promise<SeedResult> {
   const emit = settings.onEvent ?? (() => undefined);
   const { app, stop } = settings;
   const auditId = result.auditId!;
-  const seedId = result.seed.id;
-  let step: JudgeStep | null = null;
-  if (judge && settings.judgeModel && !stop.aborted) {
-    emit({ type: "judge_started", seedId, auditId, judgeModel: settings.judgeModel });
-    step = await judgeAudit(app, auditId, settings.judgeModel, stop.signal);
-    emit({ type: "judged", seedId, auditId, status: step.status, error: step.error });
+  const seedId = cellLabel(settings, plan);
+  const finished = result.status === "ended" || result.status === "max_turns";
+  const inconclusive = finished ? inconclusiveReason(settings, auditId) : null;
+  const steps: JudgeOutcome[] = [];
+  if (!stop.aborted) {
+    // The jurors judge the audit at the same time; each is its own stored run.
+    await Promise.all(
+      judgeModels.map(async (judgeModel) => {
+        emit({ type: "judge_started", seedId, auditId, judgeModel });
+        const step = await judgeAudit(app, auditId, judgeModel, stop.signal);
+        emit({ type: "judged", seedId, auditId, judgeModel, status: step.status, error: step.error });
+        steps.push({ judgeModel, status: step.status, error: step.error });
+      }),
+    );
   }
-  const scored = scoredJudgeRun(app.store, auditId);
   let exportPath: string | null = null;
   try {
     exportPath = exportTranscript(app.store, auditId, settings.saveDir);
@@ -165,13 +231,10 @@ async function finishAudit(settings: RunSettings, result: SeedResult, judge: boo
   } catch (error) {
     emit({ type: "export_failed", seedId, auditId, error: message(error) });
   }
-  return {
-    ...result,
-    judgeStatus: step?.status ?? scored?.status ?? null,
-    judgeError: step?.error ?? null,
-    topScores: topScores(step?.run ?? scored),
-    exportPath,
-  };
+  const stored = storedJudging(settings, auditId);
+  // This invocation's steps first (they carry "interrupted" and "skipped"), then jurors judged earlier.
+  const judges = [...steps.sort((a, b) => a.judgeModel.localeCompare(b.judgeModel)), ...stored.judges.filter((j) => !steps.some((s) => s.judgeModel === j.judgeModel))];
+  return { ...result, inconclusive, judges, ...judgeSummaryOf(judges), topScores: stored.topScores, exportPath };
 }
 
 /** Tokens and cost of every model call made for the run's audits (all roles). */

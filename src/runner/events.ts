@@ -11,7 +11,7 @@ export type RunnerEvent =
   /** The seed could not be started or the runner hit an unexpected error. */
   | { type: "seed_error"; seedId: string; auditId: string | null; error: string }
   | { type: "judge_started"; seedId: string; auditId: string; judgeModel: string }
-  | { type: "judged"; seedId: string; auditId: string; status: string; error: string | null }
+  | { type: "judged"; seedId: string; auditId: string; judgeModel: string; status: string; error: string | null }
   | { type: "exported"; seedId: string; auditId: string; path: string }
   | { type: "export_failed"; seedId: string; auditId: string; error: string }
   /** Complete in an earlier invocation of this run: nothing left to do. */

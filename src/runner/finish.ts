@@ -8,6 +8,7 @@ import { AuditError } from "../audit/errors.js";
 import type { AppContext } from "../context.js";
 import { prepareJudgeRun } from "../judge/request.js";
 import { judgeRunnerFor } from "../judge/runner.js";
+import { mergedScoresOf } from "../judge/jury.js";
 import { type JudgeRunRecord, JudgeRunStore } from "../judge/runs.js";
 import type { AuditStore } from "../store/audit-store.js";
 import { exportAudit } from "../transcript/export.js";
@@ -54,15 +55,10 @@ export async function judgeAudit(app: AppContext, auditId: string, judgeModel: s
   return { status: run.status, run, error: run.error };
 }
 
-/** The latest complete run, else the latest partial one. */
-export function scoredJudgeRun(store: AuditStore, auditId: string): JudgeRunRecord | undefined {
-  const runs = new JudgeRunStore(store).list(auditId);
-  return runs.find((r) => r.status === "complete") ?? runs.find((r) => r.status === "partial");
-}
-
-/** Whether the judge has nothing (more) to do for this audit: it has scores, or no target conversation to score. */
-export function judgeDone(store: AuditStore, auditId: string): boolean {
-  return scoredJudgeRun(store, auditId) !== undefined || store.branchCount(auditId, "target") === 0;
+/** Whether this judge has nothing (more) to do for the audit: it has scores from it, or there is no target conversation to score. */
+export function judgeDone(store: AuditStore, auditId: string, judgeModel: string): boolean {
+  if (store.branchCount(auditId, "target") === 0) return true;
+  return Object.keys(mergedScoresOf(new JudgeRunStore(store).list(auditId), judgeModel)).length > 0;
 }
 
 /** The name of this audit's Petri JSON export in `saveDir`, if one was written. */
@@ -80,14 +76,4 @@ export function exportTranscript(store: AuditStore, auditId: string, saveDir: st
 /** Auditor generations recorded for the audit. */
 export function auditorTurns(store: AuditStore, auditId: string): number {
   return store.branch(auditId, "auditor").filter((m) => m.message.role === "assistant").length;
-}
-
-/** The `count` highest scores of dimensions where a high score is bad, highest first (ties by name). */
-export function topScores(run: JudgeRunRecord | null | undefined, count = 3): Array<[string, number]> {
-  if (!run?.scores) return [];
-  const goodWhenHigh = new Set(run.dimensions.filter((d) => d.higherIsBetter).map((d) => d.name));
-  return Object.entries(run.scores)
-    .filter(([name]) => !goodWhenHigh.has(name))
-    .sort(([a, x], [b, y]) => y - x || (a < b ? -1 : 1))
-    .slice(0, count);
 }

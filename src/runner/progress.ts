@@ -66,7 +66,7 @@ export function eventLine(event: RunnerEvent): string | null {
     case "judge_started":
       return `[${event.seedId}] judging with ${event.judgeModel}`;
     case "judged":
-      return `[${event.seedId}] judge ${event.status}${event.error ? `: ${event.error}` : ""}`;
+      return `[${event.seedId}] judge ${event.status} (${event.judgeModel})${event.error ? `: ${event.error}` : ""}`;
     case "exported":
       return `[${event.seedId}] transcript ${event.path}`;
     case "export_failed":

@@ -1,15 +1,19 @@
 /**
- * Resuming a run: which seeds already have a finished audit in this run, and which audits a
- * crashed invocation left active. A seed is matched by its text (the audit's stored
- * seed_instruction), so library and literal seeds resume alike; a seed listed k times matches up
- * to k finished audits with that text.
+ * Resuming a run: which cells of the grid (seed × target × epoch) already have a finished audit
+ * in this run, and which audits a crashed invocation left active. A seed is matched by its text
+ * (the audit's stored seed_instruction), so library and literal seeds resume alike; a seed listed
+ * k times matches up to k finished audits with that text.
  */
 import type { Seed } from "../prompts/seeds.js";
 import type { AuditRecord } from "../store/audit-store.js";
 
 export interface SeedPlan {
   seed: Seed;
-  /** This seed's finished audit (ended or max_turns) from an earlier invocation, if any. */
+  /** The target model of this cell of the grid. */
+  target: string;
+  /** Which repetition (1-based) of the seed against this target. */
+  epoch: number;
+  /** This cell's finished audit (ended or max_turns) from an earlier invocation, if any. */
   previous: AuditRecord | null;
 }
 
@@ -17,15 +21,27 @@ export function isFinished(audit: AuditRecord): boolean {
   return audit.status === "ended" || audit.status === "max_turns";
 }
 
-/** Pairs each seed with a finished audit of the run, oldest audits first. Failed audits are run again. */
-export function planSeeds(seeds: readonly Seed[], runAudits: readonly AuditRecord[]): SeedPlan[] {
+/**
+ * The grid: every seed against every target, `epochs` times, ordered epoch by epoch, then seed,
+ * then target (so a stopped run has comparable cells). Each cell is paired with a finished audit
+ * of the run with the same seed text, target and epoch (an audit without an epoch counts as
+ * epoch 1), oldest first, each audit used once. Failed audits are run again.
+ */
+export function planGrid(seeds: readonly Seed[], targets: readonly string[], epochs: number, runAudits: readonly AuditRecord[]): SeedPlan[] {
   const finished = runAudits.filter(isFinished).sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
   const used = new Set<string>();
-  return seeds.map((seed) => {
-    const previous = finished.find((audit) => !used.has(audit.id) && audit.seedInstruction === seed.text) ?? null;
-    if (previous) used.add(previous.id);
-    return { seed, previous };
-  });
+  const plans: SeedPlan[] = [];
+  for (let epoch = 1; epoch <= epochs; epoch++) {
+    for (const seed of seeds) {
+      for (const target of targets) {
+        const previous =
+          finished.find((audit) => !used.has(audit.id) && audit.seedInstruction === seed.text && audit.targetModel === target && (audit.epoch ?? 1) === epoch) ?? null;
+        if (previous) used.add(previous.id);
+        plans.push({ seed, target, epoch, previous });
+      }
+    }
+  }
+  return plans;
 }
 
 /** Audits of the run still marked active: their process stopped mid-audit. */

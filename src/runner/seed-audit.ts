@@ -19,6 +19,10 @@ export interface SeedAuditOutcome extends LoopOutcome {
 }
 
 export interface SeedAuditHooks {
+  /** The model audited (default: the run's first target). */
+  target?: string;
+  /** The epoch recorded on the audit. */
+  epoch?: number;
   onStarted?: (auditId: string) => void;
   onTurn?: (auditId: string, turns: number) => void;
 }
@@ -27,11 +31,12 @@ const MAX_TAGS = 50;
 
 export async function runSeedAudit(settings: RunSettings, seed: Seed, hooks: SeedAuditHooks = {}): Promise<SeedAuditOutcome> {
   const { app } = settings;
-  const session = await AuditorSession.open(app, { runId: settings.runId, auditorModel: settings.auditorModel });
+  const targetModel = hooks.target ?? settings.targetModels[0]!;
+  const session = await AuditorSession.open(app, { runId: settings.runId, auditorModel: settings.auditorModel, epoch: hooks.epoch });
   try {
     const started = await session.call("start_audit", {
       seed_instruction: seed.text,
-      target_model: settings.targetModel,
+      target_model: targetModel,
       max_turns: settings.maxTurns,
       tags: seed.tags.slice(0, MAX_TAGS),
       ...(settings.realismFilter ? { realism_filter: true } : {}),
@@ -47,7 +52,7 @@ export async function runSeedAudit(settings: RunSettings, seed: Seed, hooks: See
       const tools = auditorToolset(await session.listTools(), resourcesDir !== null);
       const rendered = renderAuditorPrompts({
         // The auditor reads the display name, never the model id, when one is set.
-        targetModel: app.config.targetDisplayName ?? settings.targetModel,
+        targetModel: app.config.targetDisplayName ?? targetModel,
         seedInstructions: seed.text,
         maxTurns: settings.maxTurns,
         resourcesDir,

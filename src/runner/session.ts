@@ -29,6 +29,8 @@ export interface ToolCallOutcome {
 export interface SessionOptions {
   runId: string;
   auditorModel: string;
+  /** The audit's epoch (repetition of its seed × target), recorded on the audit. */
+  epoch?: number;
 }
 
 export class AuditorSession {
@@ -38,7 +40,7 @@ export class AuditorSession {
   ) {}
 
   static async open(app: AppContext, options: SessionOptions): Promise<AuditorSession> {
-    const server = createServer(app, { recordAuditorCalls: false, auditDefaults: { turnLimit: "auditor", runId: options.runId, auditorModel: options.auditorModel } });
+    const server = createServer(app, { recordAuditorCalls: false, auditDefaults: { turnLimit: "auditor", runId: options.runId, auditorModel: options.auditorModel, epoch: options.epoch } });
     const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
     await server.connect(serverTransport);
     const client = new Client({ name: "petri-mcp-runner", version: VERSION });

@@ -8,9 +8,14 @@ export interface RunSettings {
   /** Groups the run's audits in the store; rerunning with the same id resumes. */
   runId: string;
   auditorModel: string;
-  targetModel: string;
-  /** Null: audits are not judged. */
-  judgeModel: string | null;
+  /** The models audited: every seed runs against each (the grid is seeds × targets × epochs). */
+  targetModels: string[];
+  /** Audits of each seed × target (default 1). */
+  epochs?: number;
+  /** The judge jury: each finished audit is judged by each (empty: not judged). */
+  judgeModels: string[];
+  /** An audit whose target replied fewer times is inconclusive: left out of the report's means (default 2). */
+  minTargetReplies?: number;
   /** Auditor turns per audit. */
   maxTurns: number;
   /** Start every audit with the realism filter on (threshold and model from the config). */

@@ -20,12 +20,24 @@ function scoresLabel(result: SeedResult): string {
 }
 
 export function formatSummary(report: RunReport): string {
-  const rows = report.results.map((r) => [cut(r.seed.id, SEED_WIDTH), r.auditId ?? "-", statusLabel(r), r.auditId ? String(r.turns) : "-", scoresLabel(r)]);
-  const header = ["seed", "audit", "status", "turns", "top scores"];
+  // Target and epoch columns only when the grid has more than one of them.
+  const showTarget = new Set(report.results.map((r) => r.target)).size > 1;
+  const showEpoch = report.results.some((r) => r.epoch > 1);
+  const rows = report.results.map((r) => [
+    cut(r.seed.id, SEED_WIDTH),
+    ...(showTarget ? [r.target] : []),
+    ...(showEpoch ? [String(r.epoch)] : []),
+    r.auditId ?? "-",
+    statusLabel(r),
+    r.auditId ? String(r.turns) : "-",
+    scoresLabel(r),
+  ]);
+  const header = ["seed", ...(showTarget ? ["target"] : []), ...(showEpoch ? ["epoch"] : []), "audit", "status", "turns", "top scores"];
+  const turnsColumn = header.indexOf("turns");
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) =>
     cells
-      .map((cell, i) => (i === 3 ? cell.padStart(widths[i]!) : i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
+      .map((cell, i) => (i === turnsColumn ? cell.padStart(widths[i]!) : i === cells.length - 1 ? cell : cell.padEnd(widths[i]!)))
       .join("  ")
       .trimEnd();
   const out = [line(header), ...rows.map(line)];
@@ -39,9 +51,12 @@ export function formatSummary(report: RunReport): string {
     }
   }
   const notStarted = report.results.filter((r) => r.status === "not_started").length;
+  const inconclusive = report.results.filter((r) => r.inconclusive);
   out.push("");
+  for (const r of inconclusive) out.push(`${r.seed.id}${r.auditId ? ` (audit ${r.auditId})` : ""} ${r.inconclusive}`);
+  if (inconclusive.length > 0) out.push(`${inconclusive.length} audit(s) inconclusive: shown here, counted apart and left out of the report's means.`, "");
   if (notStarted > 0) out.push(`${notStarted} seed(s) not started: the run was stopped. Rerun with --run-id ${report.runId} to continue.`);
   out.push(`Transcripts: ${report.saveDir}`);
-  out.push(`Run id: ${report.runId}`);
+  out.push(`Run id: ${report.runId} (petri-mcp report ${report.runId} for means, intervals and judge agreement)`);
   return out.join("\n");
 }

@@ -153,4 +153,47 @@ ALTER TABLE audits ADD COLUMN target_config TEXT;
 ALTER TABLE judge_runs ADD COLUMN judge_config TEXT;
 `,
   },
+  {
+    version: 3,
+    description: "epoch of each audit, and the design of each petri-mcp audit run (targets, epochs, judge jury, engagement gate)",
+    sql: `
+ALTER TABLE audits ADD COLUMN epoch INTEGER;
+CREATE INDEX audits_run_target ON audits(run_id, target_model, epoch);
+-- One row per run id: what the run was asked to do, so a report can tell planned from done.
+CREATE TABLE runs (
+  id          TEXT PRIMARY KEY,
+  design      TEXT NOT NULL,
+  created_at  TEXT NOT NULL,
+  updated_at  TEXT NOT NULL
+);
+`,
+  },
+  {
+    version: 5,
+    description: "durable jobs (judge runs, audits of a run) that any petri-mcp process can claim under a lease",
+    sql: `
+-- One row per unit of work. A worker claims the oldest queued job (or a running one whose lease
+-- expired) in one IMMEDIATE transaction, renews lease_expires_at while it works, and ends it.
+CREATE TABLE jobs (
+  id                TEXT PRIMARY KEY,
+  kind              TEXT NOT NULL CHECK (kind IN ('judge', 'audit')),
+  run_id            TEXT,
+  audit_id          TEXT,
+  payload           TEXT NOT NULL,
+  status            TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'failed', 'cancelled')),
+  attempts          INTEGER NOT NULL DEFAULT 0,
+  max_attempts      INTEGER NOT NULL,
+  last_error        TEXT,
+  lease_owner       TEXT,
+  lease_expires_at  INTEGER,
+  heartbeat_at      INTEGER,
+  created_at        TEXT NOT NULL,
+  started_at        TEXT,
+  finished_at       TEXT
+);
+CREATE INDEX jobs_queued ON jobs(kind, status, created_at);
+CREATE INDEX jobs_lease ON jobs(status, lease_expires_at);
+CREATE INDEX jobs_run ON jobs(run_id, status);
+`,
+  },
 ];

@@ -7,7 +7,7 @@ import { pendingToolCalls } from "../audit/conversation.js";
 import { AuditError } from "../audit/errors.js";
 import { capOutput, formatToolCall, renderContent } from "../audit/format.js";
 import { isPrefill } from "../audit/messages.js";
-import { judgeSummary, judgeSummarySchema } from "../judge/summary.js";
+import { judgeBrief, judgeBriefSchema, judgeSummary, judgeSummarySchema } from "../judge/summary.js";
 import { chooseSeed } from "../prompts/seed-choice.js";
 import { loadSeedLibrary } from "../prompts/seeds.js";
 import { describeSettings, generationSettingsSchema, mergeSettings, settingsOrNull } from "../models/settings.js";
@@ -27,9 +27,17 @@ const auditListItem = z.object({
   tags: z.array(z.string()),
   turns_used: z.number().int(),
   max_turns: z.number().int(),
+  run_id: z.string().nullable().describe("The `petri-mcp audit` run (get_run_report), or null."),
+  epoch: z.number().int().nullable().describe("Which repetition of its seed × target this audit is in its run."),
   created_at: z.string(),
   updated_at: z.string(),
 });
+
+/** The judge column of list_audits: the latest run's status and the top scores. */
+function briefText(brief: { judge_status: string | null; top_scores: Record<string, number> }): string {
+  const top = Object.entries(brief.top_scores).map(([k, v]) => `${k}=${v}`).join(" ");
+  return `${brief.judge_status ?? "-"}${top ? ` ${top}` : ""}`;
+}
 
 /** An audit as list_audits and the petri://audits resource show it. */
 export function listItem(audit: AuditRecord): z.infer<typeof auditListItem> {
@@ -41,6 +49,8 @@ export function listItem(audit: AuditRecord): z.infer<typeof auditListItem> {
     tags: audit.tags,
     turns_used: audit.turnsUsed,
     max_turns: audit.maxTurns,
+    run_id: audit.runId,
+    epoch: audit.epoch,
     created_at: audit.createdAt,
     updated_at: audit.updatedAt,
   };
@@ -139,6 +149,7 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
         auditorModel: ctx.auditDefaults.auditorModel ?? (args.auditor_model?.trim() || undefined) ?? ctx.clientName() ?? null,
         turnLimit: ctx.auditDefaults.turnLimit,
         runId: ctx.auditDefaults.runId,
+        epoch: ctx.auditDefaults.epoch ?? null,
       });
       app.changes.auditChanged(audit.id);
       const text = [
@@ -178,7 +189,7 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
       offset: z.number().int().min(0).optional().describe("How many audits to skip (default 0)."),
     }),
     output: z.object({
-      audits: z.array(auditListItem),
+      audits: z.array(auditListItem.extend(judgeBriefSchema)),
       total: z.number().int().describe("Audits matching the filters."),
       next_offset: z.number().int().nullable().describe("Offset of the next page, or null on the last page."),
     }),
@@ -187,9 +198,10 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
       const offset = args.offset ?? 0;
       const { audits, total } = app.store.listAudits({ status: args.status, tag: args.tag, runId: args.run_id, search: args.search, limit, offset });
       const nextOffset = offset + audits.length < total ? offset + audits.length : null;
-      const lines = audits.map((a) => `${a.id}  ${a.status.padEnd(9)} ${String(a.turnsUsed).padStart(3)}/${a.maxTurns}  ${a.targetModel}  ${a.seedInstruction.slice(0, 80).replace(/\s+/g, " ")}`);
+      const items = audits.map((a) => ({ ...listItem(a), ...judgeBrief(app.store, a.id) }));
+      const lines = items.map((a) => `${a.audit_id}  ${a.status.padEnd(9)} ${String(a.turns_used).padStart(3)}/${a.max_turns}  ${a.target_model}  judge ${briefText(a)}  ${a.seed_instruction.slice(0, 80).replace(/\s+/g, " ")}`);
       const text = total === 0 ? "No audits match." : `${total} audit${total === 1 ? "" : "s"}${nextOffset !== null ? ` (showing ${offset + 1}-${offset + audits.length}; next offset ${nextOffset})` : ""}:\n${lines.join("\n")}`;
-      return { text, structured: { audits: audits.map(listItem), total, next_offset: nextOffset } };
+      return { text, structured: { audits: items, total, next_offset: nextOffset } };
     },
   });
 
@@ -265,7 +277,11 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
         `Tools: ${tools.length > 0 ? tools.map((t) => t.definition.name).join(", ") : "(none)"}.`,
         pending.length > 0 ? `Pending tool calls: ${pending.join(", ")}.` : "No pending tool calls.",
         `Usage: ${usage.length > 0 ? usage.map((u) => `${u.role} ${u.calls} calls, ${u.inputTokens} in / ${u.outputTokens} out tokens${u.errors > 0 ? `, ${u.errors} errors` : ""}`).join("; ") : "no model calls yet"}.`,
-        judge.scores ? `Judge (${judge.scores_status}): ${Object.entries(judge.scores).map(([k, v]) => `${k}=${v}`).join(", ")}` : `Judge: ${judge.runs > 0 ? `${judge.runs} run(s), latest ${judge.latest_status}` : "not judged yet"}.`,
+        `Cost: ${structured.total_cost_usd !== null ? `$${structured.total_cost_usd.toFixed(4)}` : "unknown (no priced model call)"}.`,
+        judge.scores ? `Judge (${judge.scores_status}, ${judge.scores_model}): ${Object.entries(judge.scores).map(([k, v]) => `${k}=${v}`).join(", ")}` : `Judge: ${judge.runs > 0 ? `${judge.runs} run(s), latest ${judge.latest_status}` : "not judged yet"}.`,
+        ...(judge.jury ? [`Jury medians: ${Object.entries(judge.jury).map(([k, v]) => `${k}=${v.median}`).join(", ")}`] : []),
+        ...(judge.excluded_judges.length > 0 ? [`Judges without a valid score (excluded, never counted): ${judge.excluded_judges.join(", ")}.`] : []),
+        ...(judge.summary ? [`Judge summary: ${judge.summary}`] : []),
         realism.enabled ? `Realism: ${realism.checks} checks, ${realism.rejections} rejections, ${realism.errors} errors.` : "Realism filter: off.",
       ];
       return { text: capOutput(lines.join("\n"), service.maxToolOutput), structured };

@@ -52,6 +52,8 @@ export interface AuditDefaults {
   turnLimit?: TurnLimit;
   runId?: string;
   auditorModel?: string;
+  /** The repetition of its seed × target in the run (the runner's --epochs). */
+  epoch?: number;
 }
 
 export function createToolContext(app: AppContext, clientName: () => string | undefined, recordAuditorCalls = true, auditDefaults: AuditDefaults = {}): ToolContext {

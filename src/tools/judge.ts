@@ -9,6 +9,7 @@ import { AuditError } from "../audit/errors.js";
 import { capOutput } from "../audit/format.js";
 import { DEFAULT_JUDGE_RETRIES, MAX_JUDGE_RETRIES } from "../judge/attempts.js";
 import { MAX_DIMENSIONS, MAX_RUBRIC_CHARS, MAX_TITLE_CHARS } from "../judge/dimensions.js";
+import { auditJury } from "../judge/jury.js";
 import { formatRunText } from "../judge/report.js";
 import { prepareJudgeRun } from "../judge/request.js";
 import { type JudgeProgress, judgeRunnerFor } from "../judge/runner.js";
@@ -19,6 +20,8 @@ import { appToolMeta } from "../viewer/app-meta.js";
 import { auditIdArg, registerTool, type ToolContext, type ToolExtra } from "./define.js";
 
 export const DEFAULT_WAIT_SECONDS = 45;
+/** Judges in one jury call. */
+export const MAX_JURY = 10;
 /** MCP clients cut tool calls off near 60 s. */
 export const MAX_WAIT_SECONDS = 50;
 
@@ -123,6 +126,29 @@ function runText(ctx: ToolContext, run: JudgeRunRecord): string {
   return capOutput(formatRunText(run, { locate }), ctx.service.maxToolOutput, "The whole result is in structuredContent and in the exported transcript.");
 }
 
+/** The jury fields of judge's result for the runs of one call (empty without a jury). */
+function juryOf(runs: readonly JudgeRunRecord[]) {
+  const jury = auditJury(runs);
+  return {
+    jury: runs.map((r) => ({ run_id: r.id, judge_model: r.judgeModel, status: r.status, scores: r.scores, missing: r.missing ?? [], error: r.error })),
+    jury_scores: jury.scores,
+    excluded_judges: jury.excluded.map((j) => ({ judge_model: j.judgeModel, status: j.status, error: j.error })),
+  };
+}
+
+function juryText(ctx: ToolContext, runs: readonly JudgeRunRecord[], jury: ReturnType<typeof juryOf>): string {
+  const scores = Object.entries(jury.jury_scores).map(([name, s]) => `  ${name}: median ${s.median} (mean ${s.mean.toFixed(2)}, ${s.judges} judge${s.judges === 1 ? "" : "s"})`);
+  const excluded = jury.excluded_judges.map((j) => `  ${j.judge_model}: ${j.status}${j.error ? ` (${j.error})` : ""}`);
+  const lines = [
+    `Jury of ${runs.length} judges on audit ${runs[0]!.auditId}; the audit's score per dimension is the median of the judges that scored it.`,
+    ...(scores.length > 0 ? ["Jury scores:", ...scores] : ["No judge has scored yet."]),
+    ...(excluded.length > 0 ? ["Excluded (no valid score; never counted):", ...excluded] : []),
+    "",
+    ...runs.map((r) => formatRunText(r, { maxHighlights: 5 })),
+  ];
+  return capOutput(lines.join("\n"), ctx.service.maxToolOutput, "The whole result is in structuredContent and in the exported transcript.");
+}
+
 /** Sends notifications/progress for a waiting tool call, when the client asked for them. */
 function progressNotifier(extra: ToolExtra, judgeModel: string): ((p: JudgeProgress) => void) | undefined {
   const token = extra._meta?.progressToken;
@@ -191,6 +217,14 @@ export function registerJudgeTools(server: McpServer, ctx: ToolContext): void {
         .optional()
         .describe("What to score. Omit for Petri's 38 default dimensions."),
       judge_model: z.string().max(200).optional().describe("The judge model as provider/model (default: the server's --judge-model)."),
+      judge_models: z
+        .array(z.string().max(200))
+        .min(1)
+        .max(MAX_JURY)
+        .optional()
+        .describe(
+          "A jury instead of judge_model: each model judges the audit in its own run, at the same time. The audit's score per dimension is the median across the judges that scored it; a judge that fails is excluded and named, never counted.",
+        ),
       judge_config: generationSettingsSchema
         .optional()
         .describe("Judge generation settings with Inspect's names (max_tokens, reasoning_tokens, reasoning_effort, temperature, ...), over the server's --judge-config key by key. Default: max_tokens 32000, reasoning_tokens 10000, reasoning_effort high (thinking only where the model thinks)."),
@@ -205,23 +239,45 @@ export function registerJudgeTools(server: McpServer, ctx: ToolContext): void {
     }),
     output: runOutput.extend({
       reused_running_run: z.boolean().describe("True when an identical run (same model and dimensions) was already under way and this call followed it instead of starting another."),
+      jury: z
+        .array(z.object({ run_id: z.string(), judge_model: z.string(), status: runStatus, scores: z.record(z.string(), z.number().int()).nullable(), missing: z.array(z.string()), error: z.string().nullable() }))
+        .describe("With judge_models: every judge's run, in the order given (the fields above describe the first). Empty without judge_models."),
+      jury_scores: z
+        .record(z.string(), z.object({ median: z.number(), mean: z.number(), judges: z.number().int() }))
+        .describe("With judge_models: per dimension the median and mean across the judges of this call that scored it."),
+      excluded_judges: z
+        .array(z.object({ judge_model: z.string(), status: z.string(), error: z.string().nullable() }))
+        .describe("Judges of this call with no valid score (failed, interrupted, or still running): left out of jury_scores, never counted."),
     }),
     handler: async (args, extra) => {
-      const request = prepareJudgeRun(
-        { store: app.store, models: app.models, defaultJudgeModel: app.config.judgeModel, defaultJudgeConfig: app.config.roleSettings?.judge, folders: { allowedRoots: app.config.resourcesDirs } },
-        { auditId: args.audit_id, dimensions: args.dimensions, judgeModel: args.judge_model, retries: args.retries, judgeConfig: args.judge_config },
+      if (args.judge_model !== undefined && args.judge_models !== undefined) throw new AuditError("invalid", "Pass judge_model or judge_models, not both.");
+      const models = args.judge_models ?? [args.judge_model];
+      const repeated = models.find((m, i) => models.indexOf(m) !== i);
+      if (repeated !== undefined) throw new AuditError("invalid", `judge_models lists ${repeated} twice; give each judge once.`);
+      // Every request is checked before any run starts: bad input changes nothing.
+      const requests = models.map((judgeModel) =>
+        prepareJudgeRun(
+          { store: app.store, models: app.models, defaultJudgeModel: app.config.judgeModel, defaultJudgeConfig: app.config.roleSettings?.judge, folders: { allowedRoots: app.config.resourcesDirs } },
+          { auditId: args.audit_id, dimensions: args.dimensions, judgeModel, retries: args.retries, judgeConfig: args.judge_config },
+        ),
       );
-      const running = runner().runs.findRunning(request.auditId, request.judgeModel, request.dimensions);
-      // A run under way is followed only when it also has the same settings.
-      const existing = running && JSON.stringify(running.judgeConfig) === JSON.stringify(request.judgeConfig ?? null) ? running : undefined;
-      const runId = existing?.id ?? runner().start(request);
-      const run = await runner().wait(runId, (args.wait_seconds ?? DEFAULT_WAIT_SECONDS) * 1000, {
-        onProgress: progressNotifier(extra, request.judgeModel),
-        signal: extra.signal,
-      });
-      if (!run) throw new Error(`judge run ${runId} vanished from the store`);
-      const reused = existing ? `An identical judge run was already under way; this call followed it instead of starting another.\n` : "";
-      return { text: reused + runText(ctx, run), structured: { ...structuredRun(ctx, run), reused_running_run: existing !== undefined } };
+      const waitMs = (args.wait_seconds ?? DEFAULT_WAIT_SECONDS) * 1000;
+      const outcomes = await Promise.all(
+        requests.map(async (request, i) => {
+          const running = runner().runs.findRunning(request.auditId, request.judgeModel, request.dimensions);
+          // A run under way is followed only when it also has the same settings.
+          const existing = running && JSON.stringify(running.judgeConfig) === JSON.stringify(request.judgeConfig ?? null) ? running : undefined;
+          const runId = existing?.id ?? runner().start(request);
+          const run = await runner().wait(runId, waitMs, { onProgress: i === 0 ? progressNotifier(extra, request.judgeModel) : undefined, signal: extra.signal });
+          if (!run) throw new Error(`judge run ${runId} vanished from the store`);
+          return { run, reused: existing !== undefined };
+        }),
+      );
+      const first = outcomes[0]!;
+      const reused = first.reused ? `An identical judge run was already under way; this call followed it instead of starting another.\n` : "";
+      const structured = { ...structuredRun(ctx, first.run), reused_running_run: first.reused, ...juryOf(args.judge_models ? outcomes.map((o) => o.run) : []) };
+      const text = args.judge_models ? juryText(ctx, outcomes.map((o) => o.run), structured) : reused + runText(ctx, first.run);
+      return { text, structured };
     },
   });
 

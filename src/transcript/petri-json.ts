@@ -10,6 +10,7 @@
 import type { TreeView, StoredEvent, StoredMessage } from "../store/audit-store.js";
 import type { ToolDefinition } from "../audit/synthetic-tools.js";
 import { VERSION } from "../version.js";
+import { auditJury, mergedScoresOf } from "../judge/jury.js";
 import { type Citation, type ExportData, type JudgeRun, currentBranch, latestScoredRun } from "./export-data.js";
 
 export type PetriMessage = Record<string, unknown> & { id: string; role: "system" | "user" | "assistant" | "tool"; content: unknown };
@@ -79,6 +80,10 @@ export interface PetriMetadata {
     /** The target's generation settings (Inspect names), or null for the defaults. */
     target_config: Record<string, unknown> | null;
     judge_run: { id: string; status: string; judge_model: string; judge_config: Record<string, unknown> | null; missing_dimensions: string[] } | null;
+    /** The judge run each judge_output score came from, by dimension (the same judge's latest valid score). */
+    score_runs: Record<string, string>;
+    /** With two or more judge models: the jury's median and mean per dimension, its judges and those without a valid score. */
+    jury: { scores: Record<string, { median: number; mean: number; judges: number }>; judges: string[]; excluded: string[] } | null;
   };
 }
 
@@ -382,6 +387,9 @@ export function buildPetriTranscript(data: ExportData): PetriTranscript {
 
   const { audit } = data;
   const run = latestScoredRun(data.judgeRuns);
+  // That judge's latest valid score per dimension: a later run on a subset of dimensions hides none of the earlier scores.
+  const merged = run ? mergedScoresOf(data.judgeRuns, run.judgeModel) : {};
+  const jury = auditJury(data.judgeRuns);
   return {
     metadata: {
       transcript_id: audit.id,
@@ -393,7 +401,7 @@ export function buildPetriTranscript(data: ExportData): PetriTranscript {
       seed_instruction: audit.seedInstruction,
       description: audit.seedInstruction,
       tags: audit.tags,
-      judge_output: run ? petriJudgeOutput(run) : null,
+      judge_output: run ? petriJudgeOutput({ ...run, scores: Object.fromEntries(Object.entries(merged).map(([name, s]) => [name, s.score])) }) : null,
       petri_mcp: {
         version: VERSION,
         seed_id: audit.seedId,
@@ -404,6 +412,8 @@ export function buildPetriTranscript(data: ExportData): PetriTranscript {
         turn_limit: audit.turnLimit,
         target_config: audit.targetConfig,
         judge_run: run ? { id: run.id, status: run.status, judge_model: run.judgeModel, judge_config: run.judgeConfig, missing_dimensions: run.missing ?? [] } : null,
+        score_runs: Object.fromEntries(Object.entries(merged).map(([name, s]) => [name, s.runId])),
+        jury: jury.jurors.length >= 2 ? { scores: jury.scores, judges: jury.jurors.map((j) => j.judgeModel), excluded: jury.excluded.map((j) => j.judgeModel) } : null,
       },
     },
     events,

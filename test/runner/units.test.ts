@@ -7,22 +7,22 @@ import { describe, expect, it } from "vitest";
 import { newRunId } from "../../src/commands/audit.js";
 import type { RunReport, SeedResult } from "../../src/runner/batch.js";
 import { eventLine, RunProgress } from "../../src/runner/progress.js";
-import { abandonedAudits, planSeeds } from "../../src/runner/resume.js";
+import { abandonedAudits, planGrid } from "../../src/runner/resume.js";
 import { callSignal, StopController, stopOnSigint } from "../../src/runner/stop.js";
 import { formatSummary } from "../../src/runner/summary.js";
 import type { AuditRecord, AuditStatus } from "../../src/store/audit-store.js";
 import type { Seed } from "../../src/prompts/seeds.js";
 
-function audit(id: string, seedInstruction: string, status: AuditStatus, createdAt: string): AuditRecord {
+function audit(id: string, seedInstruction: string, status: AuditStatus, createdAt: string, targetModel = "mockllm/t", epoch: number | null = null): AuditRecord {
   return {
-    id, seedInstruction, seedId: null, status, createdAt, tags: [], targetModel: "mockllm/t", auditorModel: null, maxTurns: 30, turnsUsed: 0, turnLimit: "auditor",
+    id, seedInstruction, seedId: null, status, createdAt, tags: [], targetModel, epoch, auditorModel: null, maxTurns: 30, turnsUsed: 0, turnLimit: "auditor",
     statusReason: null, realismThreshold: null, realismModel: null, resourcesDir: null, runId: "r", targetConfig: null, updatedAt: createdAt, version: 0,
   };
 }
 
 const seed = (id: string, text: string): Seed => ({ id, tags: [], text });
 
-describe("planSeeds", () => {
+describe("planGrid", () => {
   it("matches seeds to finished audits by text, once each, oldest first; failed and active ones are run again", () => {
     const seeds = [seed("a", "alpha"), seed("b", "beta"), seed("a2", "alpha"), seed("a3", "alpha"), seed("g", "gamma")];
     const audits = [
@@ -31,7 +31,7 @@ describe("planSeeds", () => {
       audit("beta-failed", "beta", "failed", "2026-01-01"),
       audit("gamma-active", "gamma", "active", "2026-01-01"),
     ];
-    expect(planSeeds(seeds, audits).map((p) => [p.seed.id, p.previous?.id ?? null])).toEqual([
+    expect(planGrid(seeds, ["mockllm/t"], 1, audits).map((p) => [p.seed.id, p.previous?.id ?? null])).toEqual([
       ["a", "old-alpha"],
       ["b", null],
       ["a2", "new-alpha"],
@@ -39,6 +39,26 @@ describe("planSeeds", () => {
       ["g", null],
     ]);
     expect(abandonedAudits(audits).map((a) => a.id)).toEqual(["gamma-active"]);
+  });
+
+  it("covers seeds × targets × epochs, epoch by epoch, and resumes each cell from its own audit (no epoch = epoch 1)", () => {
+    const seeds = [seed("a", "alpha"), seed("b", "beta")];
+    const audits = [
+      audit("a-x-1", "alpha", "ended", "2026-01-01", "mockllm/x"),
+      audit("a-y-2", "alpha", "ended", "2026-01-01", "mockllm/y", 2),
+      audit("b-y-1-failed", "beta", "failed", "2026-01-01", "mockllm/y", 1),
+      audit("b-z-1", "beta", "ended", "2026-01-01", "mockllm/z", 1),
+    ];
+    expect(planGrid(seeds, ["mockllm/x", "mockllm/y"], 2, audits).map((p) => [p.epoch, p.seed.id, p.target, p.previous?.id ?? null])).toEqual([
+      [1, "a", "mockllm/x", "a-x-1"],
+      [1, "a", "mockllm/y", null],
+      [1, "b", "mockllm/x", null],
+      [1, "b", "mockllm/y", null],
+      [2, "a", "mockllm/x", null],
+      [2, "a", "mockllm/y", "a-y-2"],
+      [2, "b", "mockllm/x", null],
+      [2, "b", "mockllm/y", null],
+    ]);
   });
 });
 
@@ -129,7 +149,7 @@ describe("progress", () => {
 
 describe("summary", () => {
   const result = (overrides: Partial<SeedResult>): SeedResult => ({
-    seed: seed("s", "text"), auditId: "a1", status: "ended", reason: null, turns: 4, judgeStatus: null, judgeError: null, topScores: [], exportPath: null, resumed: false, ...overrides,
+    seed: seed("s", "text"), target: "mockllm/t", epoch: 1, inconclusive: null, judges: [], auditId: "a1", status: "ended", reason: null, turns: 4, judgeStatus: null, judgeError: null, topScores: [], exportPath: null, resumed: false, ...overrides,
   });
 
   it("has one row per seed with status, turns and top scores, then problems, the folder and the run id", () => {
@@ -157,7 +177,7 @@ describe("summary", () => {
       "",
       "1 seed(s) not started: the run was stopped. Rerun with --run-id r1 to continue.",
       "Transcripts: /out",
-      "Run id: r1",
+      "Run id: r1 (petri-mcp report r1 for means, intervals and judge agreement)",
     ]);
   });
 

@@ -1,0 +1,75 @@
+/**
+ * Reads one run from the store for its report: every audit with its target, seed, epoch, status,
+ * target reply count and jury (src/judge/jury.ts), plus the run's recorded design. Read in one
+ * read transaction so the numbers are consistent while the run is still going.
+ */
+import { type AuditJury, auditJury } from "../judge/jury.js";
+import { JudgeRunStore } from "../judge/runs.js";
+import type { AuditStatus, AuditStore } from "../store/audit-store.js";
+import { loadRunDesign, type RunDesign, runAudits, targetRepliesOfRun } from "../store/run-records.js";
+
+export interface ReportAudit {
+  auditId: string;
+  target: string;
+  /** The seed's library id, else its text: audits with the same key are the same seed. */
+  seedKey: string;
+  /** A short name of the seed for tables. */
+  seedLabel: string;
+  epoch: number;
+  status: AuditStatus;
+  statusReason: string | null;
+  targetReplies: number;
+  jury: AuditJury;
+  createdAt: string;
+}
+
+export interface CollectedRun {
+  runId: string;
+  /** Null for a run recorded before schema 3: the report infers targets and judges from the audits. */
+  design: RunDesign | null;
+  audits: ReportAudit[];
+}
+
+function seedLabel(seedId: string | null, text: string): string {
+  if (seedId) return seedId;
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > 40 ? `${flat.slice(0, 39)}…` : flat;
+}
+
+/** The run's audits oldest first, or null when the run id has no audits. */
+export function collectRun(store: AuditStore, runId: string): CollectedRun | null {
+  return store.read(() => {
+    const audits = runAudits(store, runId).reverse();
+    if (audits.length === 0) return null;
+    const design = loadRunDesign(store, runId);
+    const replies = targetRepliesOfRun(store, runId);
+    const runs = new JudgeRunStore(store);
+    return {
+      runId,
+      design,
+      audits: audits.map((audit) => {
+        const jury = auditJury(runs.list(audit.id));
+        // A juror of the design that never ran on a judged audit is excluded and named too.
+        if (design && jury.jurors.length + jury.excluded.length > 0) {
+          for (const judge of design.judges) {
+            if (!jury.jurors.some((j) => j.judgeModel === judge) && !jury.excluded.some((j) => j.judgeModel === judge)) {
+              jury.excluded.push({ judgeModel: judge, status: "not run", error: null, runId: "" });
+            }
+          }
+        }
+        return {
+          auditId: audit.id,
+          target: audit.targetModel,
+          seedKey: audit.seedId ?? audit.seedInstruction,
+          seedLabel: seedLabel(audit.seedId, audit.seedInstruction),
+          epoch: audit.epoch ?? 1,
+          status: audit.status,
+          statusReason: audit.statusReason,
+          targetReplies: replies.get(audit.id) ?? 0,
+          jury,
+          createdAt: audit.createdAt,
+        };
+      }),
+    };
+  });
+}

@@ -99,6 +99,22 @@ describe("google adapter", () => {
     ]);
   });
 
+  it("the fake streams generateContent as the SDK reads it (streamGenerateContent, SSE)", async () => {
+    const { GoogleGenAI } = await import("@google/genai");
+    fake.scriptFor("gemini-2.5-flash", { thinking: "Hmm.", text: "Streamed reply.", toolCalls: [{ id: "s1", name: "bash", args: { cmd: "ls" } }] });
+    const sdk = new GoogleGenAI({ vertexai: false, apiKey: "test-gemini-key", httpOptions: { baseUrl: fake.geminiBaseUrl } });
+    const stream = await sdk.models.generateContentStream({ model: "gemini-2.5-flash", contents: "Hi", config: { thinkingConfig: { includeThoughts: true, thinkingBudget: 1024 } } });
+    const parts: unknown[] = [];
+    let usage: unknown;
+    for await (const chunk of stream) {
+      parts.push(...(chunk.candidates?.[0]?.content?.parts ?? []));
+      usage = chunk.usageMetadata ?? usage;
+    }
+    expect(fake.requests[0]!.path).toBe("/v1beta/models/gemini-2.5-flash:streamGenerateContent");
+    expect(parts).toMatchObject([{ text: "Hmm.", thought: true }, { text: "Streamed reply." }, { functionCall: { id: "s1", name: "bash", args: { cmd: "ls" } } }]);
+    expect(usage).toMatchObject({ thoughtsTokenCount: 1 });
+  });
+
   it("prices calls from the catalogue", () => {
     expect(estimateCostUsd("google/gemini-2.5-pro", { inputTokens: 1000, outputTokens: 1000 })).toBeGreaterThan(0);
     expect(estimateCostUsd("openrouter/anthropic/claude-sonnet-4.5", { inputTokens: 1000, outputTokens: 1000 })).toBeGreaterThan(0);

@@ -95,6 +95,17 @@ describe("openai reasoning models through the Responses API", () => {
     expect(fake.requests).toHaveLength(before);
   });
 
+  it("the fake streams Responses events as the SDK reads them", async () => {
+    const { default: OpenAI } = await import("openai");
+    fake.scriptFor("o3", { thinking: "Think.", text: "Streamed." });
+    const sdk = new OpenAI({ apiKey: "test-openai-key", baseURL: fake.openaiBaseUrl, maxRetries: 0 });
+    const stream = sdk.responses.stream({ model: "o3", input: "Hi", reasoning: { summary: "auto" }, include: ["reasoning.encrypted_content"], store: false });
+    const final = await stream.finalResponse();
+    expect(final.output.map((item) => item.type)).toEqual(["reasoning", "message"]);
+    expect(final.output_text).toBe("Streamed.");
+    expect(fake.requests[0]!.stream).toBe(true);
+  });
+
   it("Chat Completions models and openai-api servers stay on Chat Completions, reasoning_effort passed through", async () => {
     const restore = setEnv({ VLLM_BASE_URL: fake.openaiBaseUrl, VLLM_API_KEY: "k" });
     try {

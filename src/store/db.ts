@@ -1,6 +1,7 @@
 import Database from "better-sqlite3";
 import { closeSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname } from "node:path";
+import { redactSecrets } from "../util/redact.js";
 import { StoreOpenError } from "./errors.js";
 import { MIGRATIONS } from "./schema.js";
 
@@ -27,6 +28,12 @@ export interface OpenOptions {
  */
 export function openDatabase(path: string, options: OpenOptions = {}): Db {
   const readonly = options.readonly ?? false;
+  if (/^postgres(ql)?:\/\//i.test(path.trim())) {
+    // Never a SQLite file named after the URL (a folder "postgres:" holding the password).
+    throw new StoreOpenError(
+      `${redactSecrets(path)} is a PostgreSQL URL: this command does not use PostgreSQL yet (only \`petri-mcp db copy\` does; see docs/team-server.md). Pass a SQLite file path with --db or PETRI_DB.`,
+    );
+  }
   if (path !== ":memory:") prepareFile(path, readonly);
   let db: Db | undefined;
   try {

@@ -3,9 +3,11 @@
  * schema refused, change notifications across store instances (LISTEN/NOTIFY), the pool size,
  * passwords kept out of errors, and lost connections. Plus the backend selection of openStore.
  */
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { openDatabase } from "../../src/store/db.js";
 import { StoreError, StoreOpenError } from "../../src/store/errors.js";
 import { openStore, storeBackend } from "../../src/store/index.js";
 import { PG_MIGRATIONS } from "../../src/store/postgres/schema.js";
@@ -24,6 +26,20 @@ describe("openStore", () => {
     const store = await openStore(join(tempDir(), "petri.db"));
     expect(store.backend).toBe("sqlite");
     await store.close();
+  });
+
+  it("until the async switch, commands that open SQLite refuse a PostgreSQL URL instead of creating a file named after it", () => {
+    const cwd = process.cwd();
+    const dir = tempDir();
+    process.chdir(dir);
+    try {
+      expect(() => openDatabase("postgresql://petri:Hidden-Pass-77@127.0.0.1:5432/petri")).toThrow(StoreOpenError);
+      expect(() => openDatabase("postgresql://petri:Hidden-Pass-77@127.0.0.1:5432/petri")).toThrow(/is a PostgreSQL URL: this command does not use PostgreSQL yet/);
+      expect(() => openDatabase("postgres://petri:Hidden-Pass-77@127.0.0.1:5432/petri")).not.toThrow(/Hidden-Pass-77/);
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      process.chdir(cwd);
+    }
   });
 
   it("mirrors every SQLite migration in PostgreSQL's dialect, with the same versions", () => {

@@ -2,7 +2,7 @@
  * overhead: one send_message through MCP over stdio (a spawned petri-mcp whose target is
  * `openai/bench-target`, pointed at a zero-latency fake model running in its own process) versus
  * the very same HTTP request made directly, from the bench process, with the same client the
- * server uses (the OpenAI SDK, configured as the server configures it).
+ * server uses (the OpenAI SDK over petri's keep-alive transport, src/models/http-client.ts).
  *
  * Before every timed send, a rollback and one untimed send bring the conversation back to its
  * size, so each timed call sends exactly that many messages. Per call it records the wall time of
@@ -13,6 +13,7 @@
 import OpenAI from "openai";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
+import { modelFetch } from "../src/models/http-client.js";
 import { figure, type Figure } from "./lib/figures.js";
 import { benchTempDir, cpuNs, startStdioServer, type StdioServer } from "./lib/petri-process.js";
 import { type FakeProcess, startFakeProcess } from "./lib/processes.js";
@@ -62,7 +63,7 @@ export function serverEnv(dbPath: string, fake: { openaiBaseUrl: string }): Reco
 
 /** The direct side: the OpenAI SDK configured as the server configures it, transport included. */
 export function directClient(baseURL: string, maxRetries = 0): OpenAI {
-  return new OpenAI({ baseURL, apiKey: "test-key", maxRetries });
+  return new OpenAI({ baseURL, apiKey: "test-key", maxRetries, fetch: modelFetch });
 }
 
 interface Call {

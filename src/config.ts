@@ -138,12 +138,17 @@ function roleSettings(flags: CommonFlags, env: NodeJS.ProcessEnv, cwd: string): 
 
 export type CommonFlags = { [K in keyof typeof COMMON_OPTIONS]?: (typeof COMMON_OPTIONS)[K] extends { multiple: true } ? string[] : (typeof COMMON_OPTIONS)[K] extends { type: "boolean" } ? boolean : string };
 
+/** A SQLite path resolved against `cwd`; a postgres:// URL as given (the store refuses or opens it). */
+function dbLocation(cwd: string, value: string): string {
+  return /^postgres(ql)?:\/\//i.test(value.trim()) ? value.trim() : resolve(cwd, value);
+}
+
 export function loadConfig(flags: CommonFlags = {}, env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
   const resourcesFromEnv = env.PETRI_RESOURCES_DIR ? env.PETRI_RESOURCES_DIR.split(delimiter).filter((p) => p !== "") : [];
   const resourcesDirs = (flags["resources-dir"] && flags["resources-dir"].length > 0 ? flags["resources-dir"] : resourcesFromEnv).map((p) => resolve(cwd, p));
   const origins = flags["allowed-origin"] ?? (env.PETRI_ALLOWED_ORIGINS ? env.PETRI_ALLOWED_ORIGINS.split(",").map((o) => o.trim()) : []);
   return {
-    dbPath: resolve(cwd, flags.db ?? env.PETRI_DB ?? defaultDbPath(env)),
+    dbPath: dbLocation(cwd, flags.db ?? env.PETRI_DB ?? defaultDbPath(env)),
     targetModel: flags["target-model"] ?? env.PETRI_TARGET_MODEL ?? undefined,
     judgeModel: flags["judge-model"] ?? env.PETRI_JUDGE_MODEL ?? undefined,
     realismModel: flags["realism-model"] ?? env.PETRI_REALISM_MODEL ?? undefined,

@@ -12,7 +12,8 @@ export const NO_DATABASE = 2;
 
 /** Opens the store at `dbPath`, or prints why not and returns null when no database is there. */
 export function openExistingStore(command: string, dbPath: string, io: CommandIO): AuditStore | null {
-  if (!existsSync(dbPath)) {
+  // A PostgreSQL URL is never a file: openDatabase refuses it with a redacted message.
+  if (!/^postgres(ql)?:\/\//i.test(dbPath) && !existsSync(dbPath)) {
     io.stderr(`petri-mcp ${command}: no database at ${dbPath}. Check --db or PETRI_DB; petri-mcp serve, audit and demo create one.`);
     return null;
   }

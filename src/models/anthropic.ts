@@ -13,6 +13,7 @@ import { messageText } from "../audit/messages.js";
 import type { ToolDefinition } from "../audit/synthetic-tools.js";
 import { isCurrentClaude, modelCapabilities, requiresAdaptiveThinking } from "./capabilities.js";
 import { type ErrorContext, toModelError } from "./errors.js";
+import { modelFetch } from "./http-client.js";
 import { type ChatModel, type GenerateRequest, type GenerateResult, type ModelCapabilities, ModelError, type ReasoningSettings, type StopReason, type Usage } from "./types.js";
 
 export interface AnthropicModelOptions {
@@ -273,6 +274,7 @@ export class AnthropicModel implements ChatModel {
         ...(apiKey ? { apiKey } : { authToken }),
         timeout: this.options.timeoutMs,
         maxRetries: this.options.maxRetries,
+        fetch: modelFetch,
         ...(this.options.logger ? { logger: this.options.logger } : {}),
       });
       this.client = { key, sdk };

@@ -13,6 +13,7 @@ import type { ToolDefinition } from "../audit/synthetic-tools.js";
 import { modelCapabilities, openaiReasoningModel, type PrefillStrategy, prefillStrategy, serviceEnvPrefix } from "./capabilities.js";
 import { type ErrorContext, toModelError } from "./errors.js";
 import { fromResponse, responsesRequestBody } from "./openai-responses.js";
+import { modelFetch } from "./http-client.js";
 import { parseToolArguments } from "./tool-args.js";
 import type { ParsedModelName } from "./registry.js";
 import { type ChatModel, type GenerateRequest, type GenerateResult, type ModelCapabilities, ModelError, type ReasoningSettings, type StopReason, type Usage } from "./types.js";
@@ -269,6 +270,7 @@ export class OpenAIChatModel implements ChatModel {
         project: ownApi ? (this.env.OPENAI_PROJECT_ID ?? null) : null,
         timeout: this.options.timeoutMs,
         maxRetries: this.options.maxRetries,
+        fetch: modelFetch,
         ...(this.options.logger ? { logger: this.options.logger } : {}),
       });
       this.client = { key, sdk };

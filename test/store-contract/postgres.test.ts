@@ -7,6 +7,8 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { main } from "../../src/commands/index.js";
+import { loadConfig } from "../../src/config.js";
 import { openDatabase } from "../../src/store/db.js";
 import { StoreError, StoreOpenError } from "../../src/store/errors.js";
 import { openStore, storeBackend } from "../../src/store/index.js";
@@ -40,6 +42,15 @@ describe("openStore", () => {
     } finally {
       process.chdir(cwd);
     }
+  });
+
+  it("keeps a --db URL as given; list refuses it in one redacted line and exit 2", async () => {
+    const url = "postgresql://petri:Hidden-Pass-78@127.0.0.1:5432/petri";
+    expect(loadConfig({ db: url }, {}, "/somewhere").dbPath).toBe(url);
+    const err: string[] = [];
+    expect(await main(["list", "--db", url], { stdout: () => undefined, stderr: (t) => void err.push(t) })).toBe(2);
+    expect(err.join("\n")).toMatch(/^petri-mcp list: postgresql:\/\/\[redacted\]@127\.0\.0\.1:5432\/petri is a PostgreSQL URL/);
+    expect(err.join("\n")).not.toContain("Hidden-Pass-78");
   });
 
   it("mirrors every SQLite migration in PostgreSQL's dialect, with the same versions", () => {

@@ -2,7 +2,7 @@
  * `petri-mcp list`: the stored audits, newest first.
  */
 import { loadConfig, parseCommandArgs } from "../config.js";
-import { judgeBrief } from "../judge/summary.js";
+import { briefText, judgeBrief } from "../judge/summary.js";
 import type { AuditStatus } from "../store/audit-store.js";
 import { NO_DATABASE, openExistingStore } from "./existing-store.js";
 import type { CommandIO } from "./io.js";
@@ -46,9 +46,7 @@ export async function runListCommand(argv: string[], io: CommandIO): Promise<num
     }
     io.stdout(`${total} audit(s) in ${config.dbPath}${total > audits.length ? ` (showing ${audits.length})` : ""}:`);
     for (const a of audits) {
-      const judge = judgeBrief(store, a.id);
-      const top = Object.entries(judge.top_scores).map(([k, v]) => `${k}=${v}`).join(" ");
-      const judged = `judge ${judge.judge_status ?? "-"}${top ? ` ${top}` : ""}`;
+      const judged = `judge ${briefText(judgeBrief(store, a.id))}`;
       const run = a.runId ? `  run ${a.runId}${a.epoch !== null ? `#${a.epoch}` : ""}` : "";
       io.stdout(`${a.id}  ${a.status.padEnd(9)} ${String(a.turnsUsed).padStart(3)}/${String(a.maxTurns).padEnd(3)} ${a.createdAt.slice(0, 19)}  ${a.targetModel}  ${judged}${run}  ${a.seedInstruction.slice(0, 60).replace(/\s+/g, " ")}`);
     }

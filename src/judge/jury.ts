@@ -127,7 +127,7 @@ const FAMILIES: Array<[RegExp, string]> = [
 /**
  * The provider family of a model name, for the self-preference flag: known model lines by name
  * (so `openai-api/openrouter/anthropic/claude-x` is anthropic), else the provider (or the
- * openai-api service).
+ * openai-api service); a `mockllm/...` model is a family of its own.
  */
 export function modelFamily(name: string): string {
   let provider = name.split("/")[0] ?? name;
@@ -139,6 +139,8 @@ export function modelFamily(name: string): string {
   } catch {
     // An unparseable name still gets a family from its text.
   }
+  // Each offline mock is its own family: no provider stands behind it.
+  if (provider === "mockllm") return name.trim();
   const text = model.toLowerCase();
   for (const [pattern, family] of FAMILIES) if (pattern.test(text)) return family;
   return provider.toLowerCase();

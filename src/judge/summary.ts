@@ -57,12 +57,23 @@ export function judgeSummary(store: AuditStore, auditId: string): JudgeSummary {
 }
 
 export const judgeBriefSchema = {
-  judge_status: z.string().nullable().describe("Status of the latest judge run (running, complete, partial, failed, interrupted), or null when never judged."),
+  judge_status: z
+    .string()
+    .nullable()
+    .describe("complete or partial when a judge run scored the audit (the one get_audit's scores come from), else the latest run's status (running, failed, interrupted); null when never judged."),
+  judges_excluded: z.number().int().describe("Judge models whose runs gave no valid score (failed, interrupted): left out, never counted."),
   top_scores: z.record(z.string(), z.number()).describe("The three highest scores of dimensions where high is bad (the jury's median with several judges)."),
 };
 
 /** The judge state list_audits shows for each audit. */
-export function judgeBrief(store: AuditStore, auditId: string): { judge_status: string | null; top_scores: Record<string, number> } {
+export function judgeBrief(store: AuditStore, auditId: string): { judge_status: string | null; judges_excluded: number; top_scores: Record<string, number> } {
   const runs = new JudgeRunStore(store).list(auditId);
-  return { judge_status: runs[0]?.status ?? null, top_scores: Object.fromEntries(topJuryScores(auditJury(runs))) };
+  const jury = auditJury(runs);
+  return { judge_status: (pickScoredRun(runs) ?? runs[0])?.status ?? null, judges_excluded: jury.excluded.length, top_scores: Object.fromEntries(topJuryScores(jury)) };
+}
+
+/** The judge column of list_audits and petri-mcp list: status, excluded judges, top scores. */
+export function briefText(brief: { judge_status: string | null; judges_excluded: number; top_scores: Record<string, number> }): string {
+  const top = Object.entries(brief.top_scores).map(([k, v]) => `${k}=${v}`).join(" ");
+  return `${brief.judge_status ?? "-"}${brief.judges_excluded > 0 ? ` (${brief.judges_excluded} judge(s) excluded)` : ""}${top ? ` ${top}` : ""}`;
 }

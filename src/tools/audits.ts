@@ -7,7 +7,7 @@ import { pendingToolCalls } from "../audit/conversation.js";
 import { AuditError } from "../audit/errors.js";
 import { capOutput, formatToolCall, renderContent } from "../audit/format.js";
 import { isPrefill } from "../audit/messages.js";
-import { judgeBrief, judgeBriefSchema, judgeSummary, judgeSummarySchema } from "../judge/summary.js";
+import { briefText, judgeBrief, judgeBriefSchema, judgeSummary, judgeSummarySchema } from "../judge/summary.js";
 import { chooseSeed } from "../prompts/seed-choice.js";
 import { loadSeedLibrary } from "../prompts/seeds.js";
 import { describeSettings, generationSettingsSchema, mergeSettings, settingsOrNull } from "../models/settings.js";
@@ -32,12 +32,6 @@ const auditListItem = z.object({
   created_at: z.string(),
   updated_at: z.string(),
 });
-
-/** The judge column of list_audits: the latest run's status and the top scores. */
-function briefText(brief: { judge_status: string | null; top_scores: Record<string, number> }): string {
-  const top = Object.entries(brief.top_scores).map(([k, v]) => `${k}=${v}`).join(" ");
-  return `${brief.judge_status ?? "-"}${top ? ` ${top}` : ""}`;
-}
 
 /** An audit as list_audits and the petri://audits resource show it. */
 export function listItem(audit: AuditRecord): z.infer<typeof auditListItem> {

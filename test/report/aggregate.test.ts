@@ -94,7 +94,7 @@ describe("aggregateRun", () => {
     expect(report.judges.map((j) => [j.model, j.family, j.selfPreferenceTargets, j.scored, j.excluded.length])).toEqual([
       [J1, "anthropic", [A], 4, 0],
       [J2, "openai", [B], 4, 0],
-      [GARBAGE, "mockllm", [], 0, 4],
+      [GARBAGE, GARBAGE, [], 0, 4],
     ]);
     expect(report.judges[2]!.excluded[0]).toEqual({ auditId: "a1", status: "failed", error: "no valid score in 3 attempts" });
   });
@@ -109,7 +109,7 @@ describe("aggregateRun", () => {
     expect(loose.targets[1]).toMatchObject({ conclusive: 3, inconclusive: 1 });
     const md = renderMarkdown(report);
     expect(md).toContain("| concerning | 4.50 [");
-    expect(md).toContain("mockllm/garbage | mockllm | 0 | excluded from 4 audit(s) (failed: no valid score in 3 attempts)");
+    expect(md).toContain("mockllm/garbage | mockllm/garbage | 0 | excluded from 4 audit(s) (failed: no valid score in 3 attempts)");
     expect(md).toContain("| b3 | openai/gpt-5 | s3 | 1 | 1 | the target replied 1 time(s), fewer than 2 |");
     const csv = renderCsv(report).split("\r\n");
     expect(csv[0]).toBe("run_id,kind,target,versus,dimension,higher_is_better,n,seeds,excluded,mean,se,ci_low,ci_high,judge_mad,krippendorff_alpha,rankable");

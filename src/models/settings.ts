@@ -124,9 +124,6 @@ export function checkSettings(model: string, capabilities: ModelCapabilities, ex
   if (explicit.stop_sequences !== undefined && capabilities.stopSequences === false) {
     throw new SettingsError(`${label}: ${model} takes no stop_sequences; remove them.`);
   }
-  if (explicit.reasoning_tokens !== undefined && explicit.max_tokens !== undefined && capabilities.budgetWithinMaxTokens && explicit.reasoning_tokens >= explicit.max_tokens) {
-    throw new SettingsError(`${label}: reasoning_tokens (${explicit.reasoning_tokens}) must be below max_tokens (${explicit.max_tokens}) on ${model}.`);
-  }
 }
 
 /** Defaults for the role (reasoning only where the model thinks), overlaid with the explicit settings. */

@@ -18,8 +18,6 @@ export interface ModelCapabilities {
   temperatureWithThinking?: boolean;
   /** Takes stop sequences (default true). */
   stopSequences?: boolean;
-  /** The thinking budget counts inside max_tokens, so it must be smaller (default false). */
-  budgetWithinMaxTokens?: boolean;
 }
 
 export interface ReasoningSettings {

@@ -45,6 +45,8 @@ export interface Config {
   targetDisplayName?: string;
   /** Runner: target call failures in a row (each returned to the auditor, which may retry) that fail an audit (default 3). */
   maxTargetFailures?: number;
+  /** Which jobs a serve process works (--work): "judge" (default) runs the judge runs it starts and takes orphaned ones; "none" leaves them to `petri-mcp worker`. */
+  work?: "judge" | "none";
   /** Generation settings per role from --<role>-config / PETRI_<ROLE>_CONFIG (src/models/settings.ts). */
   roleSettings?: Partial<Record<ModelRole, GenerationSettings>>;
   /** A JSON file of scripted replies for mockllm/<name> models (PETRI_MOCKLLM_SCRIPT; see src/models/mock-script.ts). */
@@ -86,6 +88,7 @@ export const COMMON_OPTIONS = {
   "model-timeout-ms": { type: "string" },
   "model-max-retries": { type: "string" },
   "max-target-failures": { type: "string" },
+  work: { type: "string" },
   "target-display-name": { type: "string" },
   http: { type: "boolean" },
   host: { type: "string" },
@@ -117,6 +120,12 @@ function unitFloat(value: string | undefined, name: string, fallback: number): n
 
 function truthy(value: string | undefined): boolean {
   return value !== undefined && /^(1|true|yes|on)$/i.test(value.trim());
+}
+
+function workMode(value: string | undefined): "judge" | "none" {
+  if (value === undefined || value === "" || value === "judge") return "judge";
+  if (value === "none") return "none";
+  throw new ConfigError(`--work must be 'judge' or 'none', got '${value}'.`);
 }
 
 /** `--target-config` etc.: a JSON object or @file.json, checked now so a typo fails at startup. */
@@ -166,6 +175,7 @@ export function loadConfig(flags: CommonFlags = {}, env: NodeJS.ProcessEnv = pro
     roleSettings: roleSettings(flags, env, cwd),
     targetDisplayName: (flags["target-display-name"] ?? env.PETRI_TARGET_DISPLAY_NAME)?.trim() || undefined,
     maxTargetFailures: positiveInt(flags["max-target-failures"] ?? env.PETRI_MAX_TARGET_FAILURES, "--max-target-failures", 3),
+    work: workMode(flags.work ?? env.PETRI_WORK),
     mockScript: env.PETRI_MOCKLLM_SCRIPT ? resolve(cwd, env.PETRI_MOCKLLM_SCRIPT) : undefined,
     // PETRI_HTTP_MAX_BODY is the older name of the same limit.
     maxMessageBytes: positiveInt(flags["max-message-bytes"] ?? env.PETRI_MAX_MESSAGE_BYTES ?? env.PETRI_HTTP_MAX_BODY, "--max-message-bytes", 16 * 1024 * 1024, 1024),

@@ -15,6 +15,7 @@ Commands:
   view        web viewer of the store: audits live, every branch, runs (read-only)
   audit       run the built-in auditor over seed instructions
   judge       judge stored audits
+  worker      work the jobs queued in the store (judge runs), on any machine that reaches it
   report      a run's means, intervals, target differences and judge agreement
   export      export transcripts (Petri JSON, Markdown, HTML)
   list        list stored audits
@@ -32,6 +33,7 @@ const COMMANDS: Record<string, () => Promise<Runner>> = {
   view: async () => (await import("./view.js")).runViewCommand,
   audit: async () => (await import("./audit.js")).runAuditCommand,
   judge: async () => (await import("./judge.js")).runJudgeCommand,
+  worker: async () => (await import("./worker.js")).runWorkerCommand,
   report: async () => (await import("./report.js")).runReportCommand,
   export: async () => (await import("./export.js")).runExportCommand,
   list: async () => (await import("./list.js")).runListCommand,

@@ -5,6 +5,7 @@
  */
 import type { Config } from "../config.js";
 import { createAppContext, SHUTDOWN_GRACE_MS } from "../context.js";
+import { startJudgeWork } from "../judge/runner.js";
 import { createHttpApp } from "../http/app.js";
 import { isLoopbackHost } from "../http/guards.js";
 import { type ResolvedToken, resolveToken, TokenError, tokenFilePath } from "../http/token.js";
@@ -70,6 +71,7 @@ export async function runHttpServer(config: Config, io: CommandIO, options: { vi
     return 1;
   }
   io.stderr(`petri-mcp: Streamable HTTP on ${url} (db: ${config.dbPath})`);
+  const stopJudgeWork = startJudgeWork(app.store, app.models, config.work);
   io.stderr(`petri-mcp: ${tokenLine(token)}`);
   io.stderr('petri-mcp: clients send the header "Authorization: Bearer <token>"');
   if (viewer) {
@@ -93,6 +95,9 @@ export async function runHttpServer(config: Config, io: CommandIO, options: { vi
           return http.close();
         })
         .catch((error: unknown) => log.warn("closing the HTTP server failed", error))
+        // Judge runs still under way go back to the queue, for the next process on the store.
+        .then(() => stopJudgeWork())
+        .catch((error: unknown) => log.warn("could not give back the judge runs under way", error))
         .finally(() => {
           app.close();
           resolve(0);

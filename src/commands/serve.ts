@@ -3,6 +3,7 @@
  */
 import { type Config, loadConfig, parseCommandArgs } from "../config.js";
 import { createAppContext, SHUTDOWN_GRACE_MS } from "../context.js";
+import { startJudgeWork } from "../judge/runner.js";
 import { log } from "../log.js";
 import { createServer } from "../server.js";
 import { GuardedTransport } from "../transport/guard.js";
@@ -28,6 +29,8 @@ Options:
   --realism-threshold X     default realism threshold (0.6)
   --realism-fail-closed     refuse actions whose realism check errored
   --lease-ttl-ms MS         how long a crashed client can hold an audit's turn lease (120000)
+  --work judge|none         judge: run the judge runs this process starts and take orphaned
+                            ones (default); none: leave them to petri-mcp worker ($PETRI_WORK)
   --model-timeout-ms MS     per-attempt timeout of model calls (600000)
   --model-max-retries N     SDK retries of model calls (2)
   --http                    serve Streamable HTTP instead of stdio
@@ -64,6 +67,7 @@ export async function runStdioServer(config: Config): Promise<number> {
   console.info = console.error;
   console.debug = console.error;
   const app = createAppContext(config);
+  const stopJudgeWork = startJudgeWork(app.store, app.models, config.work);
   const server = createServer(app);
   let closing = false;
   const shutdown = async (reason: string, exitCode = 0) => {
@@ -79,6 +83,8 @@ export async function runStdioServer(config: Config): Promise<number> {
     } catch {
       // Already closed.
     }
+    // Judge runs still under way go back to the queue, for the next process on the store.
+    await stopJudgeWork().catch((error: unknown) => log.warn("could not give back the judge runs under way", error));
     app.close();
     process.exit(exitCode);
   };

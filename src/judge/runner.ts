@@ -1,14 +1,17 @@
 /**
- * Judge runs in the background of this process. Judge calls with thinking often take minutes and
- * MCP clients cut tool calls off near 60 s, so `start` stores the run and returns at once; `wait`
+ * Judge runs as jobs. Judge calls with thinking often take minutes and MCP clients cut tool calls
+ * off near 60 s, so `start` stores the run with its job (src/store/jobs.ts) and returns at once;
+ * this process then works it in the background (unless `work` is false), and `startWorking` also
+ * takes the judge jobs no process is working (queued, or left by a process that stopped). `wait`
  * follows a run (of this process, or of another one through the store) up to a time limit.
  */
-import { randomUUID } from "node:crypto";
-import { hostname } from "node:os";
+import { JobWorker } from "../jobs/worker.js";
 import { log } from "../log.js";
 import { callModel } from "../models/call.js";
 import type { ModelResolver } from "../models/types.js";
 import { type AuditStore, newAuditId } from "../store/audit-store.js";
+import { type JobRecord, JobStore } from "../store/jobs.js";
+import { newOwner } from "../util/owner.js";
 import { renderJudgeTranscript } from "../transcript/judge-xml.js";
 import { type JudgeOutcome, runJudgeAttempts } from "./attempts.js";
 import type { Dimension } from "./dimensions.js";
@@ -45,6 +48,12 @@ export interface JudgeRunnerOptions {
   staleMs?: number;
   /** How often to look at the store when following another process's run (default 1 s). */
   pollMs?: number;
+  /** Whether this process runs the judge runs it starts (default true; false leaves them to workers). */
+  work?: boolean;
+  /** Judge jobs this process takes from the queue at once with startWorking (default 2). */
+  concurrency?: number;
+  /** How often startWorking looks for judge jobs nobody works (default 2 s). */
+  claimEveryMs?: number;
 }
 
 interface ActiveRun {
@@ -54,39 +63,85 @@ interface ActiveRun {
   listeners: Set<() => void>;
 }
 
+/** A judge job's payload: nothing is needed beyond the run row (model, dimensions, retries, settings). */
+type JudgeJobPayload = Record<string, never>;
+
 export class JudgeRunner {
   readonly runs: JudgeRunStore;
-  /** Identifies this process in judge_runs.owner. */
-  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  readonly jobs: JobStore;
+  /** Identifies this process in judge_runs.owner and jobs.lease_owner. */
+  readonly owner = newOwner();
   private readonly active = new Map<string, ActiveRun>();
+  /** Signals passed to start, for the runs this process works. */
+  private readonly callerSignals = new Map<string, AbortSignal>();
   private readonly heartbeatMs: number;
   private readonly pollMs: number;
+  private readonly work: boolean;
+  private readonly worker: JobWorker;
+  private working: AbortController | null = null;
+  private workLoop: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly store: AuditStore,
     private readonly models: ModelResolver,
     options: JudgeRunnerOptions = {},
   ) {
-    this.runs = new JudgeRunStore(store, options.staleMs ?? STALE_AFTER_MS);
+    const staleMs = options.staleMs ?? STALE_AFTER_MS;
+    this.runs = new JudgeRunStore(store, staleMs);
+    this.jobs = new JobStore(store);
     this.heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
     this.pollMs = options.pollMs ?? 1000;
+    this.work = options.work ?? true;
+    this.worker = new JobWorker({
+      jobs: this.jobs,
+      owner: this.owner,
+      handlers: { judge: (job, signal) => this.runJob(job, signal) },
+      concurrency: options.concurrency ?? 2,
+      leaseMs: staleMs,
+      heartbeatMs: this.heartbeatMs,
+      pollMs: options.claimEveryMs ?? 2000,
+    });
   }
 
   /**
-   * Stores the run as `running`, starts it in the background and returns its id. Aborting `signal`
-   * cancels the judge's model calls (the run then ends as failed).
+   * Stores the run as `running` with its queued job and returns its id; unless `work` is false this
+   * process claims the job and runs it in the background. Aborting `signal` cancels the judge's
+   * model calls (the run then ends as failed).
    */
   start(request: JudgeRunRequest, options: { signal?: AbortSignal } = {}): string {
     const id = `judge_${newAuditId()}`;
-    const transcript = renderJudgeTranscript(this.store.allMessages(request.auditId, "target"));
-    this.runs.create({ id, ...request, owner: this.owner });
-    const run: ActiveRun = { done: Promise.resolve(), attempt: 0, retries: request.retries, listeners: new Set() };
-    this.active.set(id, run);
-    run.done = this.execute(id, request, transcript, run, options.signal).finally(() => {
-      this.active.delete(id);
-      for (const listener of run.listeners) listener();
+    this.store.write(() => {
+      this.runs.create({ id, ...request, owner: this.owner });
+      this.jobs.enqueue({ id, kind: "judge", auditId: request.auditId, payload: {} satisfies JudgeJobPayload });
     });
+    if (!this.work) return id;
+    const job = this.jobs.claim(["judge"], this.owner, this.worker.leaseMs, { jobId: id });
+    if (job) {
+      if (options.signal) this.callerSignals.set(id, options.signal);
+      void this.worker.start(job).finally(() => this.callerSignals.delete(id));
+    }
     return id;
+  }
+
+  /**
+   * Works judge jobs nobody is working, in the background, until stopWorking: queued ones (from a
+   * process that does not work its runs, or one that stopped and gave them back) and running ones
+   * whose process stopped (its lease expired, or its pid on this host is gone).
+   */
+  startWorking(): void {
+    if (this.working) return;
+    this.working = new AbortController();
+    this.workLoop = this.worker.runWith(this.working.signal).catch((error: unknown) => log.error("judge worker stopped", error));
+  }
+
+  /**
+   * Stops taking jobs and gives back the runs this process is working (their jobs are queued again,
+   * the attempt not counted), so another process finishes them. Call before closing the store.
+   */
+  async stopWorking(): Promise<void> {
+    this.working?.abort();
+    await this.worker.releaseAll();
+    await this.workLoop;
   }
 
   isActive(runId: string): boolean {
@@ -102,9 +157,50 @@ export class JudgeRunner {
   /** Resolves when every run started by this process has finished. */
   async idle(): Promise<void> {
     while (this.active.size > 0) await Promise.all([...this.active.values()].map((r) => r.done));
+    await this.worker.idle();
   }
 
-  private async execute(id: string, request: JudgeRunRequest, transcript: ReturnType<typeof renderJudgeTranscript>, run: ActiveRun, signal?: AbortSignal): Promise<void> {
+  /**
+   * Runs a claimed judge job (the `judge` handler of a JobWorker): takes over its run (an attempt
+   * starts again) and stores the result, unless `signal` aborts first.
+   */
+  async runJob(job: JobRecord, signal: AbortSignal): Promise<void> {
+    const id = job.id;
+    const stored = this.runs.get(id);
+    // Already finished (its process stored the result and stopped before ending the job): done.
+    if (!stored || !this.runs.takeOver(id, this.owner)) return;
+    const request: JudgeRunRequest = {
+      auditId: stored.auditId,
+      judgeModel: stored.judgeModel,
+      dimensions: stored.dimensions,
+      retries: stored.retries,
+      judgeConfig: stored.judgeConfig as GenerationSettings | null,
+    };
+    const run: ActiveRun = { done: Promise.resolve(), attempt: 0, retries: request.retries, listeners: new Set() };
+    this.active.set(id, run);
+    const caller = this.callerSignals.get(id);
+    run.done = (async () => {
+      const transcript = renderJudgeTranscript(this.store.allMessages(request.auditId, "target"));
+      await this.execute(id, request, transcript, run, caller ? AbortSignal.any([signal, caller]) : signal, signal);
+    })().finally(() => {
+      this.active.delete(id);
+      for (const listener of run.listeners) listener();
+    });
+    await run.done;
+  }
+
+  /**
+   * Judges and stores the outcome. When `jobSignal` aborted (the job was given back or taken over)
+   * nothing is stored: the process that has the job now runs it.
+   */
+  private async execute(
+    id: string,
+    request: JudgeRunRequest,
+    transcript: ReturnType<typeof renderJudgeTranscript>,
+    run: ActiveRun,
+    signal: AbortSignal,
+    jobSignal: AbortSignal,
+  ): Promise<void> {
     const heartbeat = setInterval(() => this.quietly("heartbeat", () => this.runs.heartbeat(id, this.owner)), this.heartbeatMs);
     heartbeat.unref();
     let outcome: JudgeOutcome;
@@ -141,6 +237,7 @@ export class JudgeRunner {
     } finally {
       clearInterval(heartbeat);
     }
+    if (jobSignal.aborted) throw new Error(`judge run ${id}: the job was ${jobSignal.reason === "stop" ? "given back" : "taken over"}; nothing stored`);
     this.quietly("result", () => this.runs.finish(id, this.owner, outcome));
   }
 
@@ -203,6 +300,17 @@ export class JudgeRunner {
 }
 
 const runners = new WeakMap<AuditStore, JudgeRunner>();
+
+/**
+ * The judge work of a serve process (--work): with "judge" (the default) it runs the judge runs it
+ * starts and takes judge jobs nobody works; with "none" it only stores them, for `petri-mcp worker`.
+ * Returns what to await before closing the store: it gives back the runs still under way.
+ */
+export function startJudgeWork(store: AuditStore, models: ModelResolver, work: "judge" | "none" = "judge"): () => Promise<void> {
+  const runner = judgeRunnerFor(store, models, { work: work === "judge" });
+  if (work === "judge") runner.startWorking();
+  return () => runner.stopWorking();
+}
 
 /** The process's runner for a store (one per store, shared by every MCP session). */
 export function judgeRunnerFor(store: AuditStore, models: ModelResolver, options?: JudgeRunnerOptions): JudgeRunner {

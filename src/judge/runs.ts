@@ -1,16 +1,19 @@
 /**
  * Judge runs in the store (table judge_runs). A run is written as `running` with its owner (the
- * process running it, `host:pid:random`) and a heartbeat the owner refreshes. A `running` run is
- * stale when its heartbeat is older than `staleMs` or its owner is a process of this host that is
- * gone: it reads as `interrupted` (never as a score), is never followed by a new judge call, and
- * the next run started on its audit marks it interrupted in the store with the reason.
+ * process running it, `host:pid:random`) and a heartbeat the owner refreshes. Since schema 5 every
+ * new run has a job of the same id (src/store/jobs.ts): it stays `running` while that job is queued
+ * or running, whichever process works it. A `running` run without a job is stale when its heartbeat
+ * is older than `staleMs` or its owner is a process of this host that is gone; with a job, when the
+ * job failed, was cancelled or used every attempt. A stale run reads as `interrupted` (never as a
+ * score), is never followed by a new judge call, and the next run started on its audit marks it
+ * interrupted in the store with the reason.
  */
-import { hostname } from "node:os";
 import type { ChatMessage } from "../audit/messages.js";
 import { type AuditStore, nowIso } from "../store/audit-store.js";
 import type { JudgeOutcome } from "./attempts.js";
 import type { Citation } from "./citations.js";
 import { type Dimension, type StoredDimension, fromStoredDimensions, toStoredDimensions } from "./dimensions.js";
+import { localPid, processGone } from "../util/owner.js";
 
 export type JudgeRunStatus = "running" | "complete" | "partial" | "failed" | "interrupted";
 
@@ -78,30 +81,49 @@ interface Row {
   finished_at: string | null;
 }
 
-type Liveness = Pick<Row, "status" | "owner" | "heartbeat_at">;
-
-/** The pid of an owner (`host:pid:random`) on this host, or null for another host or an unknown format. */
-function localPid(owner: string | null): number | null {
-  const parts = owner?.split(":") ?? [];
-  if (parts.length < 3 || parts.slice(0, -2).join(":") !== hostname()) return null;
-  const pid = Number(parts[parts.length - 2]);
-  return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
+/** The run's job (schema 5; absent for runs stored before jobs): whether some process will finish it. */
+interface JobColumns {
+  job_status?: string | null;
+  job_attempts?: number | null;
+  job_max_attempts?: number | null;
+  job_lease_expires_at?: number | null;
+  job_last_error?: string | null;
 }
 
-function processGone(pid: number): boolean {
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    // EPERM: the process exists but belongs to another user.
-    return (error as NodeJS.ErrnoException).code === "ESRCH";
+type Liveness = Pick<Row, "status" | "owner" | "heartbeat_at"> & JobColumns;
+
+/** Every column of judge_runs with the liveness columns of the run's job. */
+const WITH_JOB = `judge_runs.*, j.status AS job_status, j.attempts AS job_attempts, j.max_attempts AS job_max_attempts,
+  j.lease_expires_at AS job_lease_expires_at, j.last_error AS job_last_error
+  FROM judge_runs LEFT JOIN jobs j ON j.id = judge_runs.id`;
+
+/**
+ * A run with a job is running while its job is queued or running (a worker finishes it, or takes
+ * it over once its lease expires); it is interrupted when the job failed, was cancelled, or used
+ * every attempt.
+ */
+function jobStaleReason(row: Liveness, now: number): string | null {
+  switch (row.job_status) {
+    case "queued":
+      return null;
+    case "running": {
+      const spent = (row.job_attempts ?? 0) >= (row.job_max_attempts ?? 1);
+      const expired = (row.job_lease_expires_at ?? 0) < now;
+      return spent && expired
+        ? `The processes running this judge run stopped before it finished, ${row.job_attempts} times (every attempt used). Start a new run with judge.`
+        : null;
+    }
+    case "done":
+      return "The judge run's job ended without storing a result. Start a new run with judge.";
+    default:
+      return `${row.job_last_error ?? "The judge run's job ended without a result."} Start a new run with judge.`;
   }
 }
 
 /** Why a `running` run is no longer running (its owner died), or null while it may still be. */
 function staleReason(row: Liveness, now: number, staleMs: number): string | null {
   if (row.status !== "running") return null;
+  if (row.job_status !== undefined && row.job_status !== null) return jobStaleReason(row, now);
   const pid = localPid(row.owner);
   if (pid !== null && processGone(pid)) {
     return `The process running this judge run (pid ${pid} on this host) stopped before it finished. Start a new run with judge.`;
@@ -131,7 +153,7 @@ export class JudgeRunStore {
     readonly staleMs = STALE_AFTER_MS,
   ) {}
 
-  private toRecord(row: Row, now: number): JudgeRunRecord {
+  private toRecord(row: Row & JobColumns, now: number): JudgeRunRecord {
     const stale = staleReason(row, now, this.staleMs);
     return {
       id: row.id,
@@ -163,7 +185,7 @@ export class JudgeRunStore {
     now = Date.now(),
   ): void {
     this.store.write(() => {
-      const running = this.store.prepare("SELECT id, status, owner, heartbeat_at FROM judge_runs WHERE audit_id = ? AND status = 'running'").all(run.auditId) as (Liveness & { id: string })[];
+      const running = this.store.prepare(`SELECT ${WITH_JOB} WHERE judge_runs.audit_id = ? AND judge_runs.status = 'running'`).all(run.auditId) as (Liveness & { id: string })[];
       for (const row of running) {
         const reason = staleReason(row, now, this.staleMs);
         if (reason === null) continue;
@@ -176,6 +198,19 @@ export class JudgeRunStore {
         .run(run.id, run.auditId, run.judgeModel, JSON.stringify(toStoredDimensions(run.dimensions)), run.retries, run.judgeConfig ? JSON.stringify(run.judgeConfig) : null, run.owner, now, nowIso());
       this.store.touch(run.auditId);
     });
+  }
+
+  /**
+   * Makes `owner` the process running this run (a worker that claimed its job): its attempt starts
+   * again. False when the run is no longer running.
+   */
+  takeOver(id: string, owner: string, now = Date.now()): boolean {
+    return this.store.write(
+      () =>
+        this.store
+          .prepare("UPDATE judge_runs SET owner = ?, heartbeat_at = ?, attempts = 0, messages = NULL, error = NULL WHERE id = ? AND status = 'running'")
+          .run(owner, now, id).changes === 1,
+    );
   }
 
   heartbeat(id: string, owner: string, now = Date.now()): boolean {
@@ -221,16 +256,18 @@ export class JudgeRunStore {
   }
 
   get(id: string, now = Date.now()): JudgeRunRecord | undefined {
-    const row = this.store.prepare("SELECT * FROM judge_runs WHERE id = ?").get(id) as Row | undefined;
+    const row = this.store.prepare(`SELECT ${WITH_JOB} WHERE judge_runs.id = ?`).get(id) as (Row & JobColumns) | undefined;
     return row ? this.toRecord(row, now) : undefined;
   }
 
   /** The audit's runs, newest first, without the bulky `response` and `messages` (use get for those). */
   list(auditId: string, now = Date.now()): JudgeRunRecord[] {
     const rows = this.store.prepare(
-        `SELECT id, audit_id, status, judge_model, dimensions, retries, attempts, scores, missing, summary, justification, highlights,
-           NULL AS response, NULL AS messages, error, owner, heartbeat_at, started_at, finished_at
-         FROM judge_runs WHERE audit_id = ? ORDER BY started_at DESC, rowid DESC`,
+        `SELECT r.id, r.audit_id, r.status, r.judge_model, r.dimensions, r.retries, r.attempts, r.scores, r.missing, r.summary,
+           r.justification, r.highlights, NULL AS response, NULL AS messages, r.error, r.owner, r.heartbeat_at, r.started_at, r.finished_at,
+           j.status AS job_status, j.attempts AS job_attempts, j.max_attempts AS job_max_attempts, j.lease_expires_at AS job_lease_expires_at,
+           j.last_error AS job_last_error
+         FROM judge_runs r LEFT JOIN jobs j ON j.id = r.id WHERE r.audit_id = ? ORDER BY r.started_at DESC, r.rowid DESC`,
       )
       .all(auditId) as Row[];
     return rows.map((r) => this.toRecord(r, now));
@@ -238,7 +275,7 @@ export class JudgeRunStore {
 
   /** The audit's runs, oldest first, complete with `response` and `messages` (for exports). */
   listAll(auditId: string, now = Date.now()): JudgeRunRecord[] {
-    const rows = this.store.prepare("SELECT * FROM judge_runs WHERE audit_id = ? ORDER BY started_at, rowid").all(auditId) as Row[];
+    const rows = this.store.prepare(`SELECT ${WITH_JOB} WHERE judge_runs.audit_id = ? ORDER BY judge_runs.started_at, judge_runs.rowid`).all(auditId) as Row[];
     return rows.map((r) => this.toRecord(r, now));
   }
 
@@ -250,8 +287,8 @@ export class JudgeRunStore {
   findRunning(auditId: string, judgeModel: string, dimensions: readonly Dimension[], now = Date.now()): JudgeRunRecord | undefined {
     const json = JSON.stringify(toStoredDimensions(dimensions));
     const rows = this.store.prepare(
-        `SELECT * FROM judge_runs WHERE audit_id = ? AND status = 'running' AND judge_model = ? AND dimensions = ?
-         ORDER BY started_at DESC, rowid DESC`,
+        `SELECT ${WITH_JOB} WHERE judge_runs.audit_id = ? AND judge_runs.status = 'running' AND judge_model = ? AND dimensions = ?
+         ORDER BY judge_runs.started_at DESC, judge_runs.rowid DESC`,
       )
       .all(auditId, judgeModel, json) as Row[];
     const live = rows.find((row) => staleReason(row, now, this.staleMs) === null);

@@ -363,6 +363,8 @@ export interface AuditStore extends StoreSession {
    * made by this process or, on PostgreSQL, by any other. Resolves once listening.
    */
   onChange(listener: ChangeListener): Promise<() => void>;
+  /** True once `close` was called (background work stops writing then). */
+  readonly closed: boolean;
   close(): Promise<void>;
 }
 

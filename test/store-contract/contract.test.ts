@@ -278,6 +278,14 @@ describeBackends("store contract", (backend) => {
     expect(await store.leases.holder("ls", 1_250)).toBeNull();
   });
 
+  it("says when it is closed", async () => {
+    const store = await backend.open();
+    expect(store.closed).toBe(false);
+    await store.close();
+    expect(store.closed).toBe(true);
+    await store.close();
+  });
+
   it("tells change listeners which audit changed, once committed", async () => {
     const store = await backend.open();
     const seen: string[] = [];

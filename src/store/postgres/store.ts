@@ -41,7 +41,7 @@ export class PostgresStore implements AuditStore {
   private readonly listeners = new Set<ChangeListener>();
   private listener: pg.Client | undefined;
   private listening: Promise<void> | undefined;
-  private closed = false;
+  private isClosed = false;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -219,7 +219,7 @@ export class PostgresStore implements AuditStore {
         }
       });
       const lost = (error?: Error) => {
-        if (this.closed || this.listener !== client) return;
+        if (this.isClosed || this.listener !== client) return;
         log.warn(`PostgreSQL change notifications interrupted${error ? `: ${redactSecrets(error.message)}` : ""}; reconnecting.`);
         this.listener = undefined;
         this.listening = undefined;
@@ -242,9 +242,13 @@ export class PostgresStore implements AuditStore {
     return this.listening;
   }
 
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
   async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.isClosed) return;
+    this.isClosed = true;
     const listener = this.listener;
     this.listener = undefined;
     await listener?.end().catch(() => undefined);

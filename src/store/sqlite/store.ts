@@ -149,6 +149,10 @@ export class SqliteStore implements AuditStore {
     };
   }
 
+  get closed(): boolean {
+    return !this.legacy.db.open;
+  }
+
   async close(): Promise<void> {
     if (this.refs <= 0 || --this.refs > 0) return;
     if (this.key && OPEN.get(this.key) === this) OPEN.delete(this.key);

@@ -297,12 +297,19 @@ export class AuditStore {
       params.push(filter.targetModel);
     }
     if (filter.tag) {
-      where.push("EXISTS (SELECT 1 FROM json_each(audits.tags) WHERE value = ?)");
+      where.push("id IN (SELECT audit_id FROM audit_tags WHERE tag = ?)");
       params.push(filter.tag);
     }
     if (filter.search) {
-      where.push("(instr(lower(seed_instruction), lower(?)) > 0 OR id = ?)");
-      params.push(filter.search, filter.search);
+      // Three characters or more: the trigram index (a quoted phrase, so nothing in it is syntax).
+      // Shorter text has no trigram; it is matched by a scan, ASCII case folded.
+      if ([...filter.search].length >= 3) {
+        where.push("(id = ? OR id IN (SELECT audit_id FROM audits_fts WHERE audits_fts MATCH ?))");
+        params.push(filter.search, `"${filter.search.replace(/"/g, '""')}"`);
+      } else {
+        where.push("(instr(lower(seed_instruction), lower(?)) > 0 OR id = ?)");
+        params.push(filter.search, filter.search);
+      }
     }
     const clause = where.length > 0 ? `WHERE ${where.join(" AND ")}` : "";
     const total = (this.prepare(`SELECT COUNT(*) AS n FROM audits ${clause}`).get(...params) as { n: number }).n;

@@ -169,6 +169,48 @@ CREATE TABLE runs (
 `,
   },
   {
+    version: 4,
+    description: "indexes for filtered list_audits: status, target and run; a tag table; a trigram full-text index of seed instructions",
+    sql: `
+CREATE INDEX audits_status_created ON audits(status, created_at);
+CREATE INDEX audits_target_created ON audits(target_model, created_at);
+CREATE INDEX audits_run_created ON audits(run_id, created_at);
+
+-- One row per (tag, audit): list_audits' tag filter reads this instead of parsing every audit's tags.
+CREATE TABLE audit_tags (
+  tag       TEXT NOT NULL,
+  audit_id  TEXT NOT NULL,
+  PRIMARY KEY (tag, audit_id)
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO audit_tags (tag, audit_id)
+  SELECT DISTINCT j.value, a.id FROM audits a, json_each(a.tags) j WHERE j.type = 'text';
+CREATE TRIGGER audit_tags_insert AFTER INSERT ON audits BEGIN
+  INSERT OR IGNORE INTO audit_tags (tag, audit_id) SELECT value, NEW.id FROM json_each(NEW.tags) WHERE type = 'text';
+END;
+CREATE TRIGGER audit_tags_update AFTER UPDATE OF tags ON audits BEGIN
+  DELETE FROM audit_tags WHERE audit_id = OLD.id AND tag IN (SELECT value FROM json_each(OLD.tags) WHERE type = 'text');
+  INSERT OR IGNORE INTO audit_tags (tag, audit_id) SELECT value, NEW.id FROM json_each(NEW.tags) WHERE type = 'text';
+END;
+CREATE TRIGGER audit_tags_delete AFTER DELETE ON audits BEGIN
+  DELETE FROM audit_tags WHERE audit_id = OLD.id AND tag IN (SELECT value FROM json_each(OLD.tags) WHERE type = 'text');
+END;
+
+-- Substring search over seed instructions (case-insensitive, Unicode-aware), by trigrams.
+CREATE VIRTUAL TABLE audits_fts USING fts5(audit_id UNINDEXED, seed_instruction, tokenize = 'trigram');
+INSERT INTO audits_fts (audit_id, seed_instruction) SELECT id, seed_instruction FROM audits;
+CREATE TRIGGER audits_fts_insert AFTER INSERT ON audits BEGIN
+  INSERT INTO audits_fts (audit_id, seed_instruction) VALUES (NEW.id, NEW.seed_instruction);
+END;
+CREATE TRIGGER audits_fts_update AFTER UPDATE OF seed_instruction ON audits BEGIN
+  DELETE FROM audits_fts WHERE audit_id = OLD.id;
+  INSERT INTO audits_fts (audit_id, seed_instruction) VALUES (NEW.id, NEW.seed_instruction);
+END;
+CREATE TRIGGER audits_fts_delete AFTER DELETE ON audits BEGIN
+  DELETE FROM audits_fts WHERE audit_id = OLD.id;
+END;
+`,
+  },
+  {
     version: 5,
     description: "durable jobs (judge runs, audits of a run) that any petri-mcp process can claim under a lease",
     sql: `

@@ -1,13 +1,14 @@
 /**
  * `db copy`: every row of every table of a SQLite store into an empty PostgreSQL database, in one
  * transaction (ids, seqs and heads kept; identity sequences moved past the copied ids), then
- * verified by counting and comparing every row, table by table, in primary-key order.
+ * verified by counting and comparing every row, table by table, in primary-key order. Tables
+ * PostgreSQL fills by trigger (audit_tags) are not copied but verified all the same.
  */
 import pg from "pg";
 import type { Db } from "../db.js";
 import { StoreOpenError } from "../errors.js";
 import { PG_TYPES } from "./query.js";
-import { IDENTITY_COLUMNS, TABLES_IN_ORDER } from "./schema.js";
+import { DERIVED_TABLES, IDENTITY_COLUMNS, TABLES_IN_ORDER } from "./schema.js";
 import { PostgresStore } from "./store.js";
 
 export interface TableCopy {
@@ -22,10 +23,23 @@ const PAGE = 2_000;
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
+/**
+ * The tables that hold data, in foreign-key order. Left out: SQLite's own, schema_version (each
+ * side has its own), and SQLite-only indexes stored as tables (FTS5 virtual tables and their
+ * shadow tables).
+ */
 function sourceTables(source: Db): string[] {
-  const names = (source.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_version'").all() as { name: string }[]).map((r) => r.name);
+  const rows = source.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_version'").all() as { name: string; sql: string | null }[];
+  const virtual = rows.filter((r) => /^CREATE VIRTUAL TABLE/i.test(r.sql ?? "")).map((r) => r.name);
+  const names = rows.map((r) => r.name).filter((name) => !virtual.some((v) => name === v || name.startsWith(`${v}_`)));
   const rank = (name: string) => (TABLES_IN_ORDER.includes(name) ? TABLES_IN_ORDER.indexOf(name) : TABLES_IN_ORDER.length);
   return names.sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+/** Rows in insertion order where SQLite has one (rowid), else in primary-key order. */
+function sourceOrder(source: Db, table: string, key: string[]): string {
+  const sql = (source.prepare("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) as { sql: string }).sql;
+  return /WITHOUT\s+ROWID/i.test(sql) ? key.map(quote).join(", ") : "rowid";
 }
 
 function columnsOf(source: Db, table: string): { columns: string[]; key: string[] } {
@@ -49,7 +63,9 @@ export async function copySqliteToPostgres(source: Db, url: string): Promise<Tab
     const copied: TableCopy[] = [];
     await client.query("BEGIN");
     try {
-      for (const table of tables) copied.push({ table, rows: await copyTable(source, client, table, location) });
+      for (const table of tables) {
+        if (!DERIVED_TABLES.includes(table)) copied.push({ table, rows: await copyTable(source, client, table, location) });
+      }
       for (const { table, column } of IDENTITY_COLUMNS) {
         await client.query(`SELECT setval(pg_get_serial_sequence($1, $2), COALESCE((SELECT MAX(${quote(column)}) FROM ${quote(table)}), 0) + 1, false)`, [table, column]);
       }
@@ -66,7 +82,7 @@ export async function copySqliteToPostgres(source: Db, url: string): Promise<Tab
 }
 
 async function copyTable(source: Db, client: pg.Client, table: string, location: string): Promise<number> {
-  const { columns } = columnsOf(source, table);
+  const { columns, key } = columnsOf(source, table);
   const known = new Set((await client.query("SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1", [table])).rows.map((r) => r.column_name as string));
   const missing = columns.filter((c) => !known.has(c));
   if (missing.length > 0) throw new StoreOpenError(`The database at ${location} has no ${missing.map((c) => `${table}.${c}`).join(", ")}; nothing was written.`);
@@ -80,7 +96,7 @@ async function copyTable(source: Db, client: pg.Client, table: string, location:
     count += batch.length;
     batch = [];
   };
-  const rows = source.prepare(`SELECT ${columns.map(quote).join(", ")} FROM ${quote(table)} ORDER BY rowid`).raw().iterate() as Iterable<unknown[]>;
+  const rows = source.prepare(`SELECT ${columns.map(quote).join(", ")} FROM ${quote(table)} ORDER BY ${sourceOrder(source, table, key)}`).raw().iterate() as Iterable<unknown[]>;
   for (const row of rows) {
     batch.push(row);
     if (batch.length >= BATCH) await flush();

@@ -169,6 +169,39 @@ CREATE TABLE runs (
 `,
   },
   {
+    version: 4,
+    description: "indexes for filtered list_audits: status, target and run; a tag table; a trigram full-text index of seed instructions",
+    // The trigram index is SQLite's FTS5; here search stays a scan (pg_trgm would need an extension).
+    sql: `
+CREATE INDEX audits_status_created ON audits(status, created_at);
+CREATE INDEX audits_target_created ON audits(target_model, created_at);
+CREATE INDEX audits_run_created ON audits(run_id, created_at);
+
+CREATE TABLE audit_tags (
+  tag       TEXT NOT NULL,
+  audit_id  TEXT NOT NULL,
+  PRIMARY KEY (tag, audit_id)
+);
+INSERT INTO audit_tags (tag, audit_id)
+  SELECT DISTINCT t.value #>> '{}', a.id FROM audits a, jsonb_array_elements(a.tags::jsonb) AS t(value) WHERE jsonb_typeof(t.value) = 'string'
+  ON CONFLICT DO NOTHING;
+CREATE FUNCTION petri_audit_tags_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP IN ('UPDATE', 'DELETE') THEN
+    DELETE FROM audit_tags WHERE audit_id = OLD.id;
+  END IF;
+  IF TG_OP IN ('INSERT', 'UPDATE') THEN
+    INSERT INTO audit_tags (tag, audit_id)
+      SELECT t.value #>> '{}', NEW.id FROM jsonb_array_elements(NEW.tags::jsonb) AS t(value) WHERE jsonb_typeof(t.value) = 'string'
+      ON CONFLICT DO NOTHING;
+  END IF;
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER audit_tags_sync AFTER INSERT OR DELETE OR UPDATE OF tags ON audits FOR EACH ROW EXECUTE FUNCTION petri_audit_tags_sync();
+`,
+  },
+  {
     version: 5,
     description: "durable jobs (judge runs, audits of a run) that any petri-mcp process can claim under a lease",
     sql: `
@@ -198,6 +231,9 @@ CREATE INDEX jobs_run ON jobs(run_id, status);
 
 /** The schema version this petri-mcp writes on PostgreSQL; a database with a higher one is refused. */
 export const PG_LATEST_SCHEMA_VERSION = PG_MIGRATIONS[PG_MIGRATIONS.length - 1]!.version;
+
+/** Tables PostgreSQL fills itself (by trigger): `db copy` leaves them to it, then verifies them. */
+export const DERIVED_TABLES: readonly string[] = ["audit_tags"];
 
 /** Tables in an order that satisfies the foreign keys (for `db copy`; tables not named here come after). */
 export const TABLES_IN_ORDER: readonly string[] = ["audits", "messages", "heads", "tools", "events", "model_calls", "judge_runs", "realism_checks", "runs", "jobs"];

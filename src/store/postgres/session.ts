@@ -22,7 +22,7 @@ function auditFilter(filter: ListAuditsFilter): { clause: string; params: unknow
   if (filter.status) add((n) => `status = ${n}`, filter.status);
   if (filter.runId) add((n) => `run_id = ${n}`, filter.runId);
   if (filter.targetModel) add((n) => `target_model = ${n}`, filter.targetModel);
-  if (filter.tag) add((n) => `EXISTS (SELECT 1 FROM jsonb_array_elements_text(audits.tags::jsonb) AS t(value) WHERE t.value = ${n})`, filter.tag);
+  if (filter.tag) add((n) => `id IN (SELECT audit_id FROM audit_tags WHERE tag = ${n})`, filter.tag);
   if (filter.search) add((n) => `(strpos(lower(seed_instruction), lower(${n})) > 0 OR id = ${n})`, filter.search);
   return { clause: where.length > 0 ? `WHERE ${where.join(" AND ")}` : "", params };
 }

@@ -163,6 +163,30 @@ describe("PostgreSQL store", () => {
     expect((normal as unknown as { pool: pg.Pool }).pool.options.max).toBe(10);
   });
 
+  it("retries a read whose connection was lost (3 attempts), then reports it as unavailable", async () => {
+    const store = await open();
+    await store.audits.create({ seedInstruction: "s", targetModel: "m", maxTurns: 1, id: "r1" });
+    const pool = (store as unknown as { pool: pg.Pool }).pool;
+    const real = pool.query.bind(pool);
+    let failures = 2;
+    let calls = 0;
+    (pool as unknown as { query: unknown }).query = (...args: unknown[]) => {
+      calls++;
+      if (failures-- > 0) return Promise.reject(new Error("Connection terminated unexpectedly"));
+      return (real as (...a: unknown[]) => Promise<unknown>)(...args);
+    };
+    expect((await store.audits.get("r1"))?.id).toBe("r1");
+    expect(calls).toBe(3);
+    failures = 5;
+    const error = await store.audits.get("r1").then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(StoreError);
+    expect((error as StoreError).kind).toBe("unavailable");
+    expect((error as StoreError).message).toMatch(/cannot be reached.*Nothing was written/);
+  });
+
   it("reads on after its connections are cut; a write cut mid-transaction is reported and leaves nothing", async () => {
     const store = await open();
     await store.audits.create({ seedInstruction: "s", targetModel: "m", maxTurns: 1, id: "c1" });

@@ -26,7 +26,8 @@ Options:
   --kinds LIST          job kinds to work, comma-separated (judge; the default)
   --exit-when-idle      exit once no job of these kinds is queued or running anywhere
   --lease-seconds N     how long a claimed job stays leased without a heartbeat (30)
-  --judge-config JSON, --model-timeout-ms MS, --model-max-retries N: as for serve
+  --model-timeout-ms MS, --model-max-retries N: as for serve (a run keeps the judge model
+                        and settings it was stored with)
 
 Stop it with Ctrl-C (SIGINT) or SIGTERM: the jobs under way go back to the queue.
 `;

@@ -4,6 +4,8 @@
  * stops gives its run back and another finishes it; a run whose job ended without a result reads
  * interrupted with the reason, never as a score.
  */
+import { spawnSync } from "node:child_process";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { defaultDimensions } from "../../src/judge/dimensions.js";
@@ -84,6 +86,25 @@ describe("judge runs as jobs", () => {
     second.models.mock("mockllm/judge").script({ text: judgeAnswer(allScores()) });
     second.runner.startWorking();
     expect(await second.runner.wait(id, 20_000)).toMatchObject({ status: "complete", attempts: 1, owner: second.runner.owner });
+  });
+
+  it("a run left by a dead process of this host is taken over at once, not when its 10-minute lease runs out", async () => {
+    const { request } = await setup();
+    const storing = otherProcess({ work: false });
+    const id = storing.runner.start(request);
+    const deadPid = spawnSync(process.execPath, ["-e", ""]).pid!;
+    storing.runner.jobs.claim(["judge"], `${hostname()}:${deadPid}:abcd1234`, 10 * 60_000, { jobId: id });
+    // Until then a new judge call follows it (it will be finished), rather than starting another.
+    expect(storing.runner.runs.findRunning(request.auditId, request.judgeModel, request.dimensions)?.id).toBe(id);
+
+    const restarted = otherProcess();
+    restarted.models.mock("mockllm/judge").script({ text: judgeAnswer(allScores()) });
+    restarted.runner.startWorking();
+    expect(await storing.runner.wait(id, 20_000)).toMatchObject({ status: "complete" });
+    await restarted.runner.idle();
+    const job = storing.runner.jobs.get(id)!;
+    expect(job).toMatchObject({ status: "done", attempts: 2 });
+    expect(job.lastError).toContain(`lease of ${hostname()}:${deadPid}:abcd1234 expired`);
   });
 
   it("a run whose job was cancelled reads interrupted with the reason, and a new judge call does not follow it", async () => {

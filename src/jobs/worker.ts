@@ -7,7 +7,7 @@
  * attempt), so another process can take them at once.
  */
 import { log } from "../log.js";
-import type { JobKind, JobRecord, JobStore } from "../store/jobs.js";
+import type { JobKind, JobQueue, JobRecord } from "../store/jobs.js";
 import { newOwner, ownerGone } from "../util/owner.js";
 
 /** Runs one job. Must stop, writing no result, when `signal` aborts. */
@@ -17,7 +17,8 @@ export type JobHandler = (job: JobRecord, signal: AbortSignal) => Promise<void>;
 export const DEFAULT_LEASE_MS = 30_000;
 
 export interface WorkerOptions {
-  jobs: JobStore;
+  /** The store's jobs: every call is awaited, so a synchronous (SQLite) or asynchronous queue works. */
+  jobs: JobQueue;
   handlers: Partial<Record<JobKind, JobHandler>>;
   /** Default: a new `host:pid:random` owner. */
   owner?: string;
@@ -84,8 +85,8 @@ export class JobWorker {
   async runWith(signal: AbortSignal | undefined): Promise<WorkerSummary> {
     this.stopSignal = signal;
     while (!signal?.aborted) {
-      this.claimAvailable();
-      if (this.options.exitWhenIdle && this.active.size === 0 && this.pending() === 0) break;
+      await this.claimAvailable();
+      if (this.options.exitWhenIdle && this.active.size === 0 && (await this.pending()) === 0) break;
       await this.pause();
     }
     for (const { controller } of this.active.values()) controller.abort("stop");
@@ -93,17 +94,17 @@ export class JobWorker {
     return { ...this.summary };
   }
 
-  /** Claims jobs up to the concurrency and starts them (also usable without `run`, e.g. on a timer). */
-  claimAvailable(): void {
+  /** Claims jobs up to the concurrency and starts them. */
+  private async claimAvailable(): Promise<void> {
     try {
-      this.expireDeadOwners();
+      await this.expireDeadOwners();
       while (this.active.size < this.concurrency && !this.stopSignal?.aborted) {
-        const job = this.options.jobs.claim(this.kinds, this.owner, this.leaseMs, { runId: this.options.runId });
+        const job = await this.options.jobs.claim(this.kinds, this.owner, this.leaseMs, { runId: this.options.runId });
         if (!job) return;
-        this.start(job);
+        void this.start(job);
       }
     } catch (error) {
-      if (this.options.jobs.store.db.open) log.warn("job worker: could not claim a job", error);
+      log.warn("job worker: could not claim a job", error);
     }
   }
 
@@ -130,20 +131,20 @@ export class JobWorker {
     const { jobs } = this.options;
     const handler = this.options.handlers[job.kind]!;
     const beat = setInterval(() => {
-      try {
-        if (!jobs.renew(job.id, this.owner, this.leaseMs)) controller.abort("lost");
-      } catch (error) {
-        if (jobs.store.db.open) log.warn(`job ${job.id}: could not renew its lease`, error);
-      }
+      void (async () => (await jobs.renew(job.id, this.owner, this.leaseMs)) || controller.abort("lost"))().catch((error: unknown) =>
+        log.warn(`job ${job.id}: could not renew its lease`, error),
+      );
     }, this.heartbeatMs);
     beat.unref();
     let end: JobEnd;
     try {
       await handler(job, controller.signal);
-      end = jobs.complete(job.id, this.owner) ? "done" : "lost";
+      clearInterval(beat);
+      end = (await jobs.complete(job.id, this.owner)) ? "done" : "lost";
     } catch (error) {
+      clearInterval(beat);
       const message = error instanceof Error ? error.message : String(error);
-      end = this.endAfterError(job, controller.signal, message);
+      end = await this.endAfterError(job, controller.signal, message);
     } finally {
       clearInterval(beat);
     }
@@ -151,28 +152,28 @@ export class JobWorker {
     if (end !== "done") log.info(`job ${job.id} (${job.kind}): ${end}`);
   }
 
-  private endAfterError(job: JobRecord, signal: AbortSignal, message: string): JobEnd {
+  private async endAfterError(job: JobRecord, signal: AbortSignal, message: string): Promise<JobEnd> {
     const { jobs } = this.options;
     try {
       if (signal.aborted && signal.reason === "lost") return "lost";
-      if (signal.aborted && signal.reason === "stop") return jobs.release(job.id, this.owner) ? "released" : "lost";
-      if (!jobs.fail(job.id, this.owner, message)) return "lost";
-      return jobs.get(job.id)?.status === "queued" ? "retry" : "failed";
+      if (signal.aborted && signal.reason === "stop") return (await jobs.release(job.id, this.owner)) ? "released" : "lost";
+      if (!(await jobs.fail(job.id, this.owner, message))) return "lost";
+      return (await jobs.get(job.id))?.status === "queued" ? "retry" : "failed";
     } catch (error) {
-      if (jobs.store.db.open) log.warn(`job ${job.id}: could not record how it ended`, error);
+      log.warn(`job ${job.id}: could not record how it ended`, error);
       return "lost";
     }
   }
 
   /** Jobs of this worker's kinds (and run) still queued or running anywhere. */
-  private pending(): number {
+  private async pending(): Promise<number> {
     return this.options.jobs.pending(this.kinds, this.options.runId);
   }
 
   /** A lease held by a process of this host that no longer exists ends now, not when it runs out. */
-  private expireDeadOwners(): void {
-    for (const { id, owner } of this.options.jobs.leases(this.kinds)) {
-      if (owner !== this.owner && ownerGone(owner)) this.options.jobs.expireLease(id, owner);
+  private async expireDeadOwners(): Promise<void> {
+    for (const { id, owner } of await this.options.jobs.leases(this.kinds)) {
+      if (owner !== this.owner && ownerGone(owner)) await this.options.jobs.expireLease(id, owner);
     }
   }
 

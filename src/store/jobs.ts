@@ -56,6 +56,25 @@ export interface ClaimFilter {
 
 export type JobCounts = Record<JobStatus, number> & { total: number };
 
+type MaybePromise<T> = T | Promise<T>;
+
+/**
+ * What a job worker needs of the store. JobStore (SQLite, below) answers synchronously; a
+ * PostgreSQL twin answers with promises and claims with
+ * `UPDATE jobs SET … WHERE id = (SELECT id FROM jobs WHERE … ORDER BY created_at FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING *`.
+ */
+export interface JobQueue {
+  claim(kinds: readonly JobKind[], owner: string, leaseMs: number, filter?: ClaimFilter): MaybePromise<JobRecord | undefined>;
+  renew(id: string, owner: string, leaseMs: number): MaybePromise<boolean>;
+  complete(id: string, owner: string): MaybePromise<boolean>;
+  fail(id: string, owner: string, error: string): MaybePromise<boolean>;
+  release(id: string, owner: string): MaybePromise<boolean>;
+  expireLease(id: string, owner: string): MaybePromise<boolean>;
+  leases(kinds: readonly JobKind[]): MaybePromise<{ id: string; owner: string }[]>;
+  pending(kinds: readonly JobKind[], runId?: string): MaybePromise<number>;
+  get(id: string): MaybePromise<JobRecord | undefined>;
+}
+
 interface Row {
   id: string;
   kind: JobKind;
@@ -101,7 +120,7 @@ function kindsClause(kinds: readonly JobKind[]): { sql: string; params: JobKind[
   return { sql: `kind IN (${known.map(() => "?").join(", ")})`, params: known };
 }
 
-export class JobStore {
+export class JobStore implements JobQueue {
   constructor(readonly store: AuditStore) {}
 
   /** Stores a queued job; call inside another `write` to enqueue it with the rows it belongs to. */

@@ -20,8 +20,9 @@ import { benchListing } from "./listing.js";
 import { benchMemory } from "./memory.js";
 import { overheadFigures, runOverhead } from "./overhead.js";
 import { benchScale } from "./scale.js";
+import { benchSharedStore } from "./shared-store.js";
 
-const GROUPS = ["overhead", "cold-start", "concurrency", "scale", "memory", "listing"] as const;
+const GROUPS = ["overhead", "cold-start", "concurrency", "scale", "memory", "listing", "shared"] as const;
 type Group = (typeof GROUPS)[number];
 
 const { values } = parseArgs({
@@ -92,7 +93,12 @@ async function listing(): Promise<Figure[]> {
   return benchListing({ audits: 10_000, rounds: quick ? 3 : 10, callsPerRound: quick ? 5 : 20 });
 }
 
-const RUNNERS: Record<Group, () => Promise<Figure[]>> = { overhead, "cold-start": coldStart, concurrency, scale, memory, listing };
+async function shared(): Promise<Figure[]> {
+  say("shared store: a turn with a cache made stale by another connection vs a fresh one, at 20,000 messages");
+  return benchSharedStore({ messages: 20_000, rounds: quick ? 3 : 8, turnsPerRound: quick ? 3 : 5 });
+}
+
+const RUNNERS: Record<Group, () => Promise<Figure[]>> = { overhead, "cold-start": coldStart, concurrency, scale, memory, listing, shared };
 
 const started = performance.now();
 // --no-build measures dist/ as it is (say, while src/ does not compile); the command line in the results shows it.

@@ -201,6 +201,9 @@ export function nowIso(): string {
  * Typed access to the AuditStore. Every write goes through `write()` (an IMMEDIATE transaction),
  * so writers from several processes take the lock up front instead of failing mid-transaction.
  */
+/** Cached branches kept at most (three views per audit): about 100 recently used audits. */
+const MAX_CACHED_BRANCHES = 300;
+
 export class AuditStore {
   /** Branches are immutable once written, so a branch read for a head stays valid forever. */
   private readonly branchCache = new Map<string, { headSeq: number; messages: StoredMessage[] }>();
@@ -390,19 +393,56 @@ export class AuditStore {
     this.prepare("UPDATE heads SET head_seq = ? WHERE audit_id = ? AND view = ?").run(seq, auditId, view);
   }
 
-  /** The messages from the root to `headSeq` (default: the view's current head). Do not mutate. */
+  /**
+   * The messages from the root to `headSeq` (default: the view's current head). Do not mutate.
+   * Served from a per-view cache that catches up incrementally: a rollback takes a prefix, and
+   * messages written since (by this process or another sharing the store) are read alone and
+   * added, so a stale cache costs the new rows, not the whole branch.
+   */
   branch(auditId: string, view: TreeView, headSeq: number | null = this.head(auditId, view)): readonly StoredMessage[] {
     if (headSeq === null) return [];
     const key = `${auditId}:${view}`;
     const cached = this.branchCache.get(key);
-    if (cached && cached.headSeq === headSeq) return cached.messages;
-    // A rollback moves the head to a message of the cached branch: its branch is a prefix.
-    const index = cached ? cached.messages.findIndex((m) => m.seq === headSeq) : -1;
-    if (cached && index >= 0) {
-      const messages = cached.messages.slice(0, index + 1);
-      this.branchCache.set(key, { headSeq, messages });
-      return messages;
+    if (cached && cached.headSeq === headSeq) {
+      this.cacheBranch(key, cached);
+      return cached.messages;
     }
+    const messages = (cached && this.catchUp(auditId, cached, headSeq)) ?? this.readBranch(auditId, headSeq);
+    this.cacheBranch(key, { headSeq, messages });
+    return messages;
+  }
+
+  /** Keeps the most recently used branches only (an idle audit's views are dropped first). */
+  private cacheBranch(key: string, entry: { headSeq: number; messages: StoredMessage[] }): void {
+    this.branchCache.delete(key);
+    this.branchCache.set(key, entry);
+    while (this.branchCache.size > MAX_CACHED_BRANCHES) this.branchCache.delete(this.branchCache.keys().next().value!);
+  }
+
+  /** The branch to `headSeq` from a cached one, or undefined when it is not a prefix or an extension of it. */
+  private catchUp(auditId: string, cached: { headSeq: number; messages: StoredMessage[] }, headSeq: number): StoredMessage[] | undefined {
+    if (headSeq < cached.headSeq) {
+      // A rollback moves the head to a message of the cached branch: its branch is a prefix.
+      const index = cached.messages.findIndex((m) => m.seq === headSeq);
+      return index >= 0 ? cached.messages.slice(0, index + 1) : undefined;
+    }
+    // Seqs only grow, so the messages written since the cached head are the chain's rows above it.
+    const rows = this.prepare(
+        `WITH RECURSIVE chain(seq) AS (
+           SELECT ? UNION ALL SELECT m.parent_seq FROM messages m JOIN chain c ON m.seq = c.seq WHERE m.parent_seq > ?
+         )
+         SELECT m.seq, m.view, m.parent_seq, m.depth, m.data, m.created_at FROM messages m JOIN chain c ON m.seq = c.seq
+         WHERE m.audit_id = ? ORDER BY m.depth`,
+      )
+      .all(headSeq, cached.headSeq, auditId) as MessageRow[];
+    const top = rows[0];
+    if (!top) return undefined;
+    const added = rows.map(toStoredMessage);
+    if (top.parent_seq === null) return added;
+    return cached.messages[top.depth - 1]?.seq === top.parent_seq ? [...cached.messages.slice(0, top.depth), ...added] : undefined;
+  }
+
+  private readBranch(auditId: string, headSeq: number): StoredMessage[] {
     const rows = this.prepare(
         `WITH RECURSIVE chain(seq) AS (
            SELECT ? UNION ALL SELECT m.parent_seq FROM messages m JOIN chain c ON m.seq = c.seq WHERE m.parent_seq IS NOT NULL
@@ -411,9 +451,7 @@ export class AuditStore {
          WHERE m.audit_id = ? ORDER BY m.depth`,
       )
       .all(headSeq, auditId) as MessageRow[];
-    const messages = rows.map(toStoredMessage);
-    this.branchCache.set(key, { headSeq, messages });
-    return messages;
+    return rows.map(toStoredMessage);
   }
 
   message(seq: number): StoredMessage | undefined {
@@ -462,7 +500,7 @@ export class AuditStore {
     }
     if (parent !== null) {
       this.setHead(auditId, view, parent);
-      this.branchCache.set(key, { headSeq: parent, messages: [...base, ...stored] });
+      this.cacheBranch(key, { headSeq: parent, messages: [...base, ...stored] });
     }
     return stored;
   }

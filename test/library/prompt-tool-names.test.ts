@@ -9,7 +9,7 @@ import { SERVER_INSTRUCTIONS } from "../../src/server.js";
 import { AUDITOR_PLACEHOLDERS } from "../../src/prompts/auditor.js";
 import { createTestApp, type TestApp } from "../helpers.js";
 
-/** DESIGN.md "MCP tools": the 18 tool names with their arguments. */
+/** DESIGN.md "MCP tools": the 19 tool names with their arguments. */
 const DESIGN_TOOLS: Record<string, string[]> = {
   start_audit: ["seed_instruction", "target_model", "max_turns", "tags", "realism_filter", "resources_dir"],
   list_audits: [],
@@ -28,6 +28,7 @@ const DESIGN_TOOLS: Record<string, string[]> = {
   search_in_files: ["audit_id", "tool_call_id", "path", "pattern", "prefill"],
   judge: ["audit_id", "dimensions", "judge_model", "wait_seconds"],
   get_judge_result: ["audit_id", "run_id"],
+  get_run_report: ["run_id"],
   export_transcript: ["audit_id", "format", "path"],
 };
 const TOOL_NAMES = new Set(Object.keys(DESIGN_TOOLS));
@@ -63,8 +64,8 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 describe("tool names in the auditor prompts", () => {
-  it("DESIGN.md's table has the 18 tools", () => {
-    expect(TOOL_NAMES.size).toBe(18);
+  it("DESIGN.md's table has the 19 tools", () => {
+    expect(TOOL_NAMES.size).toBe(19);
   });
 
   it("the server registers only tools from DESIGN.md's table, with DESIGN.md's arguments", () => {
@@ -75,7 +76,7 @@ describe("tool names in the auditor prompts", () => {
         if (arg === "audit_id" || arg === "prefill") continue; // prefill is hidden with --no-prefill; audit_id checked below
         expect(tool.args, `${tool.name}(${arg})`).toContain(arg);
       }
-      if (tool.name !== "start_audit" && tool.name !== "list_audits") expect(tool.args, tool.name).toContain("audit_id");
+      if (tool.name !== "start_audit" && tool.name !== "list_audits" && tool.name !== "get_run_report") expect(tool.args, tool.name).toContain("audit_id");
     }
   });
 

@@ -179,14 +179,19 @@ export class JudgeRunner {
     const run: ActiveRun = { done: Promise.resolve(), attempt: 0, retries: request.retries, listeners: new Set() };
     this.active.set(id, run);
     const caller = this.callerSignals.get(id);
-    run.done = (async () => {
+    const work = (async () => {
       const transcript = renderJudgeTranscript(this.store.allMessages(request.auditId, "target"));
       await this.execute(id, request, transcript, run, caller ? AbortSignal.any([signal, caller]) : signal, signal);
-    })().finally(() => {
-      this.active.delete(id);
-      for (const listener of run.listeners) listener();
-    });
+    })();
+    // Followers (wait, whenDone) only learn that it ended; the worker gets the error below.
+    run.done = work
+      .catch(() => undefined)
+      .finally(() => {
+        this.active.delete(id);
+        for (const listener of run.listeners) listener();
+      });
     await run.done;
+    await work;
   }
 
   /**

@@ -77,7 +77,10 @@ describe("judge runs as jobs", () => {
     first.models.mock("mockllm/judge").respondWith(hangingJudge(() => started()));
     const id = first.runner.start(request);
     await judging;
+    // Regression: a follower of the run used to turn the given-back run into an unhandled rejection (the server crashed).
+    const following = first.runner.wait(id, 60_000);
     await first.runner.stopWorking();
+    expect((await following)?.status).toBe("running");
     expect(first.runner.jobs.get(id)).toMatchObject({ status: "queued", attempts: 0, leaseOwner: null });
     // Nothing was stored as the run's result: it still reads running, waiting for a worker.
     expect(first.runner.runs.get(id)).toMatchObject({ status: "running", scores: null, error: null });

@@ -2,7 +2,8 @@
  * Judge runs finished by another petri-mcp process (real CLI processes, judge on the fake model
  * server): a stdio server starts `judge` with wait_seconds 0 and exits, a `petri-mcp worker`
  * finishes the run and a later server's get_judge_result returns its scores; a worker SIGKILLed in
- * the middle of a run is taken over by another worker, which completes it.
+ * the middle of a run is taken over by another worker, which completes it; an HTTP server stopped
+ * with SIGTERM gives its run back and the next stdio server on the store finishes it.
  */
 import Database from "better-sqlite3";
 import { execFile, spawn } from "node:child_process";
@@ -12,9 +13,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ModelRegistry } from "../../src/models/registry.js";
 import { startFakeLlm, type FakeLlm } from "../fake-llm/server.js";
 import { createTestApp, type TestApp } from "../helpers.js";
-import { waitFor } from "../http/http-helpers.js";
+import { connectClient, waitFor } from "../http/http-helpers.js";
 import { allScores, buildBranchedAudit, judgeAnswer } from "../judge/judge-helpers.js";
-import { childEnv, CLI, REPO_ROOT, spawnStdioServer, type StdioProcess } from "../sharing/processes.js";
+import { childEnv, CLI, REPO_ROOT, spawnHttpServer, spawnStdioServer, type StdioProcess } from "../sharing/processes.js";
 
 const JUDGE = "openai-api/fake/judge-model";
 let t: TestApp | undefined;
@@ -112,5 +113,28 @@ describe("judge runs finished by another process", () => {
     expect(result.data).toMatchObject({ status: "complete", attempts: 1 });
     expect(result.data.scores.concerning).toBe(4);
     expect(fake!.requestsFor("judge-model")).toHaveLength(2);
+  });
+
+  it("an HTTP server stopped with SIGTERM mid-run gives the run back; the next serve on the store takes it and finishes it", { timeout: 90_000 }, async () => {
+    const { dbPath, auditId, env } = await setup();
+    fake!.scriptFor("judge-model", { hang: true }, { text: judgeAnswer(allScores({ concerning: 3 })) });
+    const token = "jobs-test-token-0123456789abcdef";
+    const http = await spawnHttpServer(["--db", dbPath, "--model-max-retries", "0"], { ...env, PETRI_MCP_TOKEN: token });
+    killers.push(() => void http.stop("SIGKILL"));
+    const client = await connectClient(http.url, token);
+    const { data } = await client.ok("judge", { audit_id: auditId, judge_model: JUDGE, wait_seconds: 0 });
+    const runId: string = data.run_id;
+    await waitFor(() => fake!.requestsFor("judge-model").length === 1, "the HTTP server's judge call", 30_000);
+    await client.client.close();
+    const code = await http.stop("SIGTERM");
+    expect(code, http.stderr()).toBe(0);
+    expect(jobRow(dbPath, runId)).toMatchObject({ status: "queued", attempts: 0, lease_owner: null });
+
+    const next = await spawnStdioServer(["--db", dbPath, "--model-max-retries", "0"], { env, name: "next" });
+    processes.push(next);
+    const result = await next.ok("get_judge_result", { run_id: runId, wait_seconds: 40 });
+    expect(result.data.status).toBe("complete");
+    expect(result.data.scores.concerning).toBe(3);
+    expect(jobRow(dbPath, runId)).toMatchObject({ status: "done", attempts: 1 });
   });
 });

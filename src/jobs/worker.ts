@@ -116,6 +116,11 @@ export class JobWorker {
     return done;
   }
 
+  /** Resolves when this worker's run of the job has ended and its end is stored (at once if it is not running it). */
+  async ended(id: string): Promise<void> {
+    await this.active.get(id)?.done;
+  }
+
   /** Resolves when every job this worker is running has ended (and its end is stored). */
   async idle(): Promise<void> {
     while (this.active.size > 0) await Promise.all([...this.active.values()].map((a) => a.done));

@@ -151,6 +151,7 @@ export class JudgeRunner {
   /** Resolves with the finished run (runs of this process only; others resolve at once as stored). */
   async whenDone(runId: string): Promise<JudgeRunRecord | undefined> {
     await this.active.get(runId)?.done;
+    await this.worker.ended(runId); // the job's end is stored too (a command may close the store next)
     return this.runs.get(runId);
   }
 

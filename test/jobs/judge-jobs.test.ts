@@ -122,6 +122,15 @@ describe("judge runs as jobs", () => {
     expect(storing.runner.runs.findRunning(request.auditId, request.judgeModel, request.dimensions)).toBeUndefined();
   });
 
+  it("whenDone resolves once the run's job is stored as done (a command may close the store right after)", async () => {
+    const { request } = await setup();
+    const own = otherProcess();
+    own.models.mock("mockllm/judge").script({ text: judgeAnswer(allScores()) });
+    const id = own.runner.start(request);
+    expect(await own.runner.whenDone(id)).toMatchObject({ status: "complete" });
+    expect(own.runner.jobs.get(id)).toMatchObject({ status: "done", attempts: 1, leaseOwner: null });
+  });
+
   it("the judge tool of a process that works its runs still finishes them itself", async () => {
     const { auditId } = await setup();
     t!.models.mock("mockllm/judge").script({ text: judgeAnswer(allScores()) });

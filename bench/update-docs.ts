@@ -21,7 +21,8 @@ export function replaceBetweenMarkers(text: string, body: string, file: string):
 
 function machineLine(results: Results): string {
   const { machine } = results;
-  return `Measured ${results.date.slice(0, 10)} with \`${results.command}\` on ${machine.cpuModel}, ${machine.cpus} CPUs, ${machine.memoryGiB} GiB RAM, Node ${machine.node} (${machine.platform}); the run took ${results.durationSeconds} s.`;
+  const load = machine.loadAverage === undefined ? "" : `, load average ${machine.loadAverage} at the start`;
+  return `Measured ${results.date.slice(0, 10)} with \`${results.command}\` on ${machine.cpuModel}, ${machine.cpus} CPUs, ${machine.memoryGiB} GiB RAM, Node ${machine.node} (${machine.platform})${load}; the run took ${results.durationSeconds} s.`;
 }
 
 function main(): void {

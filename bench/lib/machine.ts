@@ -9,6 +9,8 @@ export interface Machine {
   node: string;
   platform: string;
   kernel: string;
+  /** The 1-minute load average when the run started: other jobs on the machine inflate every time. */
+  loadAverage?: number;
 }
 
 function cpuModel(): string {
@@ -31,5 +33,6 @@ export function describeMachine(): Machine {
     node: process.version,
     platform: `${os.platform()} ${os.arch()}`,
     kernel: os.release(),
+    loadAverage: Math.round(os.loadavg()[0]! * 10) / 10,
   };
 }

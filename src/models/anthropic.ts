@@ -231,64 +231,88 @@ export function fromAnthropicMessage(message: Anthropic.Message): GenerateResult
   };
 }
 
+/** The Messages API of a Claude client: Anthropic's own, or Bedrock's / Vertex's (same shapes). */
+export interface ClaudeSdk {
+  messages: Pick<Anthropic["messages"], "create" | "stream">;
+}
+
+/** Where one call goes: how to build the client, and how to word its failures. */
+export interface ClaudeEndpoint {
+  /** The settings the client is built from; a new client is made when they change. */
+  key: string;
+  /** Async so a platform SDK can be imported at its first call (the bundle keeps those SDKs external). */
+  create(): ClaudeSdk | Promise<ClaudeSdk>;
+  context: ErrorContext;
+}
+
+/**
+ * Reads the platform's settings from `env` at call time (so the server starts without keys) and
+ * throws a ModelError naming the variables to set when a credential is missing.
+ */
+export type ClaudeConnector = (name: string, env: NodeJS.ProcessEnv, options: AnthropicModelOptions) => ClaudeEndpoint;
+
+/** `anthropic/<model>`: Anthropic's API with ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN). */
+export const connectAnthropic: ClaudeConnector = (name, env, options) => {
+  const apiKey = env.ANTHROPIC_API_KEY || undefined;
+  const authToken = apiKey ? undefined : env.ANTHROPIC_AUTH_TOKEN || undefined;
+  if (!apiKey && !authToken) {
+    throw new ModelError("auth", `No API key for ${name}: set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN) in the server's environment.`);
+  }
+  const baseURL = env.ANTHROPIC_BASE_URL || DEFAULT_BASE_URL;
+  return {
+    key: `${baseURL}\n${apiKey ?? ""}\n${authToken ?? ""}`,
+    create: () =>
+      new Anthropic({
+        baseURL,
+        ...(apiKey ? { apiKey } : { authToken }),
+        timeout: options.timeoutMs,
+        maxRetries: options.maxRetries,
+        fetch: modelFetch,
+        ...(options.logger ? { logger: options.logger } : {}),
+      }),
+    context: {
+      model: name,
+      provider: "Anthropic",
+      keyVariable: apiKey ? "ANTHROPIC_API_KEY" : "ANTHROPIC_AUTH_TOKEN",
+      baseUrlVariable: "ANTHROPIC_BASE_URL",
+      baseURL,
+      timeoutMs: options.timeoutMs,
+      maxRetries: options.maxRetries,
+      secrets: [apiKey ?? authToken ?? ""],
+    },
+  };
+};
+
+/** A Claude model behind any connector: the request and reply mapping above is shared by every platform. */
 export class AnthropicModel implements ChatModel {
   readonly capabilities: ModelCapabilities;
   private readonly env: NodeJS.ProcessEnv;
-  private client: { key: string; sdk: Anthropic } | null = null;
+  private client: { key: string; sdk: ClaudeSdk } | null = null;
 
   constructor(
     readonly name: string,
     private readonly model: string,
     private readonly options: AnthropicModelOptions,
+    private readonly connector: ClaudeConnector = connectAnthropic,
+    provider: "anthropic" | "bedrock" | "vertex" = "anthropic",
   ) {
     this.env = options.env ?? process.env;
-    this.capabilities = modelCapabilities({ provider: "anthropic", model }, this.env);
+    this.capabilities = modelCapabilities({ provider, model }, this.env);
   }
 
   async generate(request: GenerateRequest): Promise<GenerateResult> {
     const body = anthropicRequestBody(this.name, this.model, this.capabilities, request);
-    const { sdk, context } = this.connect();
+    const endpoint = this.connector(this.name, this.env, this.options);
     try {
+      if (this.client?.key !== endpoint.key) this.client = { key: endpoint.key, sdk: await endpoint.create() };
+      const sdk = this.client.sdk;
       const message =
         body.max_tokens > STREAMING_ABOVE_MAX_TOKENS
           ? await sdk.messages.stream(body, { signal: request.signal }).finalMessage()
           : await sdk.messages.create(body, { signal: request.signal });
       return fromAnthropicMessage(message);
     } catch (error) {
-      throw toModelError(error, context);
+      throw toModelError(error, endpoint.context);
     }
-  }
-
-  /** The SDK client for the current env (read at call time, so the server starts without keys). */
-  private connect(): { sdk: Anthropic; context: ErrorContext } {
-    const apiKey = this.env.ANTHROPIC_API_KEY || undefined;
-    const authToken = apiKey ? undefined : this.env.ANTHROPIC_AUTH_TOKEN || undefined;
-    if (!apiKey && !authToken) {
-      throw new ModelError("auth", `No API key for ${this.name}: set ANTHROPIC_API_KEY (or ANTHROPIC_AUTH_TOKEN) in the server's environment.`);
-    }
-    const baseURL = this.env.ANTHROPIC_BASE_URL || DEFAULT_BASE_URL;
-    const key = `${baseURL}\n${apiKey ?? ""}\n${authToken ?? ""}`;
-    if (this.client?.key !== key) {
-      const sdk = new Anthropic({
-        baseURL,
-        ...(apiKey ? { apiKey } : { authToken }),
-        timeout: this.options.timeoutMs,
-        maxRetries: this.options.maxRetries,
-        fetch: modelFetch,
-        ...(this.options.logger ? { logger: this.options.logger } : {}),
-      });
-      this.client = { key, sdk };
-    }
-    const context: ErrorContext = {
-      model: this.name,
-      provider: "Anthropic",
-      keyVariable: apiKey ? "ANTHROPIC_API_KEY" : "ANTHROPIC_AUTH_TOKEN",
-      baseUrlVariable: "ANTHROPIC_BASE_URL",
-      baseURL,
-      timeoutMs: this.options.timeoutMs,
-      maxRetries: this.options.maxRetries,
-      secrets: [apiKey ?? authToken ?? ""],
-    };
-    return { sdk: this.client.sdk, context };
   }
 }

@@ -130,6 +130,10 @@ export function modelCapabilities(parsed: ParsedModelName, env: NodeJS.ProcessEn
   let capabilities: ModelCapabilities;
   switch (parsed.provider) {
     case "anthropic":
+    case "bedrock":
+    case "vertex":
+      // Claude on Bedrock (`us.anthropic.claude-sonnet-4-6-v1:0`) and Vertex (`claude-sonnet-4-5@20250929`):
+      // the same model, so the same capabilities; claudeVersion reads the id inside the platform's.
       capabilities = anthropicCapabilities(parsed.model);
       break;
     case "openai":

@@ -29,6 +29,12 @@ function priceProvider(modelName: string): { providerId: string; model: string }
     case "google":
     case "openrouter":
       return { providerId: parsed.provider, model: parsed.model };
+    // The catalogue prices Claude on Bedrock under "aws" (regional ids such as `us.anthropic.…` at
+    // Bedrock's regional rate) and Claude on Vertex under "google".
+    case "bedrock":
+      return { providerId: "aws", model: parsed.model };
+    case "vertex":
+      return { providerId: "google", model: parsed.model };
     case "openai-api": {
       // Only hosted services in the catalogue (openrouter, groq, deepseek, ...) have a price;
       // a server named e.g. "vllm" is self-hosted and stays unpriced.

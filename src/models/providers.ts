@@ -1,5 +1,5 @@
 /**
- * Real provider adapters (anthropic, openai, openai-api) for the model registry.
+ * Real provider adapters (anthropic, bedrock, vertex, openai, openai-api, openrouter, google) for the model registry.
  */
 import type { Config } from "../config.js";
 import { log } from "../log.js";
@@ -49,7 +49,11 @@ export function providerFactories(
     new LazyModel(fullName, modelCapabilities(parsed, env), async () => new (await import("./openai.js")).OpenAIChatModel(fullName, parsed, options));
   const google: ModelFactory = (parsed, fullName) =>
     new LazyModel(fullName, modelCapabilities(parsed, env), async () => new (await import("./google.js")).GeminiModel(fullName, parsed.model, options));
-  return { anthropic, openai, "openai-api": openai, openrouter: openai, google };
+  const bedrock: ModelFactory = (parsed, fullName) =>
+    new LazyModel(fullName, modelCapabilities(parsed, env), async () => new (await import("./bedrock.js")).BedrockModel(fullName, parsed.model, options));
+  const vertex: ModelFactory = (parsed, fullName) =>
+    new LazyModel(fullName, modelCapabilities(parsed, env), async () => new (await import("./vertex.js")).VertexModel(fullName, parsed.model, options));
+  return { anthropic, bedrock, vertex, openai, "openai-api": openai, openrouter: openai, google };
 }
 
 /** Capabilities known without a client, so tools can refuse before any request. */

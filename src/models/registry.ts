@@ -6,13 +6,13 @@ import { MockLLM } from "./mockllm.js";
 import { type ChatModel, type ModelCapabilities, ModelError, type ModelResolver } from "./types.js";
 
 export interface ParsedModelName {
-  provider: "anthropic" | "openai" | "openai-api" | "google" | "openrouter" | "mockllm";
+  provider: "anthropic" | "bedrock" | "vertex" | "openai" | "openai-api" | "google" | "openrouter" | "mockllm";
   /** For openai-api: the server name whose `<NAME>_BASE_URL` / `<NAME>_API_KEY` are used. */
   service?: string;
   model: string;
 }
 
-const USAGE = "Use anthropic/<model>, openai/<model>, google/<model>, openrouter/<vendor>/<model>, openai-api/<name>/<model> or mockllm/<name>.";
+const USAGE = "Use anthropic/<model>, bedrock/<model>, vertex/<model>, openai/<model>, google/<model>, openrouter/<vendor>/<model>, openai-api/<name>/<model> or mockllm/<name>.";
 
 export function parseModelName(name: string): ParsedModelName {
   // Control characters (NUL, newlines, ...) would be stored, logged and sent to providers as is.
@@ -24,6 +24,8 @@ export function parseModelName(name: string): ParsedModelName {
   const rest = trimmed.slice(slash + 1);
   switch (provider) {
     case "anthropic":
+    case "bedrock":
+    case "vertex":
     case "openai":
     case "google":
     case "openrouter":

@@ -3,9 +3,10 @@
  * or any fragment of FRAGMENT_CHARS or more, so a key cut short by clipping cannot leak either),
  * the user:password part of URLs, and things shaped like API keys or bearer tokens.
  *
- * Secrets are the values of environment variables named `*_API_KEY`, `*_TOKEN`, `*_PASSWORD` or
- * `*_SECRET*`, the password inside any `*_URL` variable, values passed by the caller (the key
- * of a model call), and values registered with `registerSecret` (a generated bearer token).
+ * Secrets are the values of environment variables named `*_API_KEY`, `*_TOKEN`, `*_PASSWORD`,
+ * `*_SECRET*` or `*_BEARER_TOKEN*` (AWS_BEARER_TOKEN_BEDROCK), the password inside any `*_URL`
+ * variable, values passed by the caller (the key of a model call), and values registered with
+ * `registerSecret` (a generated bearer token).
  * Work is linear in the text: one map lookup per character, plus the length of each match.
  */
 
@@ -19,7 +20,7 @@ const MIN_SECRET_CHARS = 4;
 const MIN_ENV_SECRET_CHARS = 6;
 const REDACTED = "[redacted]";
 
-const SECRET_NAME = /(_API_KEY|_TOKEN|_PASSWORD)$|_SECRET/i;
+const SECRET_NAME = /(_API_KEY|_TOKEN|_PASSWORD)$|_SECRET|_BEARER_TOKEN/i;
 const URL_NAME = /_URL$/i;
 
 const registered = new Set<string>();

@@ -9,6 +9,8 @@ import type { AddressInfo } from "node:net";
 import { createHmac } from "node:crypto";
 import { GEMINI_PATH, geminiErrorBody, renderGemini, validateGemini } from "./gemini.js";
 import { renderResponses, validateResponses } from "./responses.js";
+import { BEDROCK_PATH, bedrockError, eventStreamResponse, validateBedrockEnvelope } from "./bedrock.js";
+import { VERTEX_PATH, validateVertexEnvelope } from "./vertex.js";
 
 export interface FakeToolCall {
   id?: string;
@@ -33,7 +35,7 @@ export interface FakeStep {
 }
 export type Responder = (req: RecordedRequest) => FakeStep | Promise<FakeStep>;
 export interface RecordedRequest {
-  api: "openai" | "anthropic" | "gemini" | "responses";
+  api: "openai" | "anthropic" | "gemini" | "responses" | "bedrock" | "vertex";
   method: string;
   path: string;
   headers: Record<string, string>;
@@ -59,6 +61,10 @@ export interface FakeLlm {
   anthropicBaseUrl: string;
   /** For GOOGLE_GEMINI_BASE_URL (the SDK adds /v1beta/models/<model>:generateContent). */
   geminiBaseUrl: string;
+  /** For ANTHROPIC_BEDROCK_BASE_URL (the SDK adds /model/<id>/invoke). */
+  bedrockBaseUrl: string;
+  /** For ANTHROPIC_VERTEX_BASE_URL (the SDK adds /projects/<p>/locations/<r>/publishers/anthropic/models/<m>:rawPredict). */
+  vertexBaseUrl: string;
   requests: RecordedRequest[];
   script(...steps: Array<FakeStep | Responder>): void;
   scriptFor(model: string, ...steps: Array<FakeStep | Responder>): void;
@@ -500,17 +506,26 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
     let parseError = false;
     try { body = raw ? JSON.parse(raw) : {}; } catch { parseError = true; }
     const gemini = api === "gemini" ? GEMINI_PATH.exec(path) : null;
+    const bedrock = api === "bedrock" ? BEDROCK_PATH.exec(path) : null;
+    const vertex = api === "vertex" ? VERTEX_PATH.exec(path) : null;
+    const pathModel = gemini?.[1] ?? bedrock?.[1] ?? vertex?.[3];
     const rec: RecordedRequest = {
       api, method: req.method ?? "POST", path, headers: flatHeaders(req), body,
-      model: gemini ? decodeURIComponent(gemini[1]!) : typeof body?.model === "string" ? body.model : "",
-      stream: gemini ? gemini[2] === "streamGenerateContent" : body?.stream === true,
+      model: pathModel !== undefined ? decodeURIComponent(pathModel) : typeof body?.model === "string" ? body.model : "",
+      stream: gemini ? gemini[2] === "streamGenerateContent" : bedrock ? bedrock[2] === "invoke-with-response-stream" : vertex ? vertex[4] === "streamRawPredict" : body?.stream === true,
       receivedAt: Date.now(),
     };
     requests.push(rec);
     const requestId = nextId("req_fake_");
-    const headers: Record<string, string> = { [api === "anthropic" ? "request-id" : "x-request-id"]: requestId };
-    const fail = (status: number, p: Problem, type?: string, extra: Record<string, string> = {}) =>
-      sendJson(res, status, api === "gemini" ? geminiErrorBody(status, p.message, type) : errorBody(api === "responses" ? "openai" : api, status, type, p.message, p.param ?? null), { ...headers, ...extra });
+    const headers: Record<string, string> = { [api === "anthropic" ? "request-id" : api === "bedrock" ? "x-amzn-requestid" : "x-request-id"]: requestId };
+    const fail = (status: number, p: Problem, type?: string, extra: Record<string, string> = {}) => {
+      if (api === "bedrock") {
+        const error = bedrockError(status, p.message, type);
+        return sendJson(res, status, error.body, { ...headers, ...error.headers, ...extra });
+      }
+      const body = api === "gemini" || api === "vertex" ? geminiErrorBody(status, p.message, type) : errorBody(api === "responses" ? "openai" : api, status, type, p.message, p.param ?? null);
+      sendJson(res, status, body, { ...headers, ...extra });
+    };
 
     if (parseError || body === null || typeof body !== "object") {
       return fail(400, { message: "There was an error parsing the body of your request: invalid JSON." });
@@ -518,7 +533,13 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
     if (path === "/v1/messages/count_tokens") {
       return sendJson(res, 200, { input_tokens: computeUsage({}, body).input }, headers);
     }
-    if (opts.strict) {
+    if (opts.strict && (api === "bedrock" || api === "vertex")) {
+      // The envelope first (auth, version, no model in the body), then the Messages body as Anthropic checks it.
+      const envelope = api === "bedrock" ? validateBedrockEnvelope(body, rec.headers) : validateVertexEnvelope(body, rec.headers);
+      if (envelope) return typeof envelope === "string" ? fail(envelope.startsWith("Missing") ? 403 : 400, { message: envelope }) : fail(envelope.status, { message: envelope.message });
+      const problem = validateAnthropic({ ...body, model: rec.model }, opts, secret);
+      if (problem) return fail(400, problem);
+    } else if (opts.strict) {
       const problem =
         api === "anthropic" ? validateAnthropic(body, opts, secret) : api === "gemini" ? validateGemini(body, secret) : api === "responses" ? validateResponses(body, secret) : validateOpenAI(body);
       if (problem) return fail(400, problem);
@@ -545,13 +566,16 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
         step.error.type, step.error.headers);
     }
 
-    const ctx: RenderCtx = { id: nextId(api === "anthropic" ? "msg_fake_" : api === "responses" ? "resp_fake_" : "chatcmpl-fake-"), model: rec.model, nextId, headers };
+    const claude = api === "anthropic" || api === "bedrock" || api === "vertex";
+    const ctx: RenderCtx = { id: nextId(claude ? "msg_fake_" : api === "responses" ? "resp_fake_" : "chatcmpl-fake-"), model: rec.model, nextId, headers };
     if (api === "openai") return renderOpenAI(res, step, body, ctx);
     if (api === "gemini") return renderGemini(res, step, body, ctx, secret, rec.stream);
     if (api === "responses") return renderResponses(res, step, body, ctx, secret, rec.stream);
     // Prefill: the reply is only the continuation; the real API never returns thinking after a prefill.
     const prefill = Array.isArray(body.messages) && body.messages.at(-1)?.role === "assistant";
-    renderAnthropic(res, prefill ? { ...step, thinking: undefined, redactedThinking: undefined } : step, body, ctx, secret);
+    // Bedrock takes the stream flag from the path (and streams EventStream frames); Vertex from path and body.
+    const target = api === "bedrock" && rec.stream ? eventStreamResponse(res) : res;
+    renderAnthropic(target, prefill ? { ...step, thinking: undefined, redactedThinking: undefined } : step, { ...body, stream: rec.stream }, ctx, secret);
   }
 
   async function handleControl(req: IncomingMessage, res: ServerResponse, path: string, raw: string): Promise<boolean> {
@@ -590,7 +614,7 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
     const path = new URL(req.url ?? "/", "http://fake").pathname;
     readBody(req)
       .then(async (raw) => {
-        const api = ROUTES[path] ?? (GEMINI_PATH.test(path) ? "gemini" : undefined);
+        const api = ROUTES[path] ?? (GEMINI_PATH.test(path) ? "gemini" : BEDROCK_PATH.test(path) ? "bedrock" : VERTEX_PATH.test(path) ? "vertex" : undefined);
         if (api && req.method === "POST") return handleModelCall(api, req, res, path, raw);
         if (await handleControl(req, res, path, raw)) return;
         if (req.method === "GET" && path === "/v1/models") return listModels(req, res);
@@ -609,7 +633,7 @@ export async function startFakeLlm(opts: FakeLlmOptions = {}): Promise<FakeLlm> 
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
 
   return {
-    url, port, openaiBaseUrl: `${url}/v1`, anthropicBaseUrl: url, geminiBaseUrl: url, requests,
+    url, port, openaiBaseUrl: `${url}/v1`, anthropicBaseUrl: url, geminiBaseUrl: url, bedrockBaseUrl: url, vertexBaseUrl: `${url}/v1`, requests,
     script: (...steps) => enqueue(undefined, steps),
     scriptFor: (model, ...steps) => enqueue(model, steps),
     setResponder: (fn) => { responder = fn; },

@@ -52,6 +52,10 @@ function registerAuditPrompt(server: McpServer, config: Config): void {
           (value) => (config.targetModel ? rank([config.targetModel], value ?? "") : []),
         ),
         max_turns: z.string().optional().describe(`How many target replies the audit may use, 1 to ${MAX_TURNS_LIMIT}. Default: ${config.maxTurns}.`),
+        target_display_name: z
+          .string()
+          .optional()
+          .describe(`How the guidance names the target instead of its model id (e.g. 'Claude'); passed on to start_audit.${config.targetDisplayName ? ` Default: ${config.targetDisplayName}.` : ""}`),
       },
     },
     (args): GetPromptResult => {
@@ -60,11 +64,12 @@ function registerAuditPrompt(server: McpServer, config: Config): void {
         throw invalidParams("No target model: give target_model (e.g. anthropic/claude-sonnet-4-5), or start the server with --target-model or PETRI_TARGET_MODEL.");
       }
       const maxTurns = parseMaxTurns(args.max_turns, config.maxTurns);
+      const displayName = args.target_display_name?.trim().slice(0, 200) || config.targetDisplayName || null;
       const { seed, how, fromLibrary } = mcpErrors(() => chooseSeed(args.seed, loadSeedLibrary()));
       const prompts = mcpErrors(() =>
-        renderAuditorPrompts({ targetModel, seedInstructions: seed.text, maxTurns, resourcesDir: config.resourcesDirs[0] ?? null }),
+        renderAuditorPrompts({ targetModel: displayName ?? targetModel, seedInstructions: seed.text, maxTurns, resourcesDir: config.resourcesDirs[0] ?? null }),
       );
-      const text = composeClientAuditPrompt(prompts, { targetModel, maxTurns, tags: seed.tags, seedId: fromLibrary ? seed.id : null });
+      const text = composeClientAuditPrompt(prompts, { targetModel, maxTurns, tags: seed.tags, seedId: fromLibrary ? seed.id : null, targetDisplayName: displayName });
       return {
         description: `Audit of ${targetModel} (${maxTurns} turns) with ${how}.`,
         messages: [{ role: "user", content: { type: "text", text } }],

@@ -29,6 +29,8 @@ export interface AuditRecord {
   runId: string | null;
   /** The target's generation settings (JSON of src/models/settings.ts), or null for the defaults. */
   targetConfig: Record<string, unknown> | null;
+  /** The name the auditor was given for the target instead of its model id, or null. */
+  targetDisplayName: string | null;
   /** Which repetition of its seed × target this audit is in its run (1-based; null outside a run with epochs). */
   epoch: number | null;
   createdAt: string;
@@ -49,6 +51,7 @@ export interface NewAudit {
   resourcesDir?: string | null;
   runId?: string | null;
   targetConfig?: Record<string, unknown> | null;
+  targetDisplayName?: string | null;
   epoch?: number | null;
   id?: string;
 }
@@ -132,6 +135,7 @@ export interface AuditRow {
   resources_dir: string | null;
   run_id: string | null;
   target_config: string | null;
+  target_display_name?: string | null;
   epoch?: number | null;
   created_at: string;
   updated_at: string;
@@ -165,6 +169,7 @@ export function toAudit(row: AuditRow): AuditRecord {
     resourcesDir: row.resources_dir,
     runId: row.run_id,
     targetConfig: row.target_config ? (JSON.parse(row.target_config) as Record<string, unknown>) : null,
+    targetDisplayName: row.target_display_name ?? null,
     epoch: row.epoch ?? null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -252,8 +257,8 @@ export class AuditStore {
     const id = input.id ?? newAuditId();
     this.prepare(
         `INSERT INTO audits (id, seed_instruction, seed_id, tags, target_model, auditor_model, max_turns, turn_limit,
-           realism_threshold, realism_model, resources_dir, run_id, target_config, epoch, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           realism_threshold, realism_model, resources_dir, run_id, target_config, target_display_name, epoch, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         id,
@@ -269,6 +274,7 @@ export class AuditStore {
         input.resourcesDir ?? null,
         input.runId ?? null,
         input.targetConfig ? JSON.stringify(input.targetConfig) : null,
+        input.targetDisplayName ?? null,
         input.epoch ?? null,
         now,
         now,

@@ -96,7 +96,7 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
         .min(1)
         .max(200)
         .optional()
-        .describe("How to name the target to the auditor instead of its model id (e.g. 'Claude' or 'the assistant'); start_audit's reply uses it."),
+        .describe("How to name the target to the auditor instead of its model id (e.g. 'Claude' or 'the assistant'); start_audit's reply uses it and it is stored with the audit (get_audit shows it)."),
       target_config: generationSettingsSchema
         .optional()
         .describe(
@@ -144,6 +144,7 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
         turnLimit: ctx.auditDefaults.turnLimit,
         runId: ctx.auditDefaults.runId,
         epoch: ctx.auditDefaults.epoch ?? null,
+        targetDisplayName: args.target_display_name ?? null,
       });
       app.changes.auditChanged(audit.id);
       const text = [
@@ -163,7 +164,7 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
           realism_threshold: audit.realismThreshold,
           resources_dir: audit.resourcesDir,
           target_config: audit.targetConfig,
-          target_display_name: args.target_display_name ?? null,
+          target_display_name: audit.targetDisplayName,
         },
       };
     },
@@ -213,6 +214,7 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
       turn_limit: z.enum(["target", "auditor"]).describe("What max_turns counts: target replies (MCP mode) or auditor turns (the built-in runner)."),
       resources_dir: z.string().nullable(),
       target_config: generationSettingsSchema.nullable().describe("The target's generation settings (null: the defaults)."),
+      target_display_name: z.string().nullable().describe("The name the auditor was given for the target instead of its model id (start_audit's target_display_name), or null."),
       target_messages: z.number().int().describe("Messages in the current target branch."),
       branch_count: z.number().int().describe("Branches of the target conversation (rollbacks and restarts create new ones)."),
       tools: z.array(z.object({ name: z.string(), description: z.string() })).describe("The target's synthetic tools."),
@@ -243,6 +245,7 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
         turn_limit: audit.turnLimit,
         resources_dir: audit.resourcesDir,
         target_config: audit.targetConfig,
+        target_display_name: audit.targetDisplayName,
         target_messages: branch.length,
         branch_count: branches,
         tools: tools.map((t) => ({ name: t.definition.name, description: t.definition.description })),
@@ -264,7 +267,7 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
         realism,
       };
       const lines = [
-        `Audit ${audit.id}: ${audit.status}${audit.statusReason ? ` (${audit.statusReason})` : ""}, ${audit.turnsUsed}/${audit.maxTurns} ${audit.turnLimit} turns, target ${audit.targetModel}.`,
+        `Audit ${audit.id}: ${audit.status}${audit.statusReason ? ` (${audit.statusReason})` : ""}, ${audit.turnsUsed}/${audit.maxTurns} ${audit.turnLimit} turns, target ${audit.targetModel}${audit.targetDisplayName ? ` (shown to the auditor as '${audit.targetDisplayName}')` : ""}.`,
         `Seed${audit.seedId ? ` (library seed ${audit.seedId})` : ""}: ${audit.seedInstruction}`,
         `Target settings: ${describeSettings(audit.targetConfig)}.`,
         `Target conversation: ${branch.length} messages on the current branch, ${branches} branch${branches === 1 ? "" : "es"}.`,

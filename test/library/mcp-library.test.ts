@@ -43,6 +43,7 @@ describe("prompts", () => {
       ["seed", true],
       ["target_model", false],
       ["max_turns", false],
+      ["target_display_name", false],
     ]);
     for (const arg of audit?.arguments ?? []) expect(arg.description?.length).toBeGreaterThan(10);
   });

@@ -227,6 +227,13 @@ CREATE INDEX jobs_lease ON jobs(status, lease_expires_at);
 CREATE INDEX jobs_run ON jobs(run_id, status);
 `,
   },
+  {
+    version: 6,
+    description: "the name the auditor was given for the target (start_audit / the runner's target_display_name)",
+    sql: `
+ALTER TABLE audits ADD COLUMN target_display_name TEXT;
+`,
+  },
 ];
 
 /** The schema version this petri-mcp writes on PostgreSQL; a database with a higher one is refused. */

@@ -60,8 +60,8 @@ export function pgSession(exec: PgExec): StoreSession {
           const id = input.id ?? newAuditId();
           await q(
             `INSERT INTO audits (id, seed_instruction, seed_id, tags, target_model, auditor_model, max_turns, turn_limit,
-               realism_threshold, realism_model, resources_dir, run_id, target_config, epoch, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+               realism_threshold, realism_model, resources_dir, run_id, target_config, target_display_name, epoch, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
             [
               id,
               input.seedInstruction,
@@ -76,6 +76,7 @@ export function pgSession(exec: PgExec): StoreSession {
               input.resourcesDir ?? null,
               input.runId ?? null,
               input.targetConfig ? JSON.stringify(input.targetConfig) : null,
+              input.targetDisplayName ?? null,
               input.epoch ?? null,
               now,
               now,

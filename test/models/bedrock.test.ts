@@ -39,6 +39,7 @@ const suite = claudePlatformSuite({
   env,
   keyVariable: "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
   baseUrlVariable: "ANTHROPIC_BEDROCK_BASE_URL",
+  secrets: [SECRET_KEY, SESSION_TOKEN],
   checkEnvelope(request, model, stream) {
     expect(request.api).toBe("bedrock");
     expect(request.path).toBe(`/model/${model}/${stream ? "invoke-with-response-stream" : "invoke"}`);

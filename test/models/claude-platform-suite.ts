@@ -6,6 +6,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { AnthropicModel, AnthropicModelOptions } from "../../src/models/anthropic.js";
 import { estimateCostUsd } from "../../src/models/pricing.js";
+import { providerFactories } from "../../src/models/providers.js";
+import { ModelRegistry } from "../../src/models/registry.js";
+import { createTestApp } from "../helpers.js";
 import { type FakeLlm, type RecordedRequest, signThinking, startFakeLlm } from "../fake-llm/server.js";
 import { ask, assistant, bashTool, call, failure, prefill, toolError, toolResult, user } from "./helpers.js";
 
@@ -21,6 +24,8 @@ export interface PlatformSuite {
   /** The variable an auth error names. */
   keyVariable: string;
   baseUrlVariable: string;
+  /** Credential values in env() that must never be stored. */
+  secrets: string[];
 }
 
 export function claudePlatformSuite(s: PlatformSuite): { fake: () => FakeLlm } {
@@ -135,6 +140,28 @@ export function claudePlatformSuite(s: PlatformSuite): { fake: () => FakeLlm } {
       const bad = await failure(model().generate(ask("x")));
       expect(bad.kind).toBe("bad_request");
       expect(bad.message).toContain("text content blocks must be non-empty");
+    });
+
+    it("through the MCP tools: records usage and a failure, and stores no credential", async () => {
+      const models = new ModelRegistry({ factories: providerFactories({ modelTimeoutMs: 10_000, modelMaxRetries: 0 }, s.env(fake)) });
+      const t = await createTestApp({ models });
+      try {
+        fake.script({ error: { status: 400, message: `refused for ${s.secrets.join(" and ")}` } }, { text: "Hello, auditor." });
+        const started = await t.ok("start_audit", { seed_instruction: "Check credential hygiene.", target_model: `${s.provider}/${s.currentModel}` });
+        const auditId = started.data.audit_id as string;
+        await t.ok("set_target_system_message", { audit_id: auditId, system_message: "You are helpful." });
+        expect(await t.fails("send_message", { audit_id: auditId, message: "Hi" })).toContain("rejected the request (400)");
+        expect((await t.ok("send_message", { audit_id: auditId, message: "Hi" })).text).toContain("Hello, auditor.");
+        const dump = t.dump();
+        const calls = dump.model_calls as Array<{ error_kind: string | null; output_tokens: number | null; cost_usd: number | null }>;
+        expect(calls.map((c) => c.error_kind)).toEqual(["bad_request", null]);
+        expect(calls[1]!.output_tokens).toBeGreaterThan(0);
+        expect(calls[1]!.cost_usd).toBeGreaterThan(0);
+        const everything = JSON.stringify(dump);
+        for (const secret of s.secrets) expect(everything).not.toContain(secret.slice(0, 8));
+      } finally {
+        await t.close();
+      }
     });
 
     it("names the base-URL variable when the endpoint cannot be reached", async () => {

@@ -38,6 +38,7 @@ const suite = claudePlatformSuite({
   env,
   keyVariable: "ANTHROPIC_VERTEX_ACCESS_TOKEN",
   baseUrlVariable: "ANTHROPIC_VERTEX_BASE_URL",
+  secrets: [TOKEN],
   checkEnvelope(request, model, stream) {
     expect(request.api).toBe("vertex");
     expect(request.path).toBe(`/v1/projects/audit-project/locations/us-east5/publishers/anthropic/models/${model}:${stream ? "streamRawPredict" : "rawPredict"}`);

@@ -3,17 +3,16 @@
  * highlights linked; and it opens in headless Chromium without console messages.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadExportData } from "../../src/transcript/export-data.js";
 import { messageAnchor, renderHtml } from "../../src/transcript/html.js";
 import { createTestApp, type TestApp } from "../helpers.js";
+import { BROWSER_ARGS, CHROMIUM, HAVE_CHROMIUM } from "../support/chromium.js";
 import * as scenarios from "./scenarios.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 
 let t: TestApp;
 let auditId: string;
@@ -84,14 +83,7 @@ function chromium(file: string, extra: string[]): { stdout: string; stderr: stri
     const result = spawnSync(
       CHROMIUM,
       [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
+        ...BROWSER_ARGS,
         `--user-data-dir=${profile}`,
         "--enable-logging=stderr",
         "--v=0",

@@ -3,17 +3,13 @@
  * prefill, thinking, tool errors, judge runs with highlights, realism checks) plus a run of four
  * judged audits (two targets x two seeds), and the viewer started on it.
  */
-import { existsSync } from "node:fs";
 import { createTestApp, type TestApp } from "../helpers.js";
 import { everything, insertJudgeRun, rollbacks } from "../export/scenarios.js";
 import { startViewerServer, type RunningViewerServer } from "../../src/viewer/server.js";
 
 export const TOKEN = "viewer-test-token-0123456789abcdef";
 export const RUN_ID = "run-2026-viewer";
-export const CHROMIUM = "/usr/bin/chromium";
-export const HAS_CHROMIUM = existsSync(CHROMIUM);
-
-export const BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+export { BROWSER_ARGS, CHROMIUM, HAVE_CHROMIUM as HAS_CHROMIUM } from "../support/chromium.js";
 
 export interface Seeded {
   t: TestApp;

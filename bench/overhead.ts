@@ -17,7 +17,7 @@ import { modelFetch } from "../src/models/http-client.js";
 import { figure, type Figure } from "./lib/figures.js";
 import { benchTempDir, cpuNs, startStdioServer, type StdioServer } from "./lib/petri-process.js";
 import { type FakeProcess, startFakeProcess } from "./lib/processes.js";
-import { addTurns, openSeedApp, startSeededAudit } from "./lib/seed.js";
+import { addTurns, growByCopies, openSeedApp, startSeededAudit } from "./lib/seed.js";
 import { percentile, ratios, since, spread } from "./lib/stats.js";
 
 export const TARGET_MODEL = "openai/bench-target";
@@ -48,7 +48,9 @@ export async function seedOverheadAudits(dbPath: string, sizes: number[]): Promi
     const audits: SeededAudit[] = [];
     for (const size of sizes) {
       const auditId = await startSeededAudit(app, TARGET_MODEL, `overhead at ${size} messages`);
-      await addTurns(app, auditId, (size - 4) / 2);
+      // Real turns up to 2,000 messages; larger conversations repeat the last exchange (fast).
+      await addTurns(app, auditId, Math.min(size - 4, 2000) / 2);
+      if (size - 4 > 2000) growByCopies(app, auditId, size - 3);
       audits.push({ size, auditId, lastIndex: size - 4 });
     }
     return audits;

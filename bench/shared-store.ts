@@ -6,10 +6,9 @@
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import type { ChatMessage } from "../src/audit/messages.js";
 import { figure, type Figure } from "./lib/figures.js";
 import { benchTempDir } from "./lib/petri-process.js";
-import { addTurns, filler, openSeedApp, type SeedApp, startSeededAudit } from "./lib/seed.js";
+import { addTurns, growByCopies, openSeedApp, type SeedApp, startSeededAudit } from "./lib/seed.js";
 import { median, ratios, since, spread } from "./lib/stats.js";
 
 const TARGET = "openai/bench-target";
@@ -20,17 +19,6 @@ export interface SharedStoreOptions {
   turnsPerRound: number;
 }
 
-/** Grows every view of the audit by copying its last exchange (fast: no model call, one transaction). */
-function grow(app: SeedApp, auditId: string, targetMessages: number): void {
-  app.store.write(() => {
-    for (const view of ["target", "combined", "auditor"] as const) {
-      const last = app.store.branch(auditId, view).slice(-2).map((m) => m.message);
-      const copies = Math.ceil((targetMessages - app.store.branch(auditId, "target").length) / 2);
-      for (let i = 0; i < copies; i++) app.store.appendMessages(auditId, view, last.map((m) => ({ ...m, id: `${m.id}-copy-${i}` }) as ChatMessage));
-    }
-  });
-}
-
 export async function benchSharedStore(options: SharedStoreOptions): Promise<Figure[]> {
   const dir = benchTempDir("shared");
   const dbPath = join(dir, "petri.db");
@@ -39,7 +27,7 @@ export async function benchSharedStore(options: SharedStoreOptions): Promise<Fig
   try {
     const auditId = await startSeededAudit(mine, TARGET, `shared store at ${options.messages} messages`);
     await addTurns(mine, auditId, 2);
-    grow(mine, auditId, options.messages);
+    growByCopies(mine, auditId, options.messages);
     let n = 0;
     const turn = (app: SeedApp) => addTurns(app, auditId, 1, ++n);
     const timed = async () => {

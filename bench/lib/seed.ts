@@ -3,6 +3,7 @@
  * rows, events and views are exactly what a real audit leaves), with a scripted MockLLM answering
  * for the target model.
  */
+import type { ChatMessage } from "../../src/audit/messages.js";
 import { AuditService } from "../../src/audit/service.js";
 import { MockLLM } from "../../src/models/mockllm.js";
 import { ModelRegistry } from "../../src/models/registry.js";
@@ -54,6 +55,21 @@ export async function addTurns(app: SeedApp, auditId: string, turns: number, see
     const message = filler(seed + i, 300);
     await app.service.sendMessage(auditId, { message }, record("send_message", { message }));
   }
+}
+
+/**
+ * Grows every view of the audit to about `targetMessages` target messages by copying its last
+ * exchange (one transaction, no model call): a large conversation in seconds, where real turns
+ * would take minutes. Run at least one real turn first.
+ */
+export function growByCopies(app: SeedApp, auditId: string, targetMessages: number): void {
+  app.store.write(() => {
+    const copies = Math.ceil((targetMessages - app.store.branch(auditId, "target").length) / 2);
+    for (const view of ["target", "combined", "auditor"] as const) {
+      const last = app.store.branch(auditId, view).slice(-2).map((m) => m.message);
+      for (let i = 0; i < copies; i++) app.store.appendMessages(auditId, view, last.map((m) => ({ ...m, id: `${m.id}-copy-${i}` }) as ChatMessage));
+    }
+  });
 }
 
 /**

@@ -50,12 +50,17 @@ export interface AuditJury {
 
 const SCORED = new Set(["complete", "partial"]);
 
-function newestFirst(runs: readonly JudgeRunRecord[]): JudgeRunRecord[] {
+/** What the jury reads of a judge run (a JudgeRunRecord has it; the run report reads only this from the store). */
+export type JuryRun = Pick<JudgeRunRecord, "id" | "status" | "judgeModel" | "scores" | "error" | "startedAt"> & {
+  dimensions: ReadonlyArray<{ name: string; higherIsBetter: boolean }>;
+};
+
+function newestFirst<R extends JuryRun>(runs: readonly R[]): R[] {
   return [...runs].sort((a, b) => b.startedAt.localeCompare(a.startedAt));
 }
 
 /** One juror's scores: per dimension, its latest run that scored it. `runs` newest first, all of one model. */
-function jurorScores(runs: readonly JudgeRunRecord[]): Record<string, SourcedScore> {
+function jurorScores(runs: readonly JuryRun[]): Record<string, SourcedScore> {
   const scores: Record<string, SourcedScore> = {};
   for (const run of runs) {
     if (!SCORED.has(run.status)) continue;
@@ -67,8 +72,8 @@ function jurorScores(runs: readonly JudgeRunRecord[]): Record<string, SourcedSco
 }
 
 /** The jury of an audit from its judge runs (any order). */
-export function auditJury(runs: readonly JudgeRunRecord[]): AuditJury {
-  const byModel = new Map<string, JudgeRunRecord[]>();
+export function auditJury(runs: readonly JuryRun[]): AuditJury {
+  const byModel = new Map<string, JuryRun[]>();
   for (const run of newestFirst(runs)) {
     const list = byModel.get(run.judgeModel) ?? [];
     list.push(run);
@@ -98,7 +103,7 @@ export function auditJury(runs: readonly JudgeRunRecord[]): AuditJury {
  * The scores of one judge model merged across its runs (latest valid score per dimension, with its
  * run): what a single-judge view (get_audit, exports) shows for the model of `run`.
  */
-export function mergedScoresOf(runs: readonly JudgeRunRecord[], judgeModel: string): Record<string, SourcedScore> {
+export function mergedScoresOf(runs: readonly JuryRun[], judgeModel: string): Record<string, SourcedScore> {
   return jurorScores(newestFirst(runs).filter((r) => r.judgeModel === judgeModel));
 }
 

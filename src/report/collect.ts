@@ -3,10 +3,10 @@
  * target reply count and jury (src/judge/jury.ts), plus the run's recorded design. Read in one
  * read transaction so the numbers are consistent while the run is still going.
  */
-import { type AuditJury, auditJury } from "../judge/jury.js";
-import { JudgeRunStore } from "../judge/runs.js";
+import { type AuditJury, auditJury, type JuryRun } from "../judge/jury.js";
+import type { JudgeRunStatus } from "../judge/runs.js";
 import type { AuditStatus, AuditStore } from "../store/audit-store.js";
-import { loadRunDesign, type RunDesign, runAudits, targetRepliesOfRun } from "../store/run-records.js";
+import { judgeScoresOfRun, loadRunDesign, type RunDesign, runAudits, targetRepliesOfRun } from "../store/run-records.js";
 
 export interface ReportAudit {
   auditId: string;
@@ -43,12 +43,35 @@ export function collectRun(store: AuditStore, runId: string): CollectedRun | nul
     if (audits.length === 0) return null;
     const design = loadRunDesign(store, runId);
     const replies = targetRepliesOfRun(store, runId);
-    const runs = new JudgeRunStore(store);
+    // One query for every judge run of the run, without rubric texts (a sweep has tens of thousands).
+    const runsByAudit = new Map<string, JuryRun[]>();
+    const dimensionLists = new Map<string[], JuryRun["dimensions"]>();
+    for (const row of judgeScoresOfRun(store, runId)) {
+      let dimensions = dimensionLists.get(row.dimensions);
+      if (!dimensions) {
+        const better = new Set(row.higherIsBetter);
+        dimensions = row.dimensions.map((name) => ({ name, higherIsBetter: better.has(name) }));
+        dimensionLists.set(row.dimensions, dimensions);
+      }
+      const run: JuryRun = {
+        id: row.id,
+        // A `running` run whose process died has no scores either: it is excluded the same way.
+        status: row.status as JudgeRunStatus,
+        judgeModel: row.judgeModel,
+        scores: row.scores,
+        error: row.error,
+        startedAt: row.startedAt,
+        dimensions,
+      };
+      const list = runsByAudit.get(row.auditId);
+      if (list) list.push(run);
+      else runsByAudit.set(row.auditId, [run]);
+    }
     return {
       runId,
       design,
       audits: audits.map((audit) => {
-        const jury = auditJury(runs.list(audit.id));
+        const jury = auditJury(runsByAudit.get(audit.id) ?? []);
         // A juror of the design that never ran on a judged audit is excluded and named too.
         if (design && jury.jurors.length + jury.excluded.length > 0) {
           for (const judge of design.judges) {

@@ -73,3 +73,52 @@ export function runAudits(store: AuditStore, runId: string): AuditRecord[] {
     if (page.length < PAGE) return audits;
   }
 }
+
+/** A judge run as the report needs it: no rubric texts, no transcript, no answer. */
+export interface JudgeScoreRow {
+  id: string;
+  auditId: string;
+  status: string;
+  judgeModel: string;
+  scores: Record<string, number> | null;
+  error: string | null;
+  startedAt: string;
+  /** The run's dimensions where a high score is good. */
+  higherIsBetter: string[];
+  /** All the run's dimension names. */
+  dimensions: string[];
+}
+
+/** Every judge run of the run's audits in one query, oldest first (rubric texts stay in the store). */
+export function judgeScoresOfRun(store: AuditStore, runId: string): JudgeScoreRow[] {
+  const rows = store
+    .prepare(
+      // The dimension lists (with their rubric texts) are few and long: each distinct one is read once.
+      `WITH sets AS MATERIALIZED (
+         SELECT DISTINCT j.dimensions AS dims FROM judge_runs j JOIN audits a ON a.id = j.audit_id WHERE a.run_id = @run
+       ), meta AS MATERIALIZED (
+         SELECT dims,
+           (SELECT json_group_array(json_extract(d.value, '$.name')) FROM json_each(sets.dims) d) AS names,
+           (SELECT json_group_array(json_extract(d.value, '$.name')) FROM json_each(sets.dims) d WHERE json_extract(d.value, '$.higher_is_better') = 1) AS better
+         FROM sets
+       )
+       SELECT j.id, j.audit_id, j.status, j.judge_model, j.scores, j.error, j.started_at, m.names, m.better
+       FROM judge_runs j JOIN audits a ON a.id = j.audit_id JOIN meta m ON m.dims = j.dimensions
+       WHERE a.run_id = @run ORDER BY j.started_at, j.rowid`,
+    )
+    .all({ run: runId }) as Array<{ id: string; audit_id: string; status: string; judge_model: string; scores: string | null; error: string | null; started_at: string; names: string; better: string }>;
+  // Runs with the same dimensions share one parsed list.
+  const lists = new Map<string, string[]>();
+  const list = (json: string) => lists.get(json) ?? (lists.set(json, JSON.parse(json) as string[]), lists.get(json)!);
+  return rows.map((r) => ({
+    id: r.id,
+    auditId: r.audit_id,
+    status: r.status,
+    judgeModel: r.judge_model,
+    scores: r.scores ? (JSON.parse(r.scores) as Record<string, number>) : null,
+    error: r.error,
+    startedAt: r.started_at,
+    higherIsBetter: list(r.better),
+    dimensions: list(r.names),
+  }));
+}

@@ -2,10 +2,10 @@
  * bedrock/<model>: Claude on Amazon Bedrock through the real @anthropic-ai/bedrock-sdk, against the
  * strict fake server's InvokeModel routes (SigV4-signed, EventStream when streaming).
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { BedrockModel } from "../../src/models/bedrock.js";
 import { modelCapabilities } from "../../src/models/capabilities.js";
 import { missingCredentials } from "../../src/models/credentials.js";
@@ -20,6 +20,7 @@ const SECRET_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 const SESSION_TOKEN = "FwoGZXIvYXdzEXAMPLEsessionTOKEN";
 /** A home with no ~/.aws, so only the variables given count. */
 const HOME = mkdtempSync(join(tmpdir(), "petri-bedrock-home-"));
+afterAll(() => rmSync(HOME, { recursive: true, force: true }));
 
 const env = (fake: FakeLlm, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv => ({
   HOME,

@@ -4,7 +4,7 @@
  */
 import { readPromptFile } from "../package-files.js";
 import { renderAuditorPrompts } from "../prompts/auditor.js";
-import type { Seed } from "../prompts/seeds.js";
+import { loadSeedLibrary, type Seed } from "../prompts/seeds.js";
 import { auditorToolset } from "./auditor-tools.js";
 import { auditorTurns } from "./finish.js";
 import { type LoopOutcome, runAuditorLoop } from "./loop.js";
@@ -29,13 +29,22 @@ export interface SeedAuditHooks {
 
 const MAX_TAGS = 50;
 
+/**
+ * A seed of the built-in library, unchanged, goes to start_audit by id so the audit records its
+ * seed_id; any other seed (a literal, a file of the user's, an edited copy) goes as its text.
+ */
+function libraryReference(seed: Seed): string {
+  const known = loadSeedLibrary().find((entry) => entry.id === seed.id);
+  return known !== undefined && known.text === seed.text ? `id:${seed.id}` : seed.text;
+}
+
 export async function runSeedAudit(settings: RunSettings, seed: Seed, hooks: SeedAuditHooks = {}): Promise<SeedAuditOutcome> {
   const { app } = settings;
   const targetModel = hooks.target ?? settings.targetModels[0]!;
   const session = await AuditorSession.open(app, { runId: settings.runId, auditorModel: settings.auditorModel, epoch: hooks.epoch });
   try {
     const started = await session.call("start_audit", {
-      seed_instruction: seed.text,
+      seed_instruction: libraryReference(seed),
       target_model: targetModel,
       max_turns: settings.maxTurns,
       tags: seed.tags.slice(0, MAX_TAGS),

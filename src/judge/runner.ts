@@ -6,7 +6,7 @@
  * follows a run (of this process, or of another one through the store) up to a time limit.
  */
 import { JobWorker } from "../jobs/worker.js";
-import { log } from "../log.js";
+import { log, redactSecrets } from "../log.js";
 import { callModel } from "../models/call.js";
 import type { ModelResolver } from "../models/types.js";
 import { type AuditStore, newAuditId } from "../store/audit-store.js";
@@ -237,7 +237,7 @@ export class JudgeRunner {
         response: null,
         messages: [],
         attempts: run.attempt,
-        error: `The judge run failed: ${error instanceof Error ? error.message : String(error)}`,
+        error: redactSecrets(`The judge run failed: ${error instanceof Error ? error.message : String(error)}`),
         warnings: [],
       };
     } finally {

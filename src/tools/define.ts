@@ -11,7 +11,7 @@ import { AuditError } from "../audit/errors.js";
 import type { AuditService } from "../audit/service.js";
 import type { AppContext } from "../context.js";
 import type { TurnLimit } from "../store/audit-store.js";
-import { log } from "../log.js";
+import { log, redactSecrets } from "../log.js";
 import { storageProblem } from "../store/errors.js";
 import { KeyedQueue } from "../util/keyed-queue.js";
 
@@ -110,7 +110,7 @@ export function registerTool<I extends z.ZodObject, O extends z.ZodObject>(serve
         return errorResult(storage.message, storage.code);
       }
       log.error(`tool ${spec.name} failed unexpectedly`, error);
-      return errorResult(`Internal error in ${spec.name}: ${error instanceof Error ? error.message : String(error)}. This is a petri-mcp bug; please report it.`);
+      return errorResult(redactSecrets(`Internal error in ${spec.name}: ${error instanceof Error ? error.message : String(error)}. This is a petri-mcp bug; please report it.`));
     }
   };
   return server.registerTool(

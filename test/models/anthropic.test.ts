@@ -2,20 +2,14 @@
  * The anthropic/<model> adapter, driving the real @anthropic-ai/sdk against the fake server in
  * strict mode (which rejects what the real API rejects).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { AnthropicModel } from "../../src/models/anthropic.js";
 import { type GenerateRequest, ModelError } from "../../src/models/types.js";
-import { type FakeLlm, signThinking, startFakeLlm } from "../fake-llm/server.js";
-import { ask, assistant, bashTool, call, failure, fakeEnv, prefill, toolError, toolResult, user } from "./helpers.js";
+import { type FakeLlm, signThinking } from "../fake-llm/server.js";
+import { ask, assistant, bashTool, call, failure, fakeEnv, prefill, toolError, toolResult, useFakeLlm, user } from "./helpers.js";
 
 let fake: FakeLlm;
-beforeAll(async () => {
-  fake = await startFakeLlm({ strict: true, noPrefillModels: [/claude-sonnet-4-6/] });
-});
-afterAll(async () => {
-  await fake.close();
-});
-beforeEach(() => fake.reset());
+useFakeLlm((f) => (fake = f), { strict: true, noPrefillModels: [/claude-sonnet-4-6/] });
 
 function model(id = "claude-haiku-4-5", options: { env?: NodeJS.ProcessEnv; maxRetries?: number; timeoutMs?: number } = {}) {
   return new AnthropicModel(`anthropic/${id}`, id, { timeoutMs: options.timeoutMs ?? 10_000, maxRetries: options.maxRetries ?? 0, env: options.env ?? fakeEnv(fake) });

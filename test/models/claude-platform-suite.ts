@@ -3,14 +3,14 @@
  * server, through the Anthropic adapter's mapping (text, parallel tool calls, tool results, thinking
  * round-tripped over JSON and streaming, usage, errors, prefill).
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { AnthropicModel, AnthropicModelOptions } from "../../src/models/anthropic.js";
 import { estimateCostUsd } from "../../src/models/pricing.js";
 import { providerFactories } from "../../src/models/providers.js";
 import { ModelRegistry } from "../../src/models/registry.js";
 import { createTestApp } from "../helpers.js";
-import { type FakeLlm, type RecordedRequest, signThinking, startFakeLlm } from "../fake-llm/server.js";
-import { ask, assistant, bashTool, call, failure, prefill, toolError, toolResult, user } from "./helpers.js";
+import { type FakeLlm, type RecordedRequest, signThinking } from "../fake-llm/server.js";
+import { ask, assistant, bashTool, call, failure, prefill, toolError, toolResult, useFakeLlm, user } from "./helpers.js";
 
 export interface PlatformSuite {
   provider: "bedrock" | "vertex";
@@ -30,13 +30,7 @@ export interface PlatformSuite {
 
 export function claudePlatformSuite(s: PlatformSuite): { fake: () => FakeLlm } {
   let fake: FakeLlm;
-  beforeAll(async () => {
-    fake = await startFakeLlm({ strict: true, noPrefillModels: [/claude-sonnet-4-6/] });
-  });
-  afterAll(async () => {
-    await fake.close();
-  });
-  beforeEach(() => fake.reset());
+  useFakeLlm((f) => (fake = f), { strict: true, noPrefillModels: [/claude-sonnet-4-6/] });
 
   const model = (id = s.currentModel, env?: NodeJS.ProcessEnv) => s.make(`${s.provider}/${id}`, id, { timeoutMs: 10_000, maxRetries: 0, env: env ?? s.env(fake) });
 

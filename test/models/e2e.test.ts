@@ -4,12 +4,10 @@
  * usage and cost get_audit reports.
  */
 import { calcPrice } from "@pydantic/genai-prices";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
-import { createModelRegistry } from "../../src/context.js";
-import { createTestApp, type TestApp } from "../helpers.js";
-import { type FakeLlm, startFakeLlm } from "../fake-llm/server.js";
-import { setEnv } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import type { TestApp } from "../helpers.js";
+import type { FakeLlm } from "../fake-llm/server.js";
+import { useFakeLlm, useModelApp } from "./helpers.js";
 
 const SYSTEM = "You are the operations assistant of Northwind Logistics. Use the tools when needed.";
 const BASH_PARAMETERS = {
@@ -21,17 +19,10 @@ const BASH_PARAMETERS = {
 
 let fake: FakeLlm;
 let app: TestApp;
-let restoreEnv: () => void;
-
-beforeAll(async () => {
-  fake = await startFakeLlm({ strict: true, noPrefillModels: [/claude-sonnet-4-6/] });
-});
-afterAll(async () => {
-  await fake.close();
-});
-beforeEach(async () => {
-  fake.reset();
-  restoreEnv = setEnv({
+useFakeLlm((f) => (fake = f), { strict: true, noPrefillModels: [/claude-sonnet-4-6/] });
+useModelApp(
+  (a) => (app = a),
+  () => ({
     ANTHROPIC_BASE_URL: fake.anthropicBaseUrl,
     ANTHROPIC_API_KEY: "test-anthropic-key",
     ANTHROPIC_AUTH_TOKEN: undefined,
@@ -39,14 +30,8 @@ beforeEach(async () => {
     OPENAI_API_KEY: "test-openai-key",
     PETRI_PREFILL_MODELS: undefined,
     PETRI_NO_PREFILL_MODELS: undefined,
-  });
-  const config = { ...loadConfig({ db: ":memory:" }, {}), modelMaxRetries: 0, modelTimeoutMs: 10_000 };
-  app = await createTestApp({ models: createModelRegistry(config) });
-});
-afterEach(async () => {
-  await app.close();
-  restoreEnv();
-});
+  }),
+);
 
 /** start_audit, create_tool, set_target_system_message: no model call yet. */
 async function openAudit(targetModel: string): Promise<string> {

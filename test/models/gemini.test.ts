@@ -3,9 +3,7 @@
  * against the fake server over HTTP: text, parallel tool calls and results, errors, usage and cost,
  * thinking on the wire, back to the auditor as <thinking>, signatures round-tripped, in the export.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
-import { createModelRegistry } from "../../src/context.js";
+import { describe, expect, it } from "vitest";
 import { GeminiModel } from "../../src/models/google.js";
 import { estimateCostUsd } from "../../src/models/pricing.js";
 import { loadExportData } from "../../src/transcript/export-data.js";
@@ -13,20 +11,12 @@ import { renderJudgeTranscript } from "../../src/transcript/judge-xml.js";
 import { buildPetriTranscript } from "../../src/transcript/petri-json.js";
 import { schemaErrors } from "../export/viewer.js";
 import { signGeminiPart } from "../fake-llm/gemini.js";
-import { DEFAULT_SIGNATURE_SECRET, type FakeLlm, startFakeLlm } from "../fake-llm/server.js";
-import { createTestApp, type TestApp } from "../helpers.js";
-import { ask, bashTool, call, failure, setEnv, toolError, toolResult, user, assistant } from "./helpers.js";
+import { DEFAULT_SIGNATURE_SECRET, type FakeLlm } from "../fake-llm/server.js";
+import type { TestApp } from "../helpers.js";
+import { ask, bashTool, call, failure, openBashAudit, toolError, toolResult, useFakeLlm, useModelApp, user, assistant } from "./helpers.js";
 
-const BASH = { type: "object", properties: { cmd: { type: "string", description: "The command." } }, required: ["cmd"], additionalProperties: false };
 let fake: FakeLlm;
-
-beforeAll(async () => {
-  fake = await startFakeLlm({ strict: true });
-});
-afterAll(async () => {
-  await fake.close();
-});
-beforeEach(() => fake.reset());
+useFakeLlm((f) => (fake = f));
 
 function gemini(model = "gemini-2.5-flash", env: NodeJS.ProcessEnv = { GEMINI_API_KEY: "test-gemini-key", GOOGLE_GEMINI_BASE_URL: fake.geminiBaseUrl }) {
   return new GeminiModel(`google/${model}`, model, { timeoutMs: 10_000, maxRetries: 0, env });
@@ -123,30 +113,17 @@ describe("google adapter", () => {
 
 describe("google and openrouter through MCP", () => {
   let app: TestApp;
-  let restoreEnv: () => void;
-  beforeEach(async () => {
-    restoreEnv = setEnv({
+  useModelApp(
+    (a) => (app = a),
+    () => ({
       GEMINI_API_KEY: "test-gemini-key",
       GOOGLE_API_KEY: undefined,
       GOOGLE_GEMINI_BASE_URL: fake.geminiBaseUrl,
       OPENROUTER_API_KEY: "test-openrouter-key",
       OPENROUTER_BASE_URL: fake.openaiBaseUrl,
-    });
-    const config = { ...loadConfig({ db: ":memory:" }, {}), modelMaxRetries: 0, modelTimeoutMs: 10_000 };
-    app = await createTestApp({ models: createModelRegistry(config) });
-  });
-  afterEach(async () => {
-    await app.close();
-    restoreEnv();
-  });
-
-  async function open(targetModel: string, targetConfig?: Record<string, unknown>): Promise<string> {
-    const started = await app.ok("start_audit", { seed_instruction: "Probe honesty.", target_model: targetModel, ...(targetConfig ? { target_config: targetConfig } : {}) });
-    const auditId = started.data.audit_id as string;
-    await app.ok("create_tool", { audit_id: auditId, environment_description: "A server.", name: "bash", description: "Run a command.", parameters: BASH });
-    await app.ok("set_target_system_message", { audit_id: auditId, system_message: "You are the ops assistant." });
-    return auditId;
-  }
+    }),
+  );
+  const open = (targetModel: string, targetConfig?: Record<string, unknown>) => openBashAudit(app, targetModel, targetConfig);
 
   it("gemini thinking reaches the auditor as <thinking>, is round-tripped, exported and judged; usage and cost recorded", async () => {
     const auditId = await open("google/gemini-2.5-pro", { reasoning_effort: "high" });

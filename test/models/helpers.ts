@@ -1,12 +1,15 @@
 /**
- * Helpers for the provider tests: message builders, an env pointing the SDKs at the fake, and a
- * scoped process.env override.
+ * Helpers for the provider tests: message builders, an env pointing the SDKs at the fake, a
+ * scoped process.env override, and the fake-server / MCP-app / log-capture hooks.
  */
 import type { AssistantMessage, ChatMessage, ToolCall, ToolMessage, UserMessage } from "../../src/audit/messages.js";
 import type { ToolDefinition } from "../../src/audit/synthetic-tools.js";
-import { expect } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, expect, vi } from "vitest";
+import { type Config, loadConfig } from "../../src/config.js";
+import { createModelRegistry } from "../../src/context.js";
 import { type GenerateRequest, ModelError } from "../../src/models/types.js";
-import type { FakeLlm } from "../fake-llm/server.js";
+import { type FakeLlm, type FakeLlmOptions, startFakeLlm } from "../fake-llm/server.js";
+import { createTestApp, type TestApp } from "../helpers.js";
 
 let counter = 0;
 const nextId = () => `m${++counter}`;
@@ -75,3 +78,66 @@ export async function failure(promise: Promise<unknown>): Promise<ModelError> {
 
 /** A request with one user message. */
 export const ask = (text: string, extra: Partial<GenerateRequest> = {}): GenerateRequest => ({ messages: [user(text)], maxTokens: 1000, ...extra });
+
+/** Starts the fake model server (strict unless told) for this file or describe block, resets it before each test, closes it after; `assign` receives it. */
+export function useFakeLlm(assign: (fake: FakeLlm) => void, options: FakeLlmOptions = { strict: true }): void {
+  let fake: FakeLlm | undefined;
+  beforeAll(async () => {
+    fake = await startFakeLlm(options);
+    assign(fake);
+  });
+  afterAll(async () => {
+    await fake?.close();
+  });
+  beforeEach(() => fake!.reset());
+}
+
+/**
+ * Before each test: sets the variables `env()` returns (undefined deletes) and opens a test MCP app
+ * on the real model adapters (10-s timeout, `retries` retries, default 0); after each: closes the
+ * app and restores the env. `assign` receives the app.
+ */
+export function useModelApp(
+  assign: (app: TestApp) => void,
+  env: () => Record<string, string | undefined>,
+  options: { retries?: number; config?: Partial<Config> } = {},
+): void {
+  let app: TestApp | undefined;
+  let restoreEnv: () => void = () => {};
+  beforeEach(async () => {
+    restoreEnv = setEnv(env());
+    const config = { ...loadConfig({ db: ":memory:" }, {}), modelMaxRetries: options.retries ?? 0, modelTimeoutMs: 10_000 };
+    app = await createTestApp({ models: createModelRegistry(config), ...(options.config ? { config: options.config } : {}) });
+    assign(app);
+  });
+  afterEach(async () => {
+    await app?.close();
+    restoreEnv();
+  });
+}
+
+/** Before each test, sends everything written to stderr or the console into `logged` (nothing is printed); restores them after. */
+export function captureLogs(logged: string[]): void {
+  beforeEach(() => {
+    const capture = (chunk: unknown) => {
+      logged.push(typeof chunk === "string" ? chunk : Buffer.isBuffer(chunk) ? chunk.toString("utf8") : String(chunk));
+      return true;
+    };
+    vi.spyOn(process.stderr, "write").mockImplementation(capture as typeof process.stderr.write);
+    for (const level of ["log", "info", "warn", "error", "debug"] as const) {
+      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void logged.push(args.map(String).join(" ")));
+    }
+  });
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+}
+
+/** start_audit (with `targetConfig` if given), a `bash` tool and a system message: no model call yet. */
+export async function openBashAudit(app: TestApp, targetModel: string, targetConfig?: Record<string, unknown>): Promise<string> {
+  const started = await app.ok("start_audit", { seed_instruction: "Probe honesty.", target_model: targetModel, ...(targetConfig ? { target_config: targetConfig } : {}) });
+  const auditId = started.data.audit_id as string;
+  await app.ok("create_tool", { audit_id: auditId, environment_description: "A server.", name: "bash", description: "Run a command.", parameters: bashTool.parameters });
+  await app.ok("set_target_system_message", { audit_id: auditId, system_message: "You are the ops assistant." });
+  return auditId;
+}

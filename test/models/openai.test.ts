@@ -2,21 +2,15 @@
  * The openai/<model> and openai-api/<name>/<model> adapters, driving the real `openai` SDK against
  * the fake server in strict mode.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { OpenAIChatModel } from "../../src/models/openai.js";
 import { parseModelName } from "../../src/models/registry.js";
 import { type GenerateRequest, ModelError } from "../../src/models/types.js";
 import { type FakeLlm, startFakeLlm } from "../fake-llm/server.js";
-import { ask, assistant, bashTool, call, failure, fakeEnv, prefill, toolError, toolResult, user } from "./helpers.js";
+import { ask, assistant, bashTool, call, failure, fakeEnv, prefill, toolError, toolResult, useFakeLlm, user } from "./helpers.js";
 
 let fake: FakeLlm;
-beforeAll(async () => {
-  fake = await startFakeLlm({ strict: true });
-});
-afterAll(async () => {
-  await fake.close();
-});
-beforeEach(() => fake.reset());
+useFakeLlm((f) => (fake = f));
 
 function model(name = "openai/gpt-4.1", options: { env?: NodeJS.ProcessEnv; maxRetries?: number; timeoutMs?: number } = {}) {
   return new OpenAIChatModel(name, parseModelName(name), { timeoutMs: options.timeoutMs ?? 10_000, maxRetries: options.maxRetries ?? 0, env: options.env ?? fakeEnv(fake) });

@@ -4,47 +4,24 @@
  * back to the auditor as <thinking_summary>; reasoning items (encrypted content) round-tripped
  * exactly; in the Petri export and the judge transcript. Chat Completions models are unchanged.
  */
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
-import { createModelRegistry } from "../../src/context.js";
+import { describe, expect, it } from "vitest";
 import { loadExportData } from "../../src/transcript/export-data.js";
 import { renderJudgeTranscript } from "../../src/transcript/judge-xml.js";
 import { buildPetriTranscript } from "../../src/transcript/petri-json.js";
 import { schemaErrors } from "../export/viewer.js";
 import { encryptReasoning } from "../fake-llm/responses.js";
-import { DEFAULT_SIGNATURE_SECRET, type FakeLlm, startFakeLlm } from "../fake-llm/server.js";
-import { createTestApp, type TestApp } from "../helpers.js";
-import { setEnv } from "./helpers.js";
+import { DEFAULT_SIGNATURE_SECRET, type FakeLlm } from "../fake-llm/server.js";
+import type { TestApp } from "../helpers.js";
+import { bashTool, openBashAudit, setEnv, useFakeLlm, useModelApp } from "./helpers.js";
 
-const BASH = { type: "object", properties: { cmd: { type: "string", description: "The command." } }, required: ["cmd"], additionalProperties: false };
 let fake: FakeLlm;
 let app: TestApp;
-let restoreEnv: () => void;
-
-beforeAll(async () => {
-  fake = await startFakeLlm({ strict: true });
-});
-afterAll(async () => {
-  await fake.close();
-});
-beforeEach(async () => {
-  fake.reset();
-  restoreEnv = setEnv({ OPENAI_API_KEY: "test-openai-key", OPENAI_BASE_URL: fake.openaiBaseUrl });
-  const config = { ...loadConfig({ db: ":memory:" }, {}), modelMaxRetries: 0, modelTimeoutMs: 10_000 };
-  app = await createTestApp({ models: createModelRegistry(config) });
-});
-afterEach(async () => {
-  await app.close();
-  restoreEnv();
-});
-
-async function open(targetModel: string, targetConfig?: Record<string, unknown>): Promise<string> {
-  const started = await app.ok("start_audit", { seed_instruction: "Probe honesty.", target_model: targetModel, ...(targetConfig ? { target_config: targetConfig } : {}) });
-  const auditId = started.data.audit_id as string;
-  await app.ok("create_tool", { audit_id: auditId, environment_description: "A server.", name: "bash", description: "Run a command.", parameters: BASH });
-  await app.ok("set_target_system_message", { audit_id: auditId, system_message: "You are the ops assistant." });
-  return auditId;
-}
+useFakeLlm((f) => (fake = f));
+useModelApp(
+  (a) => (app = a),
+  () => ({ OPENAI_API_KEY: "test-openai-key", OPENAI_BASE_URL: fake.openaiBaseUrl }),
+);
+const open = (targetModel: string, targetConfig?: Record<string, unknown>) => openBashAudit(app, targetModel, targetConfig);
 
 describe("openai reasoning models through the Responses API", () => {
   it("effort and summary on the wire, <thinking_summary> to the auditor, reasoning items round-tripped, export and judge", async () => {
@@ -60,7 +37,7 @@ describe("openai reasoning models through the Responses API", () => {
     const body = fake.requests[0]!.body;
     expect(fake.requests[0]!.path).toBe("/v1/responses");
     expect(body).toMatchObject({ model: "gpt-5", instructions: "You are the ops assistant.", store: false, include: ["reasoning.encrypted_content"], reasoning: { effort: "medium", summary: "detailed" }, max_output_tokens: 8192 });
-    expect(body.tools[0]).toMatchObject({ type: "function", name: "bash", parameters: BASH });
+    expect(body.tools[0]).toMatchObject({ type: "function", name: "bash", parameters: bashTool.parameters });
     await app.ok("send_tool_call_result", { audit_id: auditId, tool_call_id: "call_a", result: "up 3 days" });
     const second = await app.ok("send_tool_call_result", { audit_id: auditId, tool_call_id: "call_b", status: "error", result: "permission denied" });
     expect(second.text).toContain("All good.");

@@ -4,13 +4,12 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config.js";
-import { createModelRegistry } from "../../src/context.js";
 import { checkSettings, effectiveSettings, parseSettings, readSettingsArg, SettingsError, settingsForCall } from "../../src/models/settings.js";
-import { createTestApp, tempDir, type TestApp } from "../helpers.js";
-import { type FakeLlm, startFakeLlm } from "../fake-llm/server.js";
-import { setEnv } from "./helpers.js";
+import { tempDir, type TestApp } from "../helpers.js";
+import type { FakeLlm } from "../fake-llm/server.js";
+import { useFakeLlm, useModelApp } from "./helpers.js";
 
 const THINKER = { prefill: false, thinking: true, parallelToolCalls: true };
 const CLAUDE = { ...THINKER, temperature: false, temperatureNote: "no sampling", temperatureWithThinking: false };
@@ -69,30 +68,18 @@ describe("checking and defaults", () => {
 describe("settings through MCP and the real SDKs", () => {
   let fake: FakeLlm;
   let app: TestApp;
-  let restoreEnv: () => void;
-
-  beforeAll(async () => {
-    fake = await startFakeLlm({ strict: true });
-  });
-  afterAll(async () => {
-    await fake.close();
-  });
-  beforeEach(async () => {
-    fake.reset();
-    restoreEnv = setEnv({
+  useFakeLlm((f) => (fake = f));
+  useModelApp(
+    (a) => (app = a),
+    () => ({
       ANTHROPIC_BASE_URL: fake.anthropicBaseUrl,
       ANTHROPIC_API_KEY: "test-anthropic-key",
       ANTHROPIC_AUTH_TOKEN: undefined,
       OPENAI_BASE_URL: fake.openaiBaseUrl,
       OPENAI_API_KEY: "test-openai-key",
-    });
-    const config = { ...loadConfig({ db: ":memory:" }, {}), modelMaxRetries: 0, modelTimeoutMs: 10_000 };
-    app = await createTestApp({ models: createModelRegistry(config), config: { roleSettings: { target: { max_tokens: 3000 } } } });
-  });
-  afterEach(async () => {
-    await app.close();
-    restoreEnv();
-  });
+    }),
+    { config: { roleSettings: { target: { max_tokens: 3000 } } } },
+  );
 
   async function start(targetModel: string, targetConfig?: Record<string, unknown>): Promise<string> {
     const started = await app.ok("start_audit", { seed_instruction: "Probe for sycophancy.", target_model: targetModel, ...(targetConfig ? { target_config: targetConfig } : {}) });

@@ -4,6 +4,7 @@
  * model is set) and exported to the save dir. Rerunning with the same --run-id resumes; Ctrl-C
  * stops in two steps.
  */
+import { resolve } from "node:path";
 import { AuditError } from "../audit/errors.js";
 import { type Config, ConfigError, loadConfig, parseCommandArgs } from "../config.js";
 import { createAppContext, createModelRegistry } from "../context.js";
@@ -16,7 +17,10 @@ import { selectSeeds } from "../prompts/seed-select.js";
 import type { Seed } from "../prompts/seeds.js";
 import { realRoot } from "../resources/roots.js";
 import { newAuditId } from "../store/audit-store.js";
-import { DEFAULT_MIN_TARGET_REPLIES } from "../store/run-records.js";
+import { JobStore } from "../store/jobs.js";
+import { DEFAULT_MIN_TARGET_REPLIES, saveRunDesign } from "../store/run-records.js";
+import { saveRunBudget } from "../store/run-status.js";
+import { auditJobPayloads, enqueueAuditJobs, type RunSpec } from "../runner/audit-jobs.js";
 import { type RunReport, runBatch, runUsage } from "../runner/batch.js";
 import { type ProgressSink, RunProgress } from "../runner/progress.js";
 import { StopController, stopOnSigint } from "../runner/stop.js";
@@ -57,6 +61,13 @@ Options:
   --max-tool-output BYTES       cap of each tool result the auditor reads (131072)
   --concurrency N               audits run at once (4)
   --run-id ID                   name the run; rerunning with the same id skips finished audits
+  --budget-usd X                stop spending at X dollars for the whole run: checked before every
+                                model call (a warning at 80%); at X no call starts and the audits
+                                end as failed with a "budget:" reason (calls without a known price
+                                are not counted; petri-mcp runs RUN_ID shows them)
+  --enqueue                     check everything, store the run and one queued audit job per
+                                seed x target x epoch, print the run id and exit: petri-mcp worker
+                                processes (any number, any machine on the store) run them
   --db PATH                     the AuditStore (default: $PETRI_DB, else the user data dir)
 
 Ctrl-C once: no new audits or turns start, running turns finish. Twice: abort the model calls
@@ -96,6 +107,8 @@ const OPTIONS = {
   "auditor-user-message": { type: "string" },
   concurrency: { type: "string" },
   "run-id": { type: "string" },
+  enqueue: { type: "boolean" },
+  "budget-usd": { type: "string" },
 } as const;
 
 interface Plan {
@@ -111,6 +124,8 @@ interface Plan {
   realismFilter: boolean;
   systemPrompt: string | undefined;
   userPrompt: string | undefined;
+  enqueue: boolean;
+  budgetUsd: number | undefined;
 }
 
 function wholeNumber(value: string | undefined, flag: string, fallback: number, max: number): number {
@@ -202,7 +217,10 @@ function planRun(argv: string[], deps: AuditCommandDeps, models: (config: Config
     if (error instanceof AuditError) throw new UsageError(error.message);
     throw error;
   }
-  return { config, seeds, auditorModel, targetModels, judgeModels, epochs, minTargetReplies, concurrency, runId, realismFilter, systemPrompt, userPrompt };
+  const enqueue = values.enqueue ?? false;
+  const budgetUsd = values["budget-usd"] === undefined ? undefined : Number(values["budget-usd"]);
+  if (budgetUsd !== undefined && !(Number.isFinite(budgetUsd) && budgetUsd > 0)) throw new UsageError(`--budget-usd must be a positive number of dollars, got '${values["budget-usd"]}'.`);
+  return { config, seeds, auditorModel, targetModels, judgeModels, epochs, minTargetReplies, concurrency, runId, realismFilter, systemPrompt, userPrompt, enqueue, budgetUsd };
 }
 
 /** `run-20260122-100405-k7m2`: sortable, readable, unique enough to name a run. */
@@ -213,7 +231,8 @@ export function newRunId(now = new Date()): string {
 
 function exitCode(report: RunReport): number {
   if (report.stopLevel !== "running") return 130;
-  const problem = (r: RunReport["results"][number]) => r.status === "failed" || r.status === "error" || r.judgeStatus === "failed" || r.judgeStatus === "interrupted";
+  // A cell not started by a run that was not stopped: its budget was spent.
+  const problem = (r: RunReport["results"][number]) => r.status === "not_started" || r.status === "failed" || r.status === "error" || r.judgeStatus === "failed" || r.judgeStatus === "interrupted";
   return report.results.some(problem) ? 1 : 0;
 }
 
@@ -238,6 +257,7 @@ export async function runAuditCommand(argv: string[], io: CommandIO, deps: Audit
     return 0;
   }
 
+  if (plan.enqueue) return enqueueRun(plan, io, deps, registry);
   const app = createAppContext(plan.config, { models: registry });
   const stop = deps.stop ?? new StopController();
   const releaseSigint = deps.stop ? () => undefined : stopOnSigint(stop);
@@ -259,6 +279,7 @@ export async function runAuditCommand(argv: string[], io: CommandIO, deps: Audit
         realismFilter: plan.realismFilter,
         saveDir: plan.config.transcriptsDir,
         concurrency: plan.concurrency,
+        budgetUsd: plan.budgetUsd,
         auditorSystemPrompt: plan.systemPrompt,
         auditorUserPrompt: plan.userPrompt,
         cwd: deps.cwd,
@@ -273,6 +294,48 @@ export async function runAuditCommand(argv: string[], io: CommandIO, deps: Audit
   } finally {
     progress.finish();
     releaseSigint();
+    app.close();
+  }
+}
+
+/** --enqueue: stores the run's design and one queued audit job per grid cell, prints the run id. */
+function enqueueRun(plan: Plan, io: CommandIO, deps: AuditCommandDeps, registry: ModelRegistry | undefined): number {
+  const app = createAppContext(plan.config, { models: registry });
+  try {
+    const runId = plan.runId ?? newRunId();
+    const jobs = new JobStore(app.store);
+    if (jobs.countsByRun(runId).total > 0) {
+      io.stderr(`petri-mcp audit: run ${runId} already has jobs in the store; petri-mcp runs ${runId} shows them.`);
+      return 2;
+    }
+    saveRunDesign(app.store, runId, {
+      targets: plan.targetModels,
+      epochs: plan.epochs,
+      judges: plan.judgeModels,
+      minTargetReplies: plan.minTargetReplies,
+      auditor: plan.auditorModel,
+      seeds: plan.seeds.length,
+    });
+    saveRunBudget(app.store, runId, plan.budgetUsd ?? null);
+    const spec: RunSpec = {
+      targets: plan.targetModels,
+      epochs: plan.epochs,
+      auditorModel: plan.auditorModel,
+      judgeModels: plan.judgeModels,
+      minTargetReplies: plan.minTargetReplies,
+      maxTurns: plan.config.maxTurns,
+      realismFilter: plan.realismFilter,
+      // Absolute, so a worker started elsewhere writes where this command would have.
+      saveDir: resolve(deps.cwd ?? process.cwd(), plan.config.transcriptsDir),
+      auditorSystemPrompt: plan.systemPrompt,
+      auditorUserPrompt: plan.userPrompt,
+      cwd: deps.cwd ?? process.cwd(),
+    };
+    const count = enqueueAuditJobs(jobs, runId, auditJobPayloads(spec, plan.seeds));
+    io.stderr(`Enqueued ${count} audit job(s) of run ${runId}; petri-mcp worker runs them, petri-mcp runs ${runId} shows where it stands.`);
+    io.stdout(runId);
+    return 0;
+  } finally {
     app.close();
   }
 }

@@ -15,7 +15,8 @@ Commands:
   view        web viewer of the store: audits live, every branch, runs (read-only)
   audit       run the built-in auditor over seed instructions
   judge       judge stored audits
-  worker      work the jobs queued in the store (judge runs), on any machine that reaches it
+  worker      work the jobs queued in the store (judge runs, enqueued audits), on any machine that reaches it
+  runs        list runs; one run's progress, tokens and cost; cancel a run
   report      a run's means, intervals, target differences and judge agreement
   export      export transcripts (Petri JSON, Markdown, HTML)
   list        list stored audits
@@ -34,6 +35,7 @@ const COMMANDS: Record<string, () => Promise<Runner>> = {
   audit: async () => (await import("./audit.js")).runAuditCommand,
   judge: async () => (await import("./judge.js")).runJudgeCommand,
   worker: async () => (await import("./worker.js")).runWorkerCommand,
+  runs: async () => (await import("./runs.js")).runRunsCommand,
   report: async () => (await import("./report.js")).runReportCommand,
   export: async () => (await import("./export.js")).runExportCommand,
   list: async () => (await import("./list.js")).runListCommand,

@@ -6,16 +6,18 @@
  */
 import { loadConfig, parseCommandArgs } from "../config.js";
 import { DEFAULT_LEASE_MS, JobWorker } from "../jobs/worker.js";
-import { JudgeRunner } from "../judge/runner.js";
-import { createModelRegistry } from "../context.js";
-import type { JobKind } from "../store/jobs.js";
+import { judgeRunnerFor } from "../judge/runner.js";
+import { createAppContext, createModelRegistry } from "../context.js";
+import { runAuditJob } from "../runner/audit-jobs.js";
+import type { JobKind, JobRecord } from "../store/jobs.js";
 import type { CommandIO } from "./io.js";
 import { NO_DATABASE, openExistingStore } from "./existing-store.js";
 
 const USAGE = `Usage: petri-mcp worker [options]
 
 Works the jobs queued in the store: judge runs started by a judge call (of any process, e.g. a
-serve with --work none, or one that stopped before it finished). Each job is claimed by one worker
+serve with --work none, or one that stopped before it finished), and the audits of a run stored
+by petri-mcp audit --enqueue (each run with the built-in auditor, then judged and exported). Each job is claimed by one worker
 at a time under a lease that the worker renews; when a worker stops or is killed, another takes
 its jobs over once the lease expires (at once for a dead process on the same host).
 
@@ -23,7 +25,7 @@ Options:
   --db PATH             the store (default: $PETRI_DB, else the user data dir)
   --concurrency N       jobs worked at once (2)
   --run-id ID           only the jobs of this run
-  --kinds LIST          job kinds to work, comma-separated (judge; the default)
+  --kinds LIST          job kinds to work, comma-separated (judge,audit; the default)
   --exit-when-idle      exit once no job of these kinds is queued or running anywhere
   --lease-seconds N     how long a claimed job stays leased without a heartbeat (30)
   --model-timeout-ms MS, --model-max-retries N: as for serve (a run keeps the judge model
@@ -32,8 +34,8 @@ Options:
 Stop it with Ctrl-C (SIGINT) or SIGTERM: the jobs under way go back to the queue.
 `;
 
-/** Kinds this petri-mcp can work; audit jobs are stored by nothing yet. */
-const WORKABLE: readonly JobKind[] = ["judge"];
+/** Kinds this petri-mcp can work. */
+const WORKABLE: readonly JobKind[] = ["judge", "audit"];
 
 export async function runWorkerCommand(argv: string[], io: CommandIO): Promise<number> {
   const { values } = parseCommandArgs(argv, {
@@ -49,11 +51,11 @@ export async function runWorkerCommand(argv: string[], io: CommandIO): Promise<n
   }
   const concurrency = wholeNumber(values.concurrency, "--concurrency", 2, 1, 64, io);
   const leaseSeconds = wholeNumber(values["lease-seconds"], "--lease-seconds", DEFAULT_LEASE_MS / 1000, 1, 3600, io);
-  const kinds = (values.kinds ?? "judge").split(",").map((k) => k.trim()).filter((k) => k !== "");
+  const kinds = (values.kinds ?? WORKABLE.join(",")).split(",").map((k) => k.trim()).filter((k) => k !== "");
   const unknown = kinds.find((k) => !WORKABLE.includes(k as JobKind));
   if (concurrency === null || leaseSeconds === null) return 2;
   if (unknown !== undefined || kinds.length === 0) {
-    io.stderr(`petri-mcp worker: --kinds takes ${WORKABLE.join(", ")} (got '${values.kinds}'); audit jobs are not stored by this version.`);
+    io.stderr(`petri-mcp worker: --kinds takes ${WORKABLE.join(", ")} (got '${values.kinds}').`);
     return 2;
   }
   const config = loadConfig(values);
@@ -65,11 +67,18 @@ export async function runWorkerCommand(argv: string[], io: CommandIO): Promise<n
   process.once("SIGTERM", onSignal);
   try {
     const leaseMs = leaseSeconds * 1000;
-    const judges = new JudgeRunner(store, createModelRegistry(config), { staleMs: leaseMs });
+    const models = createModelRegistry(config);
+    // The runner the audits' judging uses too (one per store).
+    const judges = judgeRunnerFor(store, models, { staleMs: leaseMs });
+    const app = createAppContext(config, { store, models });
+    const handlers = {
+      ...(kinds.includes("judge") ? { judge: (job: JobRecord, signal: AbortSignal) => judges.runJob(job, signal) } : {}),
+      ...(kinds.includes("audit") ? { audit: (job: JobRecord, signal: AbortSignal) => runAuditJob(app, judges.jobs, judges.owner, job, signal) } : {}),
+    };
     const worker = new JobWorker({
       jobs: judges.jobs,
       owner: judges.owner,
-      handlers: { judge: (job, signal) => judges.runJob(job, signal) },
+      handlers,
       concurrency,
       leaseMs,
       runId: values["run-id"],

@@ -13,6 +13,9 @@ import { newOwner, ownerGone } from "../util/owner.js";
 /** Runs one job. Must stop, writing no result, when `signal` aborts. */
 export type JobHandler = (job: JobRecord, signal: AbortSignal) => Promise<void>;
 
+/** A handler's failure that another attempt cannot fix (e.g. the run's budget is spent): the job fails at once. */
+export class FinalJobError extends Error {}
+
 /** How long a claimed job stays leased without a heartbeat. */
 export const DEFAULT_LEASE_MS = 30_000;
 
@@ -149,7 +152,7 @@ export class JobWorker {
     } catch (error) {
       clearInterval(beat);
       const message = error instanceof Error ? error.message : String(error);
-      end = await this.endAfterError(job, controller.signal, message);
+      end = await this.endAfterError(job, controller.signal, message, !(error instanceof FinalJobError));
     } finally {
       clearInterval(beat);
     }
@@ -157,12 +160,12 @@ export class JobWorker {
     if (end !== "done") log.info(`job ${job.id} (${job.kind}): ${end}`);
   }
 
-  private async endAfterError(job: JobRecord, signal: AbortSignal, message: string): Promise<JobEnd> {
+  private async endAfterError(job: JobRecord, signal: AbortSignal, message: string, retry: boolean): Promise<JobEnd> {
     const { jobs } = this.options;
     try {
       if (signal.aborted && signal.reason === "lost") return "lost";
       if (signal.aborted && signal.reason === "stop") return (await jobs.release(job.id, this.owner)) ? "released" : "lost";
-      if (!(await jobs.fail(job.id, this.owner, message))) return "lost";
+      if (!(await jobs.fail(job.id, this.owner, message, { retry }))) return "lost";
       return (await jobs.get(job.id))?.status === "queued" ? "retry" : "failed";
     } catch (error) {
       log.warn(`job ${job.id}: could not record how it ended`, error);

@@ -1,4 +1,5 @@
 import type { AuditStore, ModelCallRecord } from "../store/audit-store.js";
+import { checkBudget } from "./budget.js";
 import { estimateCostUsd } from "./pricing.js";
 import { type ChatModel, type GenerateRequest, type GenerateResult, ModelError, type ModelRole } from "./types.js";
 
@@ -42,6 +43,8 @@ export async function callModelDeferred(call: RecordedCall): Promise<CallOutcome
     ref: call.ref ?? null,
     ...outcome,
   });
+  // Throws before anything is called or written when the run's budget is spent.
+  checkBudget(call.store, call.auditId);
   let result: GenerateResult;
   try {
     result = await call.model.generate(call.request);

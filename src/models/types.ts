@@ -86,6 +86,8 @@ export type ModelErrorKind =
   | "prefill_unsupported"
   | "not_configured"
   | "aborted"
+  /** Not a call: the run's budget is spent (src/models/budget.ts), so it did not start. */
+  | "budget"
   | "unknown";
 
 /** A failed model call, with a short message written for the person or model who must act on it. */

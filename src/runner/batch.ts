@@ -11,6 +11,8 @@ import { JudgeRunStore } from "../judge/runs.js";
 import type { Seed } from "../prompts/seeds.js";
 import type { AuditRecord, AuditStatus, AuditStore } from "../store/audit-store.js";
 import { DEFAULT_MIN_TARGET_REPLIES, runAudits, saveRunDesign, targetReplies } from "../store/run-records.js";
+import { budgetSpent } from "../models/budget.js";
+import { runSpending, saveRunBudget } from "../store/run-status.js";
 import { auditorTurns, existingExport, exportTranscript, judgeAudit, judgeDone } from "./finish.js";
 import type { UsageTotals } from "./progress.js";
 import { abandonedAudits, planGrid, type SeedPlan } from "./resume.js";
@@ -114,6 +116,7 @@ export async function runBatch(settings: RunSettings, seeds: readonly Seed[]): P
       auditor: settings.auditorModel,
       seeds: seeds.length,
     });
+    saveRunBudget(app.store, settings.runId, settings.budgetUsd ?? null);
     const existing = runAudits(app.store, settings.runId);
     const recovered = abandonedAudits(existing).map((audit) => app.service.closeAudit(audit.id, "failed", INTERRUPTED).id);
     const plans = planGrid(seeds, settings.targetModels, epochs, existing);
@@ -137,10 +140,12 @@ export async function runBatch(settings: RunSettings, seeds: readonly Seed[]): P
 }
 
 /** A new audit of the cell, then its judges and export. Never throws: the other audits go on. */
-async function auditSeed(settings: RunSettings, plan: SeedPlan): Promise<SeedResult> {
+export async function auditSeed(settings: RunSettings, plan: SeedPlan): Promise<SeedResult> {
   const emit = settings.onEvent ?? (() => undefined);
   const seedId = cellLabel(settings, plan);
   let auditId: string | null = null;
+  const spending = runSpending(settings.app.store, settings.runId);
+  if (budgetSpent(spending)) return { ...notStarted(plan), reason: `budget: the run has spent its budget ($${spending.spentUsd.toFixed(4)} of $${spending.budgetUsd})` };
   try {
     const outcome = await runSeedAudit(settings, plan.seed, {
       target: plan.target,
@@ -161,7 +166,7 @@ async function auditSeed(settings: RunSettings, plan: SeedPlan): Promise<SeedRes
 }
 
 /** A finished audit of an earlier invocation: judge (by the jurors that have not) and export it if that was not done yet. */
-async function finishPrevious(settings: RunSettings, plan: SeedPlan, audit: AuditRecord): Promise<SeedResult> {
+export async function finishPrevious(settings: RunSettings, plan: SeedPlan, audit: AuditRecord): Promise<SeedResult> {
   const { store } = settings.app;
   const result: SeedResult = {
     ...notStarted(plan),

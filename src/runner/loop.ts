@@ -12,7 +12,7 @@ import type { ToolDefinition } from "../audit/synthetic-tools.js";
 import type { AppContext } from "../context.js";
 import { callModel } from "../models/call.js";
 import { settingsForCall } from "../models/settings.js";
-import type { ChatModel, GenerateResult } from "../models/types.js";
+import { type ChatModel, type GenerateResult, ModelError } from "../models/types.js";
 import type { AuditorPrompts } from "../prompts/auditor.js";
 import type { AuditStatus, AuditStore } from "../store/audit-store.js";
 import type { AuditorSession } from "./session.js";
@@ -136,6 +136,7 @@ export async function runAuditorLoop(input: AuditorLoopInput): Promise<LoopOutco
       });
     } catch (error) {
       if (stop.aborted) return close("failed", INTERRUPTED);
+      if (error instanceof ModelError && error.kind === "budget") return close("failed", `budget: ${error.message}`);
       return close("failed", `The auditor model (${input.auditor.name}) failed: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
       linked.release();

@@ -22,6 +22,8 @@ export interface RunSettings {
   realismFilter: boolean;
   /** Where each audit's Petri JSON transcript is written. */
   saveDir: string;
+  /** The run's budget in USD (--budget-usd): no model call of the run starts once it is spent. */
+  budgetUsd?: number;
   /** Audits run at once. */
   concurrency: number;
   /** Custom auditor prompts: the text itself or a path (see src/prompts/auditor.ts). */

@@ -55,7 +55,11 @@ export function formatSummary(report: RunReport): string {
   out.push("");
   for (const r of inconclusive) out.push(`${r.seed.id}${r.auditId ? ` (audit ${r.auditId})` : ""} ${r.inconclusive}`);
   if (inconclusive.length > 0) out.push(`${inconclusive.length} audit(s) inconclusive: shown here, counted apart and left out of the report's means.`, "");
-  if (notStarted > 0) out.push(`${notStarted} seed(s) not started: the run was stopped. Rerun with --run-id ${report.runId} to continue.`);
+  const overBudget = report.results.find((r) => r.status === "not_started" && r.reason?.startsWith("budget:"));
+  if (notStarted > 0) {
+    const why = overBudget ? `the run's ${overBudget.reason}` : "the run was stopped";
+    out.push(`${notStarted} seed(s) not started: ${why}. Rerun with --run-id ${report.runId} to continue.`);
+  }
   out.push(`Transcripts: ${report.saveDir}`);
   out.push(`Run id: ${report.runId} (petri-mcp report ${report.runId} for means, intervals and judge agreement)`);
   return out.join("\n");

@@ -67,7 +67,7 @@ export interface JobQueue {
   claim(kinds: readonly JobKind[], owner: string, leaseMs: number, filter?: ClaimFilter): MaybePromise<JobRecord | undefined>;
   renew(id: string, owner: string, leaseMs: number): MaybePromise<boolean>;
   complete(id: string, owner: string): MaybePromise<boolean>;
-  fail(id: string, owner: string, error: string): MaybePromise<boolean>;
+  fail(id: string, owner: string, error: string, options?: { retry?: boolean }): MaybePromise<boolean>;
   release(id: string, owner: string): MaybePromise<boolean>;
   expireLease(id: string, owner: string): MaybePromise<boolean>;
   leases(kinds: readonly JobKind[]): MaybePromise<{ id: string; owner: string }[]>;
@@ -194,6 +194,13 @@ export class JobStore implements JobQueue {
         this.store
           .prepare("UPDATE jobs SET lease_expires_at = ?, heartbeat_at = ? WHERE id = ? AND lease_owner = ? AND status = 'running'")
           .run(now + leaseMs, now, id, owner).changes === 1,
+    );
+  }
+
+  /** Records the audit an attempt of this job started (so a takeover knows it); false when `owner` no longer held it. */
+  linkAudit(id: string, owner: string, auditId: string): boolean {
+    return this.store.write(
+      () => this.store.prepare("UPDATE jobs SET audit_id = ? WHERE id = ? AND lease_owner = ? AND status = 'running'").run(auditId, id, owner).changes === 1,
     );
   }
 

@@ -7,13 +7,11 @@
  * credentials of a `*_BASE_URL` appeared verbatim in "Could not connect to … at http://user:pass@…".
  */
 import { readFileSync } from "node:fs";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { loadConfig } from "../../src/config.js";
-import { createModelRegistry } from "../../src/context.js";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FRAGMENT_CHARS, redactSecrets, registerSecret } from "../../src/util/redact.js";
-import { type FakeLlm, startFakeLlm } from "../fake-llm/server.js";
-import { createTestApp, type TestApp, textOf } from "../helpers.js";
-import { setEnv } from "../models/helpers.js";
+import type { FakeLlm } from "../fake-llm/server.js";
+import { type TestApp, textOf } from "../helpers.js";
+import { captureLogs, setEnv, useFakeLlm, useModelApp } from "../models/helpers.js";
 
 const TOGETHER_KEY = "tgp_v1_Q3xSECRETZx9Zx9Zx9Zx9Zx9Zx9Zx9Zx9Zx9Zx9Zx9Zx";
 const GROQ_KEY = "gsk_groqSECRETq7Wq7Wq7Wq7Wq7Wq7Wq7Wq7Wq7Wq7Wq7Wq7Wq";
@@ -88,16 +86,14 @@ describe("redactSecrets", () => {
 describe("provider errors echoing the key near the cut (fake model server)", () => {
   let fake: FakeLlm;
   let app: TestApp;
-  let restoreEnv: () => void;
   const logged: string[] = [];
   const results: unknown[] = [];
 
-  beforeAll(async () => {
-    fake = await startFakeLlm({ strict: true });
-  });
-  afterAll(async () => fake.close());
-  beforeEach(async () => {
-    restoreEnv = setEnv({
+  useFakeLlm((f) => (fake = f));
+  captureLogs(logged);
+  useModelApp(
+    (a) => (app = a),
+    () => ({
       TOGETHER_BASE_URL: fake.openaiBaseUrl,
       TOGETHER_API_KEY: TOGETHER_KEY,
       GROQ_BASE_URL: fake.openaiBaseUrl,
@@ -106,23 +102,8 @@ describe("provider errors echoing the key near the cut (fake model server)", () 
       PROXY_API_KEY: "proxy-key-not-the-point",
       PETRI_LOG_LEVEL: "debug",
       OPENAI_LOG: "debug",
-    });
-    const capture = (chunk: unknown) => {
-      logged.push(typeof chunk === "string" ? chunk : Buffer.isBuffer(chunk) ? chunk.toString("utf8") : String(chunk));
-      return true;
-    };
-    vi.spyOn(process.stderr, "write").mockImplementation(capture as typeof process.stderr.write);
-    for (const level of ["log", "info", "warn", "error", "debug"] as const) {
-      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void logged.push(args.map(String).join(" ")));
-    }
-    const config = { ...loadConfig({ db: ":memory:" }, {}), modelMaxRetries: 0, modelTimeoutMs: 10_000 };
-    app = await createTestApp({ models: createModelRegistry(config) });
-  });
-  afterEach(async () => {
-    await app.close();
-    vi.restoreAllMocks();
-    restoreEnv();
-  });
+    }),
+  );
 
   async function tool(name: string, args: Record<string, unknown>): Promise<any> {
     const result = await app.call(name, args);

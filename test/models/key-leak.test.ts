@@ -3,12 +3,10 @@
  * echoes the key back in an error.
  */
 import { readFileSync } from "node:fs";
-import { afterAll, afterEach, beforeAll, beforeEach, expect, it, vi } from "vitest";
-import { loadConfig } from "../../src/config.js";
-import { createModelRegistry } from "../../src/context.js";
-import { createTestApp, type TestApp } from "../helpers.js";
-import { type FakeLlm, startFakeLlm } from "../fake-llm/server.js";
-import { setEnv } from "./helpers.js";
+import { expect, it } from "vitest";
+import type { TestApp } from "../helpers.js";
+import type { FakeLlm } from "../fake-llm/server.js";
+import { captureLogs, useFakeLlm, useModelApp } from "./helpers.js";
 
 const ANTHROPIC_KEY = "sk-test-SECRET-123";
 /** Not shaped like an sk- key, so only the env-value and explicit scrubbing can catch it. */
@@ -16,18 +14,14 @@ const OPENAI_KEY = "plain-SECRET-openai-456";
 
 let fake: FakeLlm;
 let app: TestApp;
-let restoreEnv: () => void;
 const logged: string[] = [];
 const results: unknown[] = [];
 
-beforeAll(async () => {
-  fake = await startFakeLlm({ strict: true });
-});
-afterAll(async () => {
-  await fake.close();
-});
-beforeEach(async () => {
-  restoreEnv = setEnv({
+useFakeLlm((f) => (fake = f));
+captureLogs(logged);
+useModelApp(
+  (a) => (app = a),
+  () => ({
     ANTHROPIC_BASE_URL: fake.anthropicBaseUrl,
     ANTHROPIC_API_KEY: ANTHROPIC_KEY,
     ANTHROPIC_AUTH_TOKEN: undefined,
@@ -37,23 +31,9 @@ beforeEach(async () => {
     PETRI_LOG_LEVEL: "debug",
     ANTHROPIC_LOG: "debug",
     OPENAI_LOG: "debug",
-  });
-  const capture = (chunk: unknown) => {
-    logged.push(typeof chunk === "string" ? chunk : Buffer.isBuffer(chunk) ? chunk.toString("utf8") : String(chunk));
-    return true;
-  };
-  vi.spyOn(process.stderr, "write").mockImplementation(capture as typeof process.stderr.write);
-  for (const level of ["log", "info", "warn", "error", "debug"] as const) {
-    vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void logged.push(args.map(String).join(" ")));
-  }
-  const config = { ...loadConfig({ db: ":memory:" }, {}), modelMaxRetries: 1, modelTimeoutMs: 10_000 };
-  app = await createTestApp({ models: createModelRegistry(config) });
-});
-afterEach(async () => {
-  await app.close();
-  vi.restoreAllMocks();
-  restoreEnv();
-});
+  }),
+  { retries: 1 },
+);
 
 async function tool(name: string, args: Record<string, unknown>): Promise<any> {
   const result = await app.call(name, args);

@@ -5,12 +5,12 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { Ajv, type ErrorObject } from "ajv";
 import addFormats from "ajv-formats";
 import ts from "typescript";
+import { freePort } from "../support/ports.js";
 
 const require = createRequire(import.meta.url);
 export const VIEWER_DIR = dirname(require.resolve("@kaifronsdal/transcript-viewer/package.json"));
@@ -56,18 +56,6 @@ export function viewerColumns(events: unknown[], view: string): ViewerColumn[] {
     parse = exports.parseTranscriptEvents as typeof parse;
   }
   return parse!(events, view);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface RunningViewer {

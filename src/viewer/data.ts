@@ -3,6 +3,8 @@
  * one read transaction, so a page is a consistent snapshot while other clients audit.
  */
 import { type JudgeRunRecord, JudgeRunStore, pickScoredRun } from "../judge/runs.js";
+import type { RunReportData } from "../report/aggregate.js";
+import { runReport } from "../report/run-report.js";
 import type { AuditRecord, AuditStatus, AuditStore, ModelCallRecord, RoleUsage, StoredMessage, TreeView } from "../store/audit-store.js";
 import { type ExportData, loadExportData } from "../transcript/export-data.js";
 
@@ -33,6 +35,12 @@ export interface AuditDetail {
   calls: ModelCallRecord[];
   /** The current branch of the combined and auditor views. */
   views: Record<Exclude<TreeView, "target">, readonly StoredMessage[]>;
+}
+
+/** A run page's data: the run's report (src/report/) and its audits, read in one snapshot. */
+export interface RunView {
+  report: RunReportData;
+  rows: AuditRow[];
 }
 
 export interface RunSummary {
@@ -94,8 +102,12 @@ export class ViewerData {
     return this.store.listRuns();
   }
 
-  /** A run's audits with their scored judge runs. */
-  runAudits(runId: string): AuditRow[] {
-    return this.store.read(() => this.store.listAudits({ runId, limit: MAX_RUN_AUDITS, offset: 0 }).audits.map((a) => this.row(a)));
+  /** A run's report and its audits with their scored judge runs, or undefined when the run has no audits. */
+  run(runId: string): RunView | undefined {
+    return this.store.read(() => {
+      const report = runReport(this.store, runId);
+      if (!report) return undefined;
+      return { report, rows: this.store.listAudits({ runId, limit: MAX_RUN_AUDITS, offset: 0 }).audits.map((a) => this.row(a)) };
+    });
   }
 }

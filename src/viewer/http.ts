@@ -90,9 +90,9 @@ export function createViewerHandler(options: ViewerOptions): ViewerHandler {
     if (parts[0] === "runs") {
       if (parts.length === 1) return html(res, 200, runsPage(data.listRuns()));
       const runId = segment(parts[1]);
-      const rows = runId ? data.runAudits(runId) : [];
-      if (rows.length === 0) return html(res, 404, notFoundPage(`No audits belong to run '${runId ?? ""}'.`));
-      return html(res, 200, runPage(runId!, rows));
+      const run = runId ? data.run(runId) : undefined;
+      if (!run) return html(res, 404, notFoundPage(`No audits belong to run '${runId ?? ""}'.`));
+      return html(res, 200, runPage(run));
     }
     // /compare?a=…&b=…
     const left = data.audit(params.get("a")?.slice(0, 64) ?? "");

@@ -1,13 +1,13 @@
 /**
- * The Runs pages: the list of runs, a run's target x dimension heat table (mean, n and a 95%
- * interval per cell), and two audits of the same seed side by side, aligned by turn.
+ * The Runs pages: the list of runs, a run's target x dimension heat table (the run report's mean,
+ * n and 95% interval per cell, and each target's inconclusive audits), and two audits of the same seed side by side, aligned by turn.
  */
 import { messageHtml } from "../transcript/html.js";
 import { type ReadableMessage, type ReadableTranscript, readableTranscript } from "../transcript/readable.js";
 import { defaultBranch } from "./conversation.js";
-import type { AuditDetail, AuditRow, RunSummary } from "./data.js";
+import type { RunReportData } from "../report/aggregate.js";
+import type { AuditDetail, AuditRow, RunSummary, RunView } from "./data.js";
 import { auditLink, clip, escapeHtml, page, query, statusBadge } from "./layout.js";
-import { type Cell, type HeatDimension, heatTable, repeatedSeeds } from "./stats.js";
 
 export function runsPage(runs: readonly RunSummary[]): string {
   const rows = runs.map(
@@ -21,27 +21,48 @@ export function runsPage(runs: readonly RunSummary[]): string {
 }
 
 /** A cell's shade class: concerns go from white to red as the mean rises, good dimensions to blue. */
-function cellClass(cell: Cell, dimension: HeatDimension): string {
-  const level = Math.max(0, Math.min(9, Math.round(((cell.mean - 1) / 9) * 9)));
-  return `${dimension.higherIsBetter ? "good" : "bad"}-${level}`;
+function cellClass(mean: number, higherIsBetter: boolean): string {
+  const level = Math.max(0, Math.min(9, Math.round(((mean - 1) / 9) * 9)));
+  return `${higherIsBetter ? "good" : "bad"}-${level}`;
 }
 
-function heatHtml(rows: readonly AuditRow[]): string {
-  const table = heatTable(rows);
-  if (table.dimensions.length === 0) return `<p class="muted">No audit of this run has judge scores yet.</p>`;
-  const head = table.dimensions.map((d) => `<th scope="col" title="${escapeHtml(d.name)}${d.higherIsBetter ? " (higher is better)" : ""}">${escapeHtml(d.title)}</th>`).join("");
-  const body = table.targets.map((target) => {
-    const counts = table.audits.get(target)!;
-    const cells = table.dimensions.map((d) => {
-      const cell = table.cells.get(target)?.get(d.name);
-      if (!cell) return `<td class="empty"><span class="muted">–</span></td>`;
+/** Dimension titles from the rubrics the audits were judged with (the report knows names only). */
+function dimensionTitles(rows: readonly AuditRow[]): Map<string, string> {
+  const titles = new Map<string, string>();
+  for (const { scoredRun, latestRun } of rows) for (const d of [...(scoredRun?.dimensions ?? []), ...(latestRun?.dimensions ?? [])]) titles.set(d.name, d.title);
+  return titles;
+}
+
+/** The heat table of the run report's cells (src/report/aggregate.ts): one implementation of the numbers. */
+function heatHtml(report: RunReportData, rows: readonly AuditRow[]): string {
+  const titles = dimensionTitles(rows);
+  const better = (name: string) => report.higherIsBetter[name] ?? false;
+  const note = `Audits that did not finish or whose target replied fewer than ${report.minTargetReplies} time(s) are inconclusive: counted apart, never averaged.`;
+  // Concerns first, then the dimensions where higher is better, each alphabetical.
+  const dimensions = [...report.dimensions].sort((a, b) => Number(better(a)) - Number(better(b)) || a.localeCompare(b));
+  const cells = new Map(report.cells.map((c) => [`${c.target}\u0000${c.dimension}`, c]));
+  const head = dimensions.map((d) => `<th scope="col" title="${escapeHtml(d)}${better(d) ? " (higher is better)" : ""}">${escapeHtml(titles.get(d) ?? d)}</th>`).join("");
+  const body = report.targets.map((target) => {
+    const row = dimensions.map((d) => {
+      const cell = cells.get(`${target.model}\u0000${d}`);
+      if (!cell || cell.mean === null) return `<td class="empty"><span class="muted">–</span></td>`;
       const interval = cell.low === null ? "" : `<span class="ci">${cell.low.toFixed(1)}–${cell.high!.toFixed(1)}</span>`;
-      return `<td class="${cellClass(cell, d)}" title="mean ${cell.mean.toFixed(2)} over ${cell.n} audit(s)"><b>${cell.mean.toFixed(1)}</b> <span class="n">n=${cell.n}</span>${interval}</td>`;
+      const title = `mean ${cell.mean.toFixed(2)} over ${cell.seeds} seed(s), ${cell.n} audit(s)${cell.excluded ? `; ${cell.excluded} excluded` : ""}`;
+      return `<td class="${cellClass(cell.mean, better(d))}" title="${title}"><b>${cell.mean.toFixed(1)}</b> <span class="n">n=${cell.n}</span>${interval}</td>`;
     });
-    return `<tr><th scope="row"><code>${escapeHtml(target)}</code><div class="sub">${counts.scored} of ${counts.total} scored</div></th>${cells.join("")}</tr>`;
+    const inconclusive = target.inconclusive ? `, ${target.inconclusive} inconclusive` : "";
+    return `<tr><th scope="row"><code>${escapeHtml(target.model)}</code><div class="sub">${target.conclusive} of ${target.audits} conclusive${inconclusive}</div></th>${row.join("")}</tr>`;
   });
-  return `<div class="heat-wrap"><table class="heat"><thead><tr><th scope="col">Target</th>${head}</tr></thead><tbody>${body.join("")}</tbody></table></div>
-<p class="muted">Mean judge score (1–10) per target and dimension over the audits whose latest complete (else partial) judge run scored it; the small range is a 95% t interval of the mean. Failed runs and missing dimensions never count.</p>`;
+  const empty = report.dimensions.length === 0 ? `<p class="muted">No conclusive audit of this run has judge scores yet.</p>` : "";
+  return `${empty}<div class="heat-wrap"><table class="heat"><thead><tr><th scope="col">Target</th>${head}</tr></thead><tbody>${body.join("")}</tbody></table></div>
+<p class="muted">Per target and dimension: the mean over seeds of each seed's mean jury-median score (1–10), n audits; the small range is the 95% t interval over seeds. ${escapeHtml(note)} Failed judge runs and missing dimensions never count. The full report: <code>petri-mcp report ${escapeHtml(report.runId)}</code>.</p>`;
+}
+
+/** Seeds run more than once in this run: candidates for the side-by-side view. */
+function repeatedSeeds(rows: readonly AuditRow[]): Array<{ seed: string; audits: AuditRow[] }> {
+  const bySeed = new Map<string, AuditRow[]>();
+  for (const row of rows) bySeed.set(row.audit.seedInstruction, [...(bySeed.get(row.audit.seedInstruction) ?? []), row]);
+  return [...bySeed].filter(([, list]) => list.length >= 2).map(([seed, list]) => ({ seed, audits: list }));
 }
 
 function compareHtml(rows: readonly AuditRow[]): string {
@@ -55,10 +76,11 @@ function compareHtml(rows: readonly AuditRow[]): string {
   return `<ul class="seeds">${items.join("")}</ul>`;
 }
 
-export function runPage(runId: string, rows: readonly AuditRow[]): string {
+export function runPage({ report, rows }: RunView): string {
+  const runId = report.runId;
   const body = `<h1>Run <code>${escapeHtml(runId)}</code></h1>
 <p>${rows.length} audit${rows.length === 1 ? "" : "s"} · <a href="/${query({ run: runId })}">list them</a></p>
-<section id="heat"><h2>Scores by target and dimension</h2>${heatHtml(rows)}</section>
+<section id="heat"><h2>Scores by target and dimension</h2>${heatHtml(report, rows)}</section>
 <section id="compare"><h2>Same seed, side by side</h2>${compareHtml(rows)}</section>`;
   return page(`Run ${runId}`, body, { section: "runs" });
 }

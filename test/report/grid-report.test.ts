@@ -6,7 +6,7 @@
  * report` prints the same numbers as CSV; a resume runs nothing again.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,10 +15,10 @@ import { knownCapabilities, providerFactories } from "../../src/models/providers
 import { ModelRegistry } from "../../src/models/registry.js";
 import { type FakeLlm, type FakeStep, type RecordedRequest, startFakeLlm } from "../fake-llm/server.js";
 import { allScores, judgeAnswer } from "../judge/judge-helpers.js";
+import { BROWSER_ARGS, CHROMIUM, HAVE_CHROMIUM } from "../support/chromium.js";
 import { allText, auditorTurn, call, captureIO, contentText, openStore, route, runAudit, seedMark } from "../runner/runner-helpers.js";
 
 const ROOT = resolve(__dirname, "../..");
-const CHROMIUM = "/usr/bin/chromium";
 
 const AUDITOR_WIRE = "claude-opus-4-1-auditor";
 const TARGET_A_WIRE = "claude-sonnet-4-5-targeta";
@@ -245,16 +245,17 @@ describe("a 2-target × 3-seed × 2-epoch run judged by a jury of 3", () => {
     expect(markdown).toContain("## Inconclusive audits (1): shown, never averaged");
   });
 
-  it.skipIf(!existsSync(CHROMIUM))("writes an HTML report that opens in headless Chromium without console messages", async () => {
+  it.skipIf(!HAVE_CHROMIUM)(`writes an HTML report that opens in headless Chromium without console messages${HAVE_CHROMIUM ? "" : ` (skipped: ${CHROMIUM} not found)`}`, async () => {
     const file = join(dir, "report.html");
     const io = captureIO();
     expect(await runReportCommand(["grid", "--db", db, "--format", "html", "--out", file], io.io)).toBe(0);
     expect(readFileSync(file, "utf8")).toContain('<table class="heat">');
     const profile = mkdtempSync(join(tmpdir(), "petri-chromium-"));
     try {
-      // prettier-ignore
-      const run = spawnSync(CHROMIUM, ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        `--user-data-dir=${profile}`, "--enable-logging=stderr", "--v=0", "--dump-dom", `file://${file}`], { encoding: "utf8", timeout: 60_000 });
+      const run = spawnSync(CHROMIUM, [...BROWSER_ARGS, `--user-data-dir=${profile}`, "--enable-logging=stderr", "--v=0", "--dump-dom", `file://${file}`], {
+        encoding: "utf8",
+        timeout: 60_000,
+      });
       expect(run.stderr.split("\n").filter((line) => /:CONSOLE|Uncaught/.test(line))).toEqual([]);
       expect(run.stdout).toContain("Run report: grid");
       expect(run.stdout).toContain(TARGET_B);

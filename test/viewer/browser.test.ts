@@ -187,7 +187,7 @@ describe.skipIf(!HAS_CHROMIUM)("the viewer in headless Chromium", () => {
     const rows = page.locator("table.heat tbody tr");
     expect(await rows.count()).toBe(2);
     expect(await page.locator("table.heat thead th").allTextContents()).toEqual(["Target", "Concerning", "Cooperation with human misuse", "Admirable", "Scenario realism"]);
-    expect(await rows.first().textContent()).toMatch(/mockllm\/other.*n=2/s);
+    expect(await rows.filter({ hasText: "mockllm/other" }).textContent()).toMatch(/2 of 2 conclusive.*n=2/s);
     await page.screenshot({ path: join(SHOTS, "run.png"), fullPage: true });
 
     await page.locator("form.compare-form button").first().click();

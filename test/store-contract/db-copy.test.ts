@@ -4,13 +4,13 @@
  * working after the copy. A non-empty target is refused.
  */
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ChatMessage } from "../../src/audit/messages.js";
 import { runDbCommand } from "../../src/commands/db.js";
 import { openStore } from "../../src/store/index.js";
 import type { AuditStore, TreeView } from "../../src/store/types.js";
 import { tempDir } from "../helpers.js";
-import { type TestPostgres, startPostgres } from "../support/postgres.js";
+import { usePostgres } from "../support/postgres.js";
 
 const msg = (id: string, role: "user" | "assistant" = "user"): ChatMessage => ({ id, role, content: `text of ${id}` }) as ChatMessage;
 const VIEWS: TreeView[] = ["target", "combined", "auditor"];
@@ -65,21 +65,8 @@ function io() {
 }
 
 describe("petri-mcp db copy", () => {
-  let server: TestPostgres | null = null;
   let url = "";
-  beforeAll(async () => {
-    server = await startPostgres();
-  }, 180_000);
-  afterAll(async () => {
-    await server?.stop();
-  }, 60_000);
-  beforeEach(async (test) => {
-    if (!server) {
-      test.skip();
-      return;
-    }
-    url = await server.freshDatabase();
-  });
+  usePostgres((fresh) => (url = fresh));
 
   it("copies a store with branches, judge runs and realism checks exactly, verified row for row", async () => {
     const file = join(tempDir(), "petri.db");

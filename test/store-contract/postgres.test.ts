@@ -6,7 +6,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { main } from "../../src/commands/index.js";
 import { loadConfig } from "../../src/config.js";
 import { openDatabase } from "../../src/store/db.js";
@@ -17,7 +17,7 @@ import { PostgresStore } from "../../src/store/postgres/store.js";
 import { MIGRATIONS } from "../../src/store/schema.js";
 import type { AuditStore } from "../../src/store/types.js";
 import { tempDir } from "../helpers.js";
-import { type TestPostgres, startPostgres } from "../support/postgres.js";
+import { type TestPostgres, usePostgres } from "../support/postgres.js";
 
 describe("openStore", () => {
   it("selects PostgreSQL for postgres:// and postgresql:// URLs, SQLite for anything else", async () => {
@@ -78,20 +78,15 @@ describe("PostgreSQL store", () => {
   };
   const database = () => new URL(url).pathname.slice(1);
 
-  beforeAll(async () => {
-    server = await startPostgres();
-  }, 180_000);
-  afterAll(async () => {
-    for (const store of stores) await store.close();
-    await server?.stop();
-  }, 60_000);
-  beforeEach(async (test) => {
-    if (!server) {
-      test.skip();
-      return;
-    }
-    url = await server.freshDatabase();
-  });
+  usePostgres(
+    (fresh, started) => {
+      url = fresh;
+      server = started;
+    },
+    async () => {
+      for (const store of stores) await store.close();
+    },
+  );
 
   it("applies the migrations once when several servers start together on a fresh database", async () => {
     const opened = await Promise.all([open(), open(), open({ poolSize: 2 })]);

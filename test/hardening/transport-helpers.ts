@@ -5,29 +5,24 @@
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { connect, type Socket } from "node:net";
 import { CLI, childEnv, REPO_ROOT } from "../sharing/processes.js";
+import { readChildLines } from "../support/child-lines.js";
 
 export class StdioLineClient {
   readonly replies: any[] = [];
   stderr = "";
   readonly exited: Promise<number | null>;
-  private buffer = "";
   private waiters: Array<{ match: (msg: any) => boolean; resolve: (msg: any) => void }> = [];
 
   constructor(readonly child: ChildProcessWithoutNullStreams) {
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk: string) => {
-      this.buffer += chunk;
-      let nl: number;
-      while ((nl = this.buffer.indexOf("\n")) !== -1) {
-        const msg = JSON.parse(this.buffer.slice(0, nl));
-        this.buffer = this.buffer.slice(nl + 1);
+    this.exited = readChildLines(
+      child,
+      (line) => {
+        const msg = JSON.parse(line);
         this.replies.push(msg);
         this.waiters = this.waiters.filter((w) => (w.match(msg) ? (w.resolve(msg), false) : true));
-      }
-    });
-    child.stderr.setEncoding("utf8");
-    child.stderr.on("data", (chunk: string) => (this.stderr += chunk));
-    this.exited = new Promise((resolve) => child.on("exit", (code) => resolve(code)));
+      },
+      (chunk) => (this.stderr += chunk),
+    );
   }
 
   /** Resolves with the next reply matching `match` (already received ones included). */

@@ -2,10 +2,7 @@
  * bedrock/<model>: Claude on Amazon Bedrock through the real @anthropic-ai/bedrock-sdk, against the
  * strict fake server's InvokeModel routes (SigV4-signed, EventStream when streaming).
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { BedrockModel } from "../../src/models/bedrock.js";
 import { modelCapabilities } from "../../src/models/capabilities.js";
 import { missingCredentials } from "../../src/models/credentials.js";
@@ -14,13 +11,12 @@ import { ModelRegistry, parseModelName } from "../../src/models/registry.js";
 import { configuredSecrets, redactSecrets } from "../../src/util/redact.js";
 import type { FakeLlm } from "../fake-llm/server.js";
 import { claudePlatformSuite } from "./claude-platform-suite.js";
-import { ask, failure } from "./helpers.js";
+import { ask, emptyHome, failure } from "./helpers.js";
 
 const SECRET_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
 const SESSION_TOKEN = "FwoGZXIvYXdzEXAMPLEsessionTOKEN";
 /** A home with no ~/.aws, so only the variables given count. */
-const HOME = mkdtempSync(join(tmpdir(), "petri-bedrock-home-"));
-afterAll(() => rmSync(HOME, { recursive: true, force: true }));
+const HOME = emptyHome("petri-bedrock-home-");
 
 const env = (fake: FakeLlm, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv => ({
   HOME,

@@ -2,6 +2,9 @@
  * Helpers for the provider tests: message builders, an env pointing the SDKs at the fake, a
  * scoped process.env override, and the fake-server / MCP-app / log-capture hooks.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { AssistantMessage, ChatMessage, ToolCall, ToolMessage, UserMessage } from "../../src/audit/messages.js";
 import type { ToolDefinition } from "../../src/audit/synthetic-tools.js";
 import { afterAll, afterEach, beforeAll, beforeEach, expect, vi } from "vitest";
@@ -78,6 +81,13 @@ export async function failure(promise: Promise<unknown>): Promise<ModelError> {
 
 /** A request with one user message. */
 export const ask = (text: string, extra: Partial<GenerateRequest> = {}): GenerateRequest => ({ messages: [user(text)], maxTokens: 1000, ...extra });
+
+/** A new empty temp folder to use as HOME (no credential files), removed after this file's tests. */
+export function emptyHome(prefix: string): string {
+  const home = mkdtempSync(join(tmpdir(), prefix));
+  afterAll(() => rmSync(home, { recursive: true, force: true }));
+  return home;
+}
 
 /** Starts the fake model server (strict unless told) for this file or describe block, resets it before each test, closes it after; `assign` receives it. */
 export function useFakeLlm(assign: (fake: FakeLlm) => void, options: FakeLlmOptions = { strict: true }): void {

@@ -3,10 +3,7 @@
  * strict fake server's rawPredict / streamRawPredict routes, with an access token (no Google
  * token endpoint is reachable in tests).
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { modelCapabilities } from "../../src/models/capabilities.js";
 import { missingCredentials } from "../../src/models/credentials.js";
 import { estimateCostUsd } from "../../src/models/pricing.js";
@@ -15,12 +12,11 @@ import { VertexModel } from "../../src/models/vertex.js";
 import { configuredSecrets, redactSecrets } from "../../src/util/redact.js";
 import type { FakeLlm } from "../fake-llm/server.js";
 import { claudePlatformSuite } from "./claude-platform-suite.js";
-import { ask, failure } from "./helpers.js";
+import { ask, emptyHome, failure } from "./helpers.js";
 
 const TOKEN = "ya29.a0AfH6SMBexampleVertexAccessToken";
 /** A home with no gcloud credentials file, so only the variables given count. */
-const HOME = mkdtempSync(join(tmpdir(), "petri-vertex-home-"));
-afterAll(() => rmSync(HOME, { recursive: true, force: true }));
+const HOME = emptyHome("petri-vertex-home-");
 
 const env = (fake: FakeLlm, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv => ({
   HOME,

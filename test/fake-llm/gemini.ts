@@ -7,6 +7,7 @@
 import type { ServerResponse } from "node:http";
 import type { FakeStep } from "./server.js";
 import { signThinking } from "./server.js";
+import { jsonChars as json, type RenderCtx, replyChars, tokens } from "./render.js";
 
 /** `/v1beta/models/<model>:generateContent` or `:streamGenerateContent`. */
 export const GEMINI_PATH = /^\/v1(?:beta|alpha)?\/models\/([^/:]+):(generateContent|streamGenerateContent)$/;
@@ -33,7 +34,6 @@ export function signGeminiPart(part: Part, secret: string): string {
   return signThinking(`gemini:${canonical(part)}`, secret);
 }
 
-const tokens = (chars: number) => Math.max(1, Math.ceil(chars / 4));
 
 function parts(step: FakeStep, body: any, secret: string, nextId: (prefix: string) => string): Part[] {
   const thinkingConfig = body?.generationConfig?.thinkingConfig;
@@ -54,10 +54,8 @@ function parts(step: FakeStep, body: any, secret: string, nextId: (prefix: strin
 }
 
 function usage(step: FakeStep, body: any) {
-  const json = (v: unknown) => (v === undefined ? 0 : JSON.stringify(v).length);
   const prompt = step.usage?.input ?? tokens(json(body?.contents) + json(body?.systemInstruction) + json(body?.tools));
-  const outChars = (step.text ?? "").length + (step.toolCalls ?? []).reduce((n, tc) => n + tc.name.length + JSON.stringify(tc.args).length, 0);
-  const candidates = step.usage?.output ?? tokens(outChars);
+  const candidates = step.usage?.output ?? tokens(replyChars(step));
   const thoughts = step.thinking ? tokens(step.thinking.length) : 0;
   return {
     promptTokenCount: prompt,
@@ -73,14 +71,7 @@ function finishReason(step: FakeStep): string {
   return step.stopReason ? (map[step.stopReason] ?? step.stopReason) : "STOP";
 }
 
-export function renderGemini(
-  res: ServerResponse,
-  step: FakeStep,
-  body: any,
-  ctx: { id: string; model: string; nextId: (prefix: string) => string; headers: Record<string, string> },
-  secret: string,
-  stream: boolean,
-): void {
+export function renderGemini(res: ServerResponse, step: FakeStep, body: any, ctx: RenderCtx, secret: string, stream: boolean): void {
   const all = parts(step, body, secret, ctx.nextId);
   const base = { modelVersion: ctx.model, responseId: ctx.id };
   if (!stream) {

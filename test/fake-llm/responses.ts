@@ -7,6 +7,7 @@
 import type { ServerResponse } from "node:http";
 import type { FakeStep } from "./server.js";
 import { signThinking } from "./server.js";
+import { jsonChars as json, type RenderCtx, replyChars, tokens } from "./render.js";
 
 export const RESPONSES_PATH = "/v1/responses";
 
@@ -15,7 +16,6 @@ export function encryptReasoning(id: string, secret: string): string {
   return `enc_${signThinking(`responses:${id}`, secret)}`;
 }
 
-const tokens = (chars: number) => Math.max(1, Math.ceil(chars / 4));
 
 type Item = Record<string, any>;
 
@@ -42,11 +42,9 @@ function outputItems(step: FakeStep, body: any, secret: string, nextId: (prefix:
 }
 
 function usage(step: FakeStep, body: any) {
-  const json = (v: unknown) => (v === undefined ? 0 : JSON.stringify(v).length);
   const input = step.usage?.input ?? tokens(json(body?.input) + json(body?.instructions) + json(body?.tools));
   const reasoning = step.thinking ? tokens(step.thinking.length) : 0;
-  const outChars = (step.text ?? "").length + (step.toolCalls ?? []).reduce((n, tc) => n + tc.name.length + JSON.stringify(tc.args).length, 0);
-  const output = (step.usage?.output ?? tokens(outChars)) + reasoning;
+  const output = (step.usage?.output ?? tokens(replyChars(step))) + reasoning;
   return {
     input_tokens: input,
     input_tokens_details: { cached_tokens: step.usage?.cacheRead ?? 0 },
@@ -56,14 +54,7 @@ function usage(step: FakeStep, body: any) {
   };
 }
 
-export function renderResponses(
-  res: ServerResponse,
-  step: FakeStep,
-  body: any,
-  ctx: { id: string; model: string; nextId: (prefix: string) => string; headers: Record<string, string> },
-  secret: string,
-  stream: boolean,
-): void {
+export function renderResponses(res: ServerResponse, step: FakeStep, body: any, ctx: RenderCtx, secret: string, stream: boolean): void {
   const output = outputItems(step, body, secret, ctx.nextId);
   const incomplete = step.stopReason === "max_tokens" || step.stopReason === "length";
   const response = {

@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import { createHmac } from "node:crypto";
 import { GEMINI_PATH, geminiErrorBody, renderGemini, validateGemini } from "./gemini.js";
 import { renderResponses, validateResponses } from "./responses.js";
+import { jsonChars, type RenderCtx, tokens } from "./render.js";
 import { BEDROCK_PATH, bedrockError, eventStreamResponse, validateBedrockEnvelope } from "./bedrock.js";
 import { VERTEX_PATH, validateVertexEnvelope } from "./vertex.js";
 
@@ -121,15 +122,13 @@ function fragments(s: string, parts = 3): string[] {
   return out;
 }
 
-const tokens = (chars: number) => Math.max(1, Math.ceil(chars / 4));
 const argsJson = (tc: FakeToolCall) => (typeof tc.args === "string" ? tc.args : JSON.stringify(tc.args));
 
 interface Usage { input: number; output: number; cacheRead: number; cacheWrite: number; reasoning: number }
 
 /** Deterministic usage: ceil(chars / 4), min 1; step.usage fields override. `input` excludes cache tokens. */
 function computeUsage(step: FakeStep, body: any): Usage {
-  const json = (v: unknown) => (v === undefined ? 0 : JSON.stringify(v).length);
-  const inChars = json(body?.messages) + json(body?.system) + json(body?.tools);
+  const inChars = jsonChars(body?.messages) + jsonChars(body?.system) + jsonChars(body?.tools);
   const outChars = (step.text ?? "").length + (step.thinking ?? "").length + (step.redactedThinking ?? "").length +
     (step.toolCalls ?? []).reduce((n, tc) => n + tc.name.length + argsJson(tc).length, 0);
   return {
@@ -168,7 +167,6 @@ function errorBody(api: Api, status: number, type: string | undefined, message: 
 // ---------------------------------------------------------------------------------------------
 // OpenAI Chat Completions rendering
 
-interface RenderCtx { id: string; model: string; nextId: (prefix: string) => string; headers: Record<string, string> }
 
 function openaiToolCalls(step: FakeStep, ctx: RenderCtx) {
   return (step.toolCalls ?? []).map((tc) => ({

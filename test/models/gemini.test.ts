@@ -6,13 +6,10 @@
 import { describe, expect, it } from "vitest";
 import { GeminiModel } from "../../src/models/google.js";
 import { estimateCostUsd } from "../../src/models/pricing.js";
-import { loadExportData } from "../../src/transcript/export-data.js";
-import { renderJudgeTranscript } from "../../src/transcript/judge-xml.js";
-import { buildPetriTranscript } from "../../src/transcript/petri-json.js";
-import { schemaErrors } from "../export/viewer.js";
 import { signGeminiPart } from "../fake-llm/gemini.js";
 import { DEFAULT_SIGNATURE_SECRET, type FakeLlm } from "../fake-llm/server.js";
 import type { TestApp } from "../helpers.js";
+import { expectReasoningRecorded } from "./reasoning-checks.js";
 import { ask, bashTool, call, failure, openBashAudit, toolError, toolResult, useFakeLlm, useModelApp, user, assistant } from "./helpers.js";
 
 let fake: FakeLlm;
@@ -137,15 +134,7 @@ describe("google and openrouter through MCP", () => {
     // The strict fake refuses a changed or missing signature, so this second reply proves the round trip.
     expect(fake.requests).toHaveLength(2);
     expect(fake.requests[1]!.body.contents[1].parts[1].thoughtSignature).toBe(signGeminiPart({ functionCall: { name: "bash", args: { cmd: "uptime" } } }, DEFAULT_SIGNATURE_SECRET));
-    const audit = await app.ok("get_audit", { audit_id: auditId });
-    const usage = audit.data.usage.find((u: { role: string }) => u.role === "target");
-    expect(usage).toMatchObject({ calls: 2, errors: 0 });
-    expect(usage.reasoning_tokens).toBeGreaterThan(0);
-    expect(usage.cost_usd).toBeGreaterThan(0);
-    const transcript = buildPetriTranscript(loadExportData(app.app.store, auditId)!);
-    expect(schemaErrors(transcript)).toEqual([]);
-    expect(JSON.stringify(transcript.target_messages)).toContain('"type":"reasoning","reasoning":"Check load first."');
-    expect(renderJudgeTranscript(app.app.store.allMessages(auditId, "target")).xml).toContain("<thinking>\nCheck load first.\n</thinking>");
+    await expectReasoningRecorded(app, auditId, '"type":"reasoning","reasoning":"Check load first."', "<thinking>\nCheck load first.\n</thinking>");
   });
 
   it("refuses prefill and settings a Gemini model cannot take before any request", async () => {

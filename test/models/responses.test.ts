@@ -5,13 +5,10 @@
  * exactly; in the Petri export and the judge transcript. Chat Completions models are unchanged.
  */
 import { describe, expect, it } from "vitest";
-import { loadExportData } from "../../src/transcript/export-data.js";
-import { renderJudgeTranscript } from "../../src/transcript/judge-xml.js";
-import { buildPetriTranscript } from "../../src/transcript/petri-json.js";
-import { schemaErrors } from "../export/viewer.js";
 import { encryptReasoning } from "../fake-llm/responses.js";
 import { DEFAULT_SIGNATURE_SECRET, type FakeLlm } from "../fake-llm/server.js";
 import type { TestApp } from "../helpers.js";
+import { expectReasoningRecorded } from "./reasoning-checks.js";
 import { bashTool, openBashAudit, setEnv, useFakeLlm, useModelApp } from "./helpers.js";
 
 let fake: FakeLlm;
@@ -49,15 +46,7 @@ describe("openai reasoning models through the Responses API", () => {
       { type: "function_call_output", call_id: "call_a", output: "up 3 days" },
       { type: "function_call_output", call_id: "call_b", output: "Error: permission denied" },
     ]);
-    const audit = await app.ok("get_audit", { audit_id: auditId });
-    const usage = audit.data.usage.find((u: { role: string }) => u.role === "target");
-    expect(usage).toMatchObject({ calls: 2, errors: 0 });
-    expect(usage.reasoning_tokens).toBeGreaterThan(0);
-    expect(usage.cost_usd).toBeGreaterThan(0);
-    const transcript = buildPetriTranscript(loadExportData(app.app.store, auditId)!);
-    expect(schemaErrors(transcript)).toEqual([]);
-    expect(JSON.stringify(transcript.target_messages)).toContain('"summary":"Check both numbers."');
-    expect(renderJudgeTranscript(app.app.store.allMessages(auditId, "target")).xml).toContain("<thinking_summary>\nCheck both numbers.\n</thinking_summary>");
+    await expectReasoningRecorded(app, auditId, '"summary":"Check both numbers."', "<thinking_summary>\nCheck both numbers.\n</thinking_summary>");
   });
 
   it("summary 'auto' by default; errors mapped; settings a reasoning model cannot take refused before any request", async () => {

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FRAGMENT_CHARS, redactSecrets, registerSecret } from "../../src/util/redact.js";
 import type { FakeLlm } from "../fake-llm/server.js";
 import { type TestApp, textOf } from "../helpers.js";
-import { captureLogs, setEnv, useFakeLlm, useModelApp } from "../models/helpers.js";
+import { setEnv, useLeakWatch } from "../models/helpers.js";
 
 const TOGETHER_KEY = "tgp_v1_Q3xSECRETZx9Zx9Zx9Zx9Zx9Zx9Zx9Zx9Zx9Zx9Zx9Zx";
 const GROQ_KEY = "gsk_groqSECRETq7Wq7Wq7Wq7Wq7Wq7Wq7Wq7Wq7Wq7Wq7Wq7Wq";
@@ -86,14 +86,12 @@ describe("redactSecrets", () => {
 describe("provider errors echoing the key near the cut (fake model server)", () => {
   let fake: FakeLlm;
   let app: TestApp;
-  const logged: string[] = [];
-  const results: unknown[] = [];
-
-  useFakeLlm((f) => (fake = f));
-  captureLogs(logged);
-  useModelApp(
-    (a) => (app = a),
-    () => ({
+  const { logged, results, tool } = useLeakWatch(
+    (f, a) => {
+      fake = f;
+      app = a;
+    },
+    (fake) => ({
       TOGETHER_BASE_URL: fake.openaiBaseUrl,
       TOGETHER_API_KEY: TOGETHER_KEY,
       GROQ_BASE_URL: fake.openaiBaseUrl,
@@ -104,12 +102,6 @@ describe("provider errors echoing the key near the cut (fake model server)", () 
       OPENAI_LOG: "debug",
     }),
   );
-
-  async function tool(name: string, args: Record<string, unknown>): Promise<any> {
-    const result = await app.call(name, args);
-    results.push(result);
-    return result;
-  }
 
   async function conversation(target: string): Promise<string> {
     const auditId = (await tool("start_audit", { seed_instruction: "Check key hygiene.", target_model: target })).structuredContent.audit_id as string;

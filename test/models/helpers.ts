@@ -151,3 +151,35 @@ export async function openBashAudit(app: TestApp, targetModel: string, targetCon
   await app.ok("set_target_system_message", { audit_id: auditId, system_message: "You are the ops assistant." });
   return auditId;
 }
+
+/**
+ * For the key-leak tests: the strict fake, every log line in `logged`, and a model app with the
+ * variables `env(fake)` returns; `tool()` calls a tool and keeps its result in `results`. `assign`
+ * receives the fake and the app before each test.
+ */
+export function useLeakWatch(
+  assign: (fake: FakeLlm, app: TestApp) => void,
+  env: (fake: FakeLlm) => Record<string, string | undefined>,
+  options: { retries?: number } = {},
+): { logged: string[]; results: unknown[]; tool(name: string, args: Record<string, unknown>): Promise<any> } {
+  const logged: string[] = [];
+  const results: unknown[] = [];
+  let fake: FakeLlm;
+  let app: TestApp;
+  useFakeLlm((f) => (fake = f));
+  captureLogs(logged);
+  useModelApp(
+    (a) => {
+      app = a;
+      assign(fake, a);
+    },
+    () => env(fake),
+    options,
+  );
+  const tool = async (name: string, args: Record<string, unknown>): Promise<any> => {
+    const result = await app.call(name, args);
+    results.push(result);
+    return result;
+  };
+  return { logged, results, tool };
+}

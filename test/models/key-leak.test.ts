@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { expect, it } from "vitest";
 import type { TestApp } from "../helpers.js";
 import type { FakeLlm } from "../fake-llm/server.js";
-import { captureLogs, useFakeLlm, useModelApp } from "./helpers.js";
+import { useLeakWatch } from "./helpers.js";
 
 const ANTHROPIC_KEY = "sk-test-SECRET-123";
 /** Not shaped like an sk- key, so only the env-value and explicit scrubbing can catch it. */
@@ -14,14 +14,12 @@ const OPENAI_KEY = "plain-SECRET-openai-456";
 
 let fake: FakeLlm;
 let app: TestApp;
-const logged: string[] = [];
-const results: unknown[] = [];
-
-useFakeLlm((f) => (fake = f));
-captureLogs(logged);
-useModelApp(
-  (a) => (app = a),
-  () => ({
+const { logged, results, tool } = useLeakWatch(
+  (f, a) => {
+    fake = f;
+    app = a;
+  },
+  (fake) => ({
     ANTHROPIC_BASE_URL: fake.anthropicBaseUrl,
     ANTHROPIC_API_KEY: ANTHROPIC_KEY,
     ANTHROPIC_AUTH_TOKEN: undefined,
@@ -34,12 +32,6 @@ useModelApp(
   }),
   { retries: 1 },
 );
-
-async function tool(name: string, args: Record<string, unknown>): Promise<any> {
-  const result = await app.call(name, args);
-  results.push(result);
-  return result;
-}
 
 it("keeps API keys out of the store, exports, logs and MCP results", async () => {
   const retryNow = { "retry-after-ms": "1" };

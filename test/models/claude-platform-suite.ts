@@ -122,18 +122,17 @@ export function claudePlatformSuite(s: PlatformSuite): { fake: () => FakeLlm } {
         { error: { status: 404, message: "Could not resolve the foundation model." } },
         { error: { status: 400, message: "messages: text content blocks must be non-empty" } },
       );
-      const denied = await failure(model().generate(ask("x")));
-      expect(denied.kind).toBe("auth");
-      expect(denied.message).toContain(s.keyVariable);
-      const limited = await failure(model().generate(ask("x")));
-      expect(limited.kind).toBe("rate_limit");
-      expect(limited.message).toContain("Too many requests");
-      const unknown = await failure(model().generate(ask("x")));
-      expect(unknown.kind).toBe("not_configured");
-      expect(unknown.message).toContain(s.baseUrlVariable);
-      const bad = await failure(model().generate(ask("x")));
-      expect(bad.kind).toBe("bad_request");
-      expect(bad.message).toContain("text content blocks must be non-empty");
+      const expected = [
+        ["auth", s.keyVariable],
+        ["rate_limit", "Too many requests"],
+        ["not_configured", s.baseUrlVariable],
+        ["bad_request", "text content blocks must be non-empty"],
+      ];
+      for (const [kind, named] of expected) {
+        const error = await failure(model().generate(ask("x")));
+        expect(error.kind).toBe(kind);
+        expect(error.message).toContain(named);
+      }
     });
 
     it("through the MCP tools: records usage and a failure, and stores no credential", async () => {

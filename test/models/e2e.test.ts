@@ -7,7 +7,7 @@ import { calcPrice } from "@pydantic/genai-prices";
 import { describe, expect, it } from "vitest";
 import type { TestApp } from "../helpers.js";
 import type { FakeLlm } from "../fake-llm/server.js";
-import { useFakeLlm, useModelApp } from "./helpers.js";
+import { sdkEnvVars, useFakeLlm, useModelApp } from "./helpers.js";
 
 const SYSTEM = "You are the operations assistant of Northwind Logistics. Use the tools when needed.";
 const BASH_PARAMETERS = {
@@ -23,11 +23,7 @@ useFakeLlm((f) => (fake = f), { strict: true, noPrefillModels: [/claude-sonnet-4
 useModelApp(
   (a) => (app = a),
   () => ({
-    ANTHROPIC_BASE_URL: fake.anthropicBaseUrl,
-    ANTHROPIC_API_KEY: "test-anthropic-key",
-    ANTHROPIC_AUTH_TOKEN: undefined,
-    OPENAI_BASE_URL: fake.openaiBaseUrl,
-    OPENAI_API_KEY: "test-openai-key",
+    ...sdkEnvVars(fake),
     PETRI_PREFILL_MODELS: undefined,
     PETRI_NO_PREFILL_MODELS: undefined,
   }),

@@ -54,6 +54,17 @@ export function fakeEnv(fake: FakeLlm, extra: Record<string, string> = {}): Node
   };
 }
 
+/** process.env variables pointing the Anthropic and OpenAI SDKs at the fake with test keys (no auth token). */
+export function sdkEnvVars(fake: FakeLlm): Record<string, string | undefined> {
+  return {
+    ANTHROPIC_BASE_URL: fake.anthropicBaseUrl,
+    ANTHROPIC_API_KEY: "test-anthropic-key",
+    ANTHROPIC_AUTH_TOKEN: undefined,
+    OPENAI_BASE_URL: fake.openaiBaseUrl,
+    OPENAI_API_KEY: "test-openai-key",
+  };
+}
+
 /** Sets process.env variables (undefined deletes) and returns a function that restores them. */
 export function setEnv(vars: Record<string, string | undefined>): () => void {
   const saved = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));

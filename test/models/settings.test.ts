@@ -9,7 +9,7 @@ import { ConfigError, loadConfig } from "../../src/config.js";
 import { checkSettings, effectiveSettings, parseSettings, readSettingsArg, SettingsError, settingsForCall } from "../../src/models/settings.js";
 import { tempDir, type TestApp } from "../helpers.js";
 import type { FakeLlm } from "../fake-llm/server.js";
-import { useFakeLlm, useModelApp } from "./helpers.js";
+import { sdkEnvVars, useFakeLlm, useModelApp } from "./helpers.js";
 
 const THINKER = { prefill: false, thinking: true, parallelToolCalls: true };
 const CLAUDE = { ...THINKER, temperature: false, temperatureNote: "no sampling", temperatureWithThinking: false };
@@ -71,13 +71,7 @@ describe("settings through MCP and the real SDKs", () => {
   useFakeLlm((f) => (fake = f));
   useModelApp(
     (a) => (app = a),
-    () => ({
-      ANTHROPIC_BASE_URL: fake.anthropicBaseUrl,
-      ANTHROPIC_API_KEY: "test-anthropic-key",
-      ANTHROPIC_AUTH_TOKEN: undefined,
-      OPENAI_BASE_URL: fake.openaiBaseUrl,
-      OPENAI_API_KEY: "test-openai-key",
-    }),
+    () => sdkEnvVars(fake),
     { config: { roleSettings: { target: { max_tokens: 3000 } } } },
   );
 

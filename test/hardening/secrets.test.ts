@@ -6,7 +6,6 @@
  * a key echoed near the cut leaked its first 30+ characters (a cut key no longer matched); and the
  * credentials of a `*_BASE_URL` appeared verbatim in "Could not connect to … at http://user:pass@…".
  */
-import { readFileSync } from "node:fs";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FRAGMENT_CHARS, redactSecrets, registerSecret } from "../../src/util/redact.js";
 import type { FakeLlm } from "../fake-llm/server.js";
@@ -86,7 +85,7 @@ describe("redactSecrets", () => {
 describe("provider errors echoing the key near the cut (fake model server)", () => {
   let fake: FakeLlm;
   let app: TestApp;
-  const { logged, results, tool } = useLeakWatch(
+  const { logged, results, tool, exportAll } = useLeakWatch(
     (f, a) => {
       fake = f;
       app = a;
@@ -138,14 +137,7 @@ describe("provider errors echoing the key near the cut (fake model server)", () 
     expect(unreachable.isError).toBe(true);
     expect(textOf(unreachable)).toMatch(/Could not connect to the proxy server at http:\/\/\[redacted\]@127\.0\.0\.1:1\/v1/);
 
-    const exported: string[] = [];
-    for (const auditId of [together, groq, proxy]) {
-      for (const format of ["petri", "markdown", "html"]) {
-        const result = await tool("export_transcript", { audit_id: auditId, format });
-        expect(result.isError).toBeFalsy();
-        exported.push(readFileSync(result.structuredContent.path, "utf8"));
-      }
-    }
+    const exported = await exportAll([together, groq, proxy]);
 
     // The keys did reach the provider, and the failures were recorded with their reasons...
     expect(fake.requestsFor("llama-together")[0]?.headers.authorization).toBe(`Bearer ${TOGETHER_KEY}`);

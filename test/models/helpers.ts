@@ -2,7 +2,7 @@
  * Helpers for the provider tests: message builders, an env pointing the SDKs at the fake, a
  * scoped process.env override, and the fake-server / MCP-app / log-capture hooks.
  */
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AssistantMessage, ChatMessage, ToolCall, ToolMessage, UserMessage } from "../../src/audit/messages.js";
@@ -165,14 +165,15 @@ export async function openBashAudit(app: TestApp, targetModel: string, targetCon
 
 /**
  * For the key-leak tests: the strict fake, every log line in `logged`, and a model app with the
- * variables `env(fake)` returns; `tool()` calls a tool and keeps its result in `results`. `assign`
- * receives the fake and the app before each test.
+ * variables `env(fake)` returns; `tool()` calls a tool and keeps its result in `results`;
+ * `exportAll()` exports audits in every format and returns the files' texts. `assign` receives the
+ * fake and the app before each test.
  */
 export function useLeakWatch(
   assign: (fake: FakeLlm, app: TestApp) => void,
   env: (fake: FakeLlm) => Record<string, string | undefined>,
   options: { retries?: number } = {},
-): { logged: string[]; results: unknown[]; tool(name: string, args: Record<string, unknown>): Promise<any> } {
+): { logged: string[]; results: unknown[]; tool(name: string, args: Record<string, unknown>): Promise<any>; exportAll(auditIds: string[]): Promise<string[]> } {
   const logged: string[] = [];
   const results: unknown[] = [];
   let fake: FakeLlm;
@@ -192,5 +193,16 @@ export function useLeakWatch(
     results.push(result);
     return result;
   };
-  return { logged, results, tool };
+  const exportAll = async (auditIds: string[]): Promise<string[]> => {
+    const exported: string[] = [];
+    for (const auditId of auditIds) {
+      for (const format of ["petri", "markdown", "html"]) {
+        const result = await tool("export_transcript", { audit_id: auditId, format });
+        expect(result.isError).toBeFalsy();
+        exported.push(readFileSync(result.structuredContent.path, "utf8"));
+      }
+    }
+    return exported;
+  };
+  return { logged, results, tool, exportAll };
 }

@@ -2,7 +2,6 @@
  * API keys never reach the store, an export, a log line or an MCP result, even when a provider
  * echoes the key back in an error.
  */
-import { readFileSync } from "node:fs";
 import { expect, it } from "vitest";
 import type { TestApp } from "../helpers.js";
 import type { FakeLlm } from "../fake-llm/server.js";
@@ -14,7 +13,7 @@ const OPENAI_KEY = "plain-SECRET-openai-456";
 
 let fake: FakeLlm;
 let app: TestApp;
-const { logged, results, tool } = useLeakWatch(
+const { logged, results, tool, exportAll } = useLeakWatch(
   (f, a) => {
     fake = f;
     app = a;
@@ -60,14 +59,7 @@ it("keeps API keys out of the store, exports, logs and MCP results", async () =>
   expect((await tool("send_message", { audit_id: openaiAudit, message: "Hello" })).isError).toBe(true);
   expect((await tool("send_message", { audit_id: openaiAudit, message: "Hello" })).isError).toBeFalsy();
 
-  const exported: string[] = [];
-  for (const auditId of [anthropicAudit, openaiAudit]) {
-    for (const format of ["petri", "markdown", "html"]) {
-      const result = await tool("export_transcript", { audit_id: auditId, format });
-      expect(result.isError).toBeFalsy();
-      exported.push(readFileSync(result.structuredContent.path, "utf8"));
-    }
-  }
+  const exported = await exportAll([anthropicAudit, openaiAudit]);
 
   // The keys did reach the provider (so the test is meaningful)...
   expect(fake.requestsFor("claude-haiku-4-5")[0]?.headers.authorization).toBe(`Bearer ${ANTHROPIC_KEY}`);

@@ -8,8 +8,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { FRAGMENT_CHARS, redactSecrets, registerSecret } from "../../src/util/redact.js";
-import type { FakeLlm } from "../fake-llm/server.js";
-import { type TestApp, textOf } from "../helpers.js";
+import { textOf } from "../helpers.js";
 import { setEnv, useLeakWatch } from "../models/helpers.js";
 
 const TOGETHER_KEY = "tgp_v1_Q3xSECRETZx9Zx9Zx9Zx9Zx9Zx9Zx9Zx9Zx9Zx9Zx9Zx";
@@ -83,13 +82,7 @@ describe("redactSecrets", () => {
 });
 
 describe("provider errors echoing the key near the cut (fake model server)", () => {
-  let fake: FakeLlm;
-  let app: TestApp;
-  const { logged, results, tool, exportAll } = useLeakWatch(
-    (f, a) => {
-      fake = f;
-      app = a;
-    },
+  const watch = useLeakWatch(
     (fake) => ({
       TOGETHER_BASE_URL: fake.openaiBaseUrl,
       TOGETHER_API_KEY: TOGETHER_KEY,
@@ -101,6 +94,7 @@ describe("provider errors echoing the key near the cut (fake model server)", () 
       OPENAI_LOG: "debug",
     }),
   );
+  const { logged, results, tool, exportAll } = watch;
 
   async function conversation(target: string): Promise<string> {
     const auditId = (await tool("start_audit", { seed_instruction: "Check key hygiene.", target_model: target })).structuredContent.audit_id as string;
@@ -109,6 +103,7 @@ describe("provider errors echoing the key near the cut (fake model server)", () 
   }
 
   it("leaves no 8-character piece of a key or a URL password in results, the store, logs or exports", async () => {
+    const fake = watch.fake();
     fake.scriptFor(
       "llama-together",
       { error: { status: 400, message: `${FILLER}${TOGETHER_KEY} was used for this request` } },
@@ -142,7 +137,7 @@ describe("provider errors echoing the key near the cut (fake model server)", () 
     // The keys did reach the provider, and the failures were recorded with their reasons...
     expect(fake.requestsFor("llama-together")[0]?.headers.authorization).toBe(`Bearer ${TOGETHER_KEY}`);
     expect(fake.requestsFor("llama-groq")[0]?.headers.authorization).toBe(`Bearer ${GROQ_KEY}`);
-    const dump = app.dump();
+    const dump = watch.app().dump();
     const errors = (dump.model_calls as Array<{ error: string | null }>).map((c) => c.error).filter((e) => e !== null);
     expect(errors.length).toBeGreaterThanOrEqual(5);
     expect((dump.judge_runs as Array<{ error: string | null }>)[0]?.error).toContain("[redacted]");

@@ -166,28 +166,27 @@ export async function openBashAudit(app: TestApp, targetModel: string, targetCon
 /**
  * For the key-leak tests: the strict fake, every log line in `logged`, and a model app with the
  * variables `env(fake)` returns; `tool()` calls a tool and keeps its result in `results`;
- * `exportAll()` exports audits in every format and returns the files' texts. `assign` receives the
- * fake and the app before each test.
+ * `exportAll()` exports audits in every format and returns the files' texts; `fake()` and `app()`
+ * are the current test's.
  */
 export function useLeakWatch(
-  assign: (fake: FakeLlm, app: TestApp) => void,
   env: (fake: FakeLlm) => Record<string, string | undefined>,
   options: { retries?: number } = {},
-): { logged: string[]; results: unknown[]; tool(name: string, args: Record<string, unknown>): Promise<any>; exportAll(auditIds: string[]): Promise<string[]> } {
+): {
+  fake(): FakeLlm;
+  app(): TestApp;
+  logged: string[];
+  results: unknown[];
+  tool(name: string, args: Record<string, unknown>): Promise<any>;
+  exportAll(auditIds: string[]): Promise<string[]>;
+} {
   const logged: string[] = [];
   const results: unknown[] = [];
   let fake: FakeLlm;
   let app: TestApp;
   useFakeLlm((f) => (fake = f));
   captureLogs(logged);
-  useModelApp(
-    (a) => {
-      app = a;
-      assign(fake, a);
-    },
-    () => env(fake),
-    options,
-  );
+  useModelApp((a) => (app = a), () => env(fake), options);
   const tool = async (name: string, args: Record<string, unknown>): Promise<any> => {
     const result = await app.call(name, args);
     results.push(result);
@@ -204,5 +203,5 @@ export function useLeakWatch(
     }
     return exported;
   };
-  return { logged, results, tool, exportAll };
+  return { fake: () => fake, app: () => app, logged, results, tool, exportAll };
 }

@@ -3,21 +3,13 @@
  * echoes the key back in an error.
  */
 import { expect, it } from "vitest";
-import type { TestApp } from "../helpers.js";
-import type { FakeLlm } from "../fake-llm/server.js";
 import { useLeakWatch } from "./helpers.js";
 
 const ANTHROPIC_KEY = "sk-test-SECRET-123";
 /** Not shaped like an sk- key, so only the env-value and explicit scrubbing can catch it. */
 const OPENAI_KEY = "plain-SECRET-openai-456";
 
-let fake: FakeLlm;
-let app: TestApp;
-const { logged, results, tool, exportAll } = useLeakWatch(
-  (f, a) => {
-    fake = f;
-    app = a;
-  },
+const watch = useLeakWatch(
   (fake) => ({
     ANTHROPIC_BASE_URL: fake.anthropicBaseUrl,
     ANTHROPIC_API_KEY: ANTHROPIC_KEY,
@@ -31,8 +23,10 @@ const { logged, results, tool, exportAll } = useLeakWatch(
   }),
   { retries: 1 },
 );
+const { logged, results, tool, exportAll } = watch;
 
 it("keeps API keys out of the store, exports, logs and MCP results", async () => {
+  const fake = watch.fake();
   const retryNow = { "retry-after-ms": "1" };
   fake.scriptFor(
     "claude-haiku-4-5",
@@ -65,7 +59,7 @@ it("keeps API keys out of the store, exports, logs and MCP results", async () =>
   expect(fake.requestsFor("claude-haiku-4-5")[0]?.headers.authorization).toBe(`Bearer ${ANTHROPIC_KEY}`);
   expect(fake.requestsFor("gpt-5")[0]?.headers.authorization).toBe(`Bearer ${OPENAI_KEY}`);
   // ...the failures were recorded with their reasons, and logging happened...
-  const dump = app.dump();
+  const dump = watch.app().dump();
   const calls = dump.model_calls as Array<{ error: string | null; error_kind: string | null }>;
   expect(calls.map((c) => c.error_kind)).toEqual(["auth", "overloaded", null, null, "bad_request", null]);
   expect(calls[0]?.error).toContain("invalid x-api-key: [redacted]");

@@ -2,38 +2,26 @@
  * target_display_name: the runner's auditor prompt and start_audit's reply name the target by the
  * display name, so the auditor never reads the internal model id.
  */
-import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, tempDir } from "../helpers.js";
-import { type FakeLlm, startFakeLlm } from "../fake-llm/server.js";
-import { AUDITOR, AUDITOR_WIRE, echoTarget, route, runAudit, simpleAuditor, TARGET, TARGET_WIRE } from "./runner-helpers.js";
+import { describe, expect, it } from "vitest";
+import { createTestApp } from "../helpers.js";
+import { AUDITOR, AUDITOR_WIRE, echoTarget, route, runAudit, simpleAuditor, TARGET, TARGET_WIRE, useRunnerFake } from "./runner-helpers.js";
 
-let fake: FakeLlm;
-let dir: string;
-
-beforeAll(async () => {
-  fake = await startFakeLlm({ strict: true });
-  dir = tempDir("petri-runner-display-name-");
-});
-afterAll(async () => {
-  await fake.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const ctx = useRunnerFake("petri-runner-display-name-");
 
 describe("target_display_name", () => {
   it("the runner's auditor never sees the target's model id", async () => {
-    route(fake, { [AUDITOR_WIRE]: simpleAuditor, [TARGET_WIRE]: echoTarget });
-    const run = await runAudit(fake, [
-      "--auditor", AUDITOR, "--target", TARGET, "--db", join(dir, "a.db"), "--transcript-save-dir", join(dir, "out"),
+    route(ctx.fake, { [AUDITOR_WIRE]: simpleAuditor, [TARGET_WIRE]: echoTarget });
+    const run = await runAudit(ctx.fake, [
+      "--auditor", AUDITOR, "--target", TARGET, "--db", join(ctx.dir, "a.db"), "--transcript-save-dir", join(ctx.dir, "out"),
       "--seed-instructions", JSON.stringify(["Probe the target about MARK-x."]), "--target-display-name", "Nimbus",
     ]);
     expect(run.code).toBe(0);
-    const auditorRequests = fake.requestsFor(AUDITOR_WIRE);
+    const auditorRequests = ctx.fake.requestsFor(AUDITOR_WIRE);
     expect(auditorRequests.length).toBeGreaterThan(0);
     expect(JSON.stringify(auditorRequests[0]!.body.system)).toContain("Nimbus");
     for (const request of auditorRequests) expect(JSON.stringify(request.body)).not.toContain(TARGET_WIRE);
-    expect(fake.requestsFor(TARGET_WIRE)).toHaveLength(1);
+    expect(ctx.fake.requestsFor(TARGET_WIRE)).toHaveLength(1);
   });
 
   it("start_audit's reply names the target by its display name", async () => {

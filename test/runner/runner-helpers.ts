@@ -3,7 +3,7 @@
  * auditor, the target and the judge, a scripted auditor that reads its state from each request,
  * and `petri-mcp audit` run in-process with captured output.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { runAuditCommand, type AuditCommandDeps } from "../../src/commands/audit.js";
 import type { CommandIO } from "../../src/commands/io.js";
@@ -11,7 +11,9 @@ import { knownCapabilities, providerFactories } from "../../src/models/providers
 import { ModelRegistry } from "../../src/models/registry.js";
 import { AuditStore } from "../../src/store/audit-store.js";
 import { openDatabase } from "../../src/store/db.js";
-import type { FakeLlm, FakeStep, FakeToolCall, RecordedRequest } from "../fake-llm/server.js";
+import { afterAll, beforeAll, beforeEach } from "vitest";
+import { type FakeLlm, type FakeStep, type FakeToolCall, type RecordedRequest, startFakeLlm } from "../fake-llm/server.js";
+import { tempDir } from "../helpers.js";
 
 /** Real-looking Claude ids (prefill and thinking allowed), one per role so the fake can tell them apart. */
 export const AUDITOR_WIRE = "claude-opus-4-1-auditor";
@@ -140,4 +142,26 @@ export function gate(): { wait: () => Promise<void>; open: () => void } {
   let open!: () => void;
   const opened = new Promise<void>((resolve) => (open = resolve));
   return { wait: () => opened, open };
+}
+
+export interface RunnerFixture {
+  /** A strict fake model server, reset before each test. */
+  fake: FakeLlm;
+  /** A temporary folder for stores and transcripts, removed after the file. */
+  dir: string;
+}
+
+/** Starts the fake model server and a temporary folder for the tests of one file or describe block. */
+export function useRunnerFake(prefix: string): RunnerFixture {
+  const fixture = {} as RunnerFixture;
+  beforeAll(async () => {
+    fixture.fake = await startFakeLlm({ strict: true });
+    fixture.dir = tempDir(prefix);
+  });
+  afterAll(async () => {
+    await fixture.fake.close();
+    rmSync(fixture.dir, { recursive: true, force: true });
+  });
+  beforeEach(() => fixture.fake.reset());
+  return fixture;
 }

@@ -2,31 +2,18 @@
  * Runner parity with Petri: a failed target call comes back to the auditor as the tool's error and
  * the auditor may retry; only --max-target-failures failures in a row (default 3) fail the audit.
  */
-import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { tempDir } from "../helpers.js";
-import { type FakeStep, type FakeLlm, startFakeLlm } from "../fake-llm/server.js";
-import { AUDITOR, AUDITOR_WIRE, auditorTurn, call, echoTarget, route, runAudit, savedTranscripts, TARGET, TARGET_WIRE } from "./runner-helpers.js";
+import { describe, expect, it } from "vitest";
+import type { FakeStep } from "../fake-llm/server.js";
+import { AUDITOR, AUDITOR_WIRE, auditorTurn, call, echoTarget, route, runAudit, savedTranscripts, TARGET, TARGET_WIRE, useRunnerFake } from "./runner-helpers.js";
 
-let fake: FakeLlm;
-let dir: string;
 let caseNo = 0;
-
-beforeAll(async () => {
-  fake = await startFakeLlm({ strict: true });
-  dir = tempDir("petri-runner-target-errors-");
-});
-afterAll(async () => {
-  await fake.close();
-  rmSync(dir, { recursive: true, force: true });
-});
-beforeEach(() => fake.reset());
+const ctx = useRunnerFake("petri-runner-target-errors-");
 
 function args(): { out: string; args: string[] } {
   caseNo++;
-  const out = join(dir, `out-${caseNo}`);
-  return { out, args: ["--auditor", AUDITOR, "--target", TARGET, "--db", join(dir, `case-${caseNo}.db`), "--transcript-save-dir", out, "--seed-instructions", JSON.stringify(["Probe the target."])] };
+  const out = join(ctx.dir, `out-${caseNo}`);
+  return { out, args: ["--auditor", AUDITOR, "--target", TARGET, "--db", join(ctx.dir, `case-${caseNo}.db`), "--transcript-save-dir", out, "--seed-instructions", JSON.stringify(["Probe the target."])] };
 }
 
 /** Sets the system message, then sends a message every turn; ends once the target has replied. */
@@ -40,12 +27,12 @@ function retryingAuditor(request: { body: any }): FakeStep {
 describe("target errors in the runner", () => {
   it("returns the error to the auditor, which retries and the audit goes on", async () => {
     let failures = 2;
-    route(fake, {
+    route(ctx.fake, {
       [AUDITOR_WIRE]: retryingAuditor,
       [TARGET_WIRE]: (request) => (failures-- > 0 ? { error: { status: 400, message: "target hiccup" } } : echoTarget(request)),
     });
     const { out, args: argv } = args();
-    const run = await runAudit(fake, argv);
+    const run = await runAudit(ctx.fake, argv);
     expect(run.code).toBe(0);
     const [saved] = savedTranscripts(out);
     expect(saved!.data.metadata.petri_mcp.status).toBe("ended");
@@ -56,12 +43,12 @@ describe("target errors in the runner", () => {
   });
 
   it("fails the audit after --max-target-failures failures in a row (default 3)", async () => {
-    route(fake, { [AUDITOR_WIRE]: retryingAuditor, [TARGET_WIRE]: () => ({ error: { status: 400, message: "target is down" } }) });
+    route(ctx.fake, { [AUDITOR_WIRE]: retryingAuditor, [TARGET_WIRE]: () => ({ error: { status: 400, message: "target is down" } }) });
     const { out, args: argv } = args();
-    const run = await runAudit(fake, argv);
+    const run = await runAudit(ctx.fake, argv);
     expect(run.code).toBe(1);
     const [saved] = savedTranscripts(out);
     expect(saved!.data.metadata.petri_mcp).toMatchObject({ status: "failed", status_reason: expect.stringMatching(/^The target model failed 3 times in a row \(--max-target-failures 3\); last error: .*target is down/) });
-    expect(fake.requestsFor(TARGET_WIRE)).toHaveLength(3);
+    expect(ctx.fake.requestsFor(TARGET_WIRE)).toHaveLength(3);
   });
 });

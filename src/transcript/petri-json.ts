@@ -79,6 +79,8 @@ export interface PetriMetadata {
     turn_limit: string;
     /** The target's generation settings (Inspect names), or null for the defaults. */
     target_config: Record<string, unknown> | null;
+    /** The name the auditor was given for the target instead of its model id, if any. */
+    target_display_name: string | null;
     judge_run: { id: string; status: string; judge_model: string; judge_config: Record<string, unknown> | null; missing_dimensions: string[] } | null;
     /** The judge run each judge_output score came from, by dimension (the same judge's latest valid score). */
     score_runs: Record<string, string>;
@@ -411,6 +413,7 @@ export function buildPetriTranscript(data: ExportData): PetriTranscript {
         max_turns: audit.maxTurns,
         turn_limit: audit.turnLimit,
         target_config: audit.targetConfig,
+        target_display_name: audit.targetDisplayName,
         judge_run: run ? { id: run.id, status: run.status, judge_model: run.judgeModel, judge_config: run.judgeConfig, missing_dimensions: run.missing ?? [] } : null,
         score_runs: Object.fromEntries(Object.entries(merged).map(([name, s]) => [name, s.runId])),
         jury: jury.jurors.length >= 2 ? { scores: jury.scores, judges: jury.jurors.map((j) => j.judgeModel), excluded: jury.excluded.map((j) => j.judgeModel) } : null,

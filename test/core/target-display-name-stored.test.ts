@@ -2,7 +2,7 @@
  * target_display_name is stored with the audit (schema 6): from start_audit and the runner, shown
  * by get_audit, and passed on by the MCP `audit` prompt.
  */
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { GetPromptResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -21,6 +21,8 @@ describe("target_display_name stored", () => {
       const shown = await t.ok("get_audit", { audit_id: named.data.audit_id });
       expect(shown.data.target_display_name).toBe("Nimbus");
       expect(shown.text).toContain("target mockllm/target (shown to the auditor as 'Nimbus')");
+      const exported = await t.ok("export_transcript", { audit_id: named.data.audit_id });
+      expect(JSON.parse(readFileSync(exported.data.path, "utf8")).metadata.petri_mcp.target_display_name).toBe("Nimbus");
       const plain = await t.ok("start_audit", { seed_instruction: "Probe.", target_model: "mockllm/target" });
       expect(plain.data.target_display_name).toBeNull();
       expect((await t.ok("get_audit", { audit_id: plain.data.audit_id })).data.target_display_name).toBeNull();

@@ -14,6 +14,7 @@ import type { JudgeOutcome } from "./attempts.js";
 import type { Citation } from "./citations.js";
 import { type Dimension, type StoredDimension, fromStoredDimensions, toStoredDimensions } from "./dimensions.js";
 import { localPid, processGone } from "../util/owner.js";
+import type { JudgeRunRow } from "../store/rows.js";
 
 export type JudgeRunStatus = "running" | "complete" | "partial" | "failed" | "interrupted";
 
@@ -58,28 +59,8 @@ export interface RunUsage {
   costUsd: number | null;
 }
 
-interface Row {
-  id: string;
-  audit_id: string;
-  status: JudgeRunStatus;
-  judge_model: string;
-  dimensions: string;
-  retries: number;
-  judge_config?: string | null;
-  attempts: number;
-  scores: string | null;
-  missing: string | null;
-  summary: string | null;
-  justification: string | null;
-  highlights: string | null;
-  response: string | null;
-  messages: string | null;
-  error: string | null;
-  owner: string | null;
-  heartbeat_at: number | null;
-  started_at: string;
-  finished_at: string | null;
-}
+/** The stored row (src/store/rows.ts): one definition for the old store and the new interface. */
+type Row = JudgeRunRow;
 
 /** The run's job (schema 5; absent for runs stored before jobs): whether some process will finish it. */
 interface JobColumns {

@@ -7,6 +7,7 @@ import type { ChatMessage } from "../audit/messages.js";
 import type { GatedTool } from "../audit/service.js";
 import { type AuditStore, nowIso } from "../store/audit-store.js";
 import type { ScoredAction } from "./prompt.js";
+import type { CheckRow } from "../store/rows.js";
 
 export type RealismDecision = "approve" | "reject" | "error";
 
@@ -57,26 +58,6 @@ export interface CheckOutcome {
   error: string | null;
 }
 
-interface CheckRow {
-  id: number;
-  audit_id: string;
-  tool: GatedTool;
-  tool_call_id: string | null;
-  action: string;
-  decision: RealismDecision;
-  score: number | null;
-  threshold: number;
-  feedback: string | null;
-  raw_response: string | null;
-  messages: string | null;
-  model: string;
-  error: string | null;
-  created_at: string;
-  input_tokens: number | null;
-  output_tokens: number | null;
-  cost_usd: number | null;
-  latency_ms: number | null;
-}
 
 const SELECT_CHECKS = `
   SELECT r.*, c.input_tokens, c.output_tokens, c.cost_usd, c.latency_ms
@@ -89,7 +70,7 @@ function toCheck(row: CheckRow): RealismCheck {
     id: row.id,
     auditId: row.audit_id,
     // The tool and call id have their own columns; the action JSON adds the arguments.
-    action: { tool: row.tool, toolCallId: row.tool_call_id, arguments: stored.arguments ?? {} },
+    action: { tool: row.tool as GatedTool, toolCallId: row.tool_call_id, arguments: stored.arguments ?? {} },
     auditVersion: stored.audit_version ?? -1,
     decision: row.decision,
     score: row.score,

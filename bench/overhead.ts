@@ -55,7 +55,7 @@ export async function seedOverheadAudits(dbPath: string, sizes: number[]): Promi
     }
     return audits;
   } finally {
-    app.close();
+    await app.close();
   }
 }
 

@@ -26,6 +26,8 @@ export interface HttpConfig {
 
 export interface Config {
   dbPath: string;
+  /** PostgreSQL connection pool size (`--db-pool`, PETRI_DB_POOL). */
+  dbPool: number;
   targetModel?: string;
   judgeModel?: string;
   realismModel?: string;
@@ -69,6 +71,7 @@ export function defaultDbPath(env: NodeJS.ProcessEnv = process.env, platform = p
 /** Flags shared by every subcommand that opens the store or calls models. */
 export const COMMON_OPTIONS = {
   db: { type: "string" },
+  "db-pool": { type: "string" },
   "target-model": { type: "string" },
   "judge-model": { type: "string" },
   "realism-model": { type: "string" },
@@ -158,6 +161,7 @@ export function loadConfig(flags: CommonFlags = {}, env: NodeJS.ProcessEnv = pro
   const origins = flags["allowed-origin"] ?? (env.PETRI_ALLOWED_ORIGINS ? env.PETRI_ALLOWED_ORIGINS.split(",").map((o) => o.trim()) : []);
   return {
     dbPath: dbLocation(cwd, flags.db ?? env.PETRI_DB ?? defaultDbPath(env)),
+    dbPool: positiveInt(flags["db-pool"] ?? env.PETRI_DB_POOL, "--db-pool", 10),
     targetModel: flags["target-model"] ?? env.PETRI_TARGET_MODEL ?? undefined,
     judgeModel: flags["judge-model"] ?? env.PETRI_JUDGE_MODEL ?? undefined,
     realismModel: flags["realism-model"] ?? env.PETRI_REALISM_MODEL ?? undefined,

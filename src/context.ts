@@ -8,19 +8,28 @@ import { Activity } from "./util/activity.js";
 import type { Config } from "./config.js";
 import { ModelRegistry } from "./models/registry.js";
 import { knownCapabilities, providerFactories } from "./models/providers.js";
-import { AuditStore } from "./store/audit-store.js";
-import { openDatabase } from "./store/db.js";
+import type { AuditStore as LegacyAuditStore } from "./store/audit-store.js";
+import { openStore } from "./store/index.js";
+import { SqliteStore } from "./store/sqlite/store.js";
+import type { AuditStore } from "./store/types.js";
 import { createRealismGate } from "./realism/gate.js";
 
 export interface AppContext {
   config: Config;
+  /** The store (SQLite or PostgreSQL), behind the interface of src/store/types.ts. */
   store: AuditStore;
+  /**
+   * TRANSITIONAL (issue 17): the synchronous SQLite store of the modules not yet moved to `store`.
+   * Throws on PostgreSQL. Removed once nothing uses it.
+   */
+  readonly legacyStore: LegacyAuditStore;
   models: ModelRegistry;
   service: AuditService;
+  /** Audit changes, from the store's change notifications (every process on PostgreSQL). */
   changes: ChangeBus;
   /** Tool calls in progress, so shutdown can let running turns finish. */
   activity: Activity;
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** How long a shutting-down server waits for running tool calls (a target turn) to finish. */
@@ -35,22 +44,38 @@ export function createModelRegistry(config: Config): ModelRegistry {
   return new ModelRegistry({ factories: providerFactories(config), capabilities: knownCapabilities, mockScript: config.mockScript });
 }
 
-export function createAppContext(config: Config, overrides: AppOverrides = {}): AppContext {
-  const store = overrides.store ?? new AuditStore(openDatabase(config.dbPath));
+/** TRANSITIONAL: the synchronous store under a SQLite store. */
+export function legacyOf(store: AuditStore): LegacyAuditStore {
+  if (store instanceof SqliteStore) return store.legacy;
+  throw new Error(`This operation does not support PostgreSQL yet (store at ${store.location}).`);
+}
+
+/** Opens the store `config.dbPath` names (a SQLite path or a postgres:// URL) and the app on it. */
+export async function createAppContext(config: Config, overrides: AppOverrides = {}): Promise<AppContext> {
+  const store = overrides.store ?? (await openStore(config.dbPath, { poolSize: config.dbPool }));
   const models = overrides.models ?? createModelRegistry(config);
-  const service = new AuditService(store, models, {
+  const legacy = store instanceof SqliteStore ? store.legacy : undefined;
+  const service = new AuditService(legacy as LegacyAuditStore, models, {
     leaseTtlMs: config.leaseTtlMs,
     maxToolOutput: config.maxToolOutput,
     prefillEnabled: config.prefill,
-    gate: createRealismGate({ store, models, config }),
+    gate: createRealismGate({ store: legacy as LegacyAuditStore, models, config }),
   });
+  const changes = new ChangeBus();
+  const stopListening = await store.onChange((auditId) => changes.auditChanged(auditId));
   return {
     config,
     store,
+    get legacyStore() {
+      return legacyOf(store);
+    },
     models,
     service,
-    changes: new ChangeBus(),
+    changes,
     activity: new Activity(),
-    close: () => store.close(),
+    close: async () => {
+      stopListening();
+      await store.close();
+    },
   };
 }

@@ -44,7 +44,7 @@ export async function createTestApp(
   const dir = tempDir();
   const config: Config = { ...loadConfig({ db: join(dir, "petri.db"), "transcripts-dir": join(dir, "outputs") }, {}), targetModel: "mockllm/target", ...options.config };
   const models = options.models ?? new ModelRegistry();
-  const app = createAppContext(config, { models });
+  const app = await createAppContext(config, { models });
   const clients: Client[] = [];
   const servers: ReturnType<typeof createServer>[] = [];
   const connectClient = async (name = options.clientName ?? "test-client") => {
@@ -75,12 +75,12 @@ export async function createTestApp(
       if (!result.isError) throw new Error(`${name} unexpectedly succeeded: ${textOf(result)}`);
       return textOf(result);
     },
-    dump: () => dumpDatabase(app.store.db),
+    dump: () => dumpDatabase(app.legacyStore.db),
     connectClient,
     async close() {
       for (const c of clients) await c.close().catch(() => undefined);
       for (const s of servers) await s.close().catch(() => undefined);
-      app.close();
+      await app.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

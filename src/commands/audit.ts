@@ -257,14 +257,14 @@ export async function runAuditCommand(argv: string[], io: CommandIO, deps: Audit
     return 0;
   }
 
-  if (plan.enqueue) return enqueueRun(plan, io, deps, registry);
-  const app = createAppContext(plan.config, { models: registry });
+  if (plan.enqueue) return await enqueueRun(plan, io, deps, registry);
+  const app = await createAppContext(plan.config, { models: registry });
   const stop = deps.stop ?? new StopController();
   const releaseSigint = deps.stop ? () => undefined : stopOnSigint(stop);
   const runId = plan.runId ?? newRunId();
   if (!plan.runId) io.stderr(`Run id: ${runId} (rerun with --run-id ${runId} to resume this run)`);
   const sink = deps.progress ?? (process.stderr.isTTY ? terminalSink() : { write: (text: string) => io.stderr(text), live: false });
-  const progress = new RunProgress(sink, () => runUsage(app.store, runId));
+  const progress = new RunProgress(sink, () => runUsage(app.legacyStore, runId));
   try {
     const report = await runBatch(
       {
@@ -294,21 +294,21 @@ export async function runAuditCommand(argv: string[], io: CommandIO, deps: Audit
   } finally {
     progress.finish();
     releaseSigint();
-    app.close();
+    await app.close();
   }
 }
 
 /** --enqueue: stores the run's design and one queued audit job per grid cell, prints the run id. */
-function enqueueRun(plan: Plan, io: CommandIO, deps: AuditCommandDeps, registry: ModelRegistry | undefined): number {
-  const app = createAppContext(plan.config, { models: registry });
+async function enqueueRun(plan: Plan, io: CommandIO, deps: AuditCommandDeps, registry: ModelRegistry | undefined): Promise<number> {
+  const app = await createAppContext(plan.config, { models: registry });
   try {
     const runId = plan.runId ?? newRunId();
-    const jobs = new JobStore(app.store);
+    const jobs = new JobStore(app.legacyStore);
     if (jobs.countsByRun(runId).total > 0) {
       io.stderr(`petri-mcp audit: run ${runId} already has jobs in the store; petri-mcp runs ${runId} shows them.`);
       return 2;
     }
-    saveRunDesign(app.store, runId, {
+    saveRunDesign(app.legacyStore, runId, {
       targets: plan.targetModels,
       epochs: plan.epochs,
       judges: plan.judgeModels,
@@ -316,7 +316,7 @@ function enqueueRun(plan: Plan, io: CommandIO, deps: AuditCommandDeps, registry:
       auditor: plan.auditorModel,
       seeds: plan.seeds.length,
     });
-    saveRunBudget(app.store, runId, plan.budgetUsd ?? null);
+    saveRunBudget(app.legacyStore, runId, plan.budgetUsd ?? null);
     const spec: RunSpec = {
       targets: plan.targetModels,
       epochs: plan.epochs,
@@ -336,6 +336,6 @@ function enqueueRun(plan: Plan, io: CommandIO, deps: AuditCommandDeps, registry:
     io.stdout(runId);
     return 0;
   } finally {
-    app.close();
+    await app.close();
   }
 }

@@ -6,6 +6,7 @@
  */
 import { loadConfig, parseCommandArgs } from "../config.js";
 import { createAppContext } from "../context.js";
+import { SqliteStore } from "../store/sqlite/store.js";
 import type { AuditStore } from "../store/audit-store.js";
 import { JobStore } from "../store/jobs.js";
 import { loadRunDesign, runAudits } from "../store/run-records.js";
@@ -156,7 +157,7 @@ export async function runRunsCommand(argv: string[], io: CommandIO): Promise<num
       io.stderr(`petri-mcp runs: no run '${runId}' in ${config.dbPath}; petri-mcp runs lists them.`);
       return 1;
     }
-    if (cancel) return cancelRun(store, runId, config, io);
+    if (cancel) return await cancelRun(store, runId, config, io);
     const status = runStatus(store, runId);
     io.stdout(values.json ? JSON.stringify({ ...status, design: loadRunDesign(store, runId) }, null, 2) : formatStatus(status));
     return 0;
@@ -165,10 +166,10 @@ export async function runRunsCommand(argv: string[], io: CommandIO): Promise<num
   }
 }
 
-function cancelRun(store: AuditStore, runId: string, config: ReturnType<typeof loadConfig>, io: CommandIO): number {
+async function cancelRun(store: AuditStore, runId: string, config: ReturnType<typeof loadConfig>, io: CommandIO): Promise<number> {
   const jobs = new JobStore(store).cancelRun(runId, "The run was cancelled (petri-mcp runs cancel).");
   // The audits under way close now; their workers notice the cancelled job at their next heartbeat and stop.
-  const app = createAppContext(config, { store });
+  const app = await createAppContext(config, { store: new SqliteStore(store, config.dbPath) });
   const open = runAudits(store, runId).filter((a) => a.status === "active");
   for (const audit of open) app.service.closeAudit(audit.id, "failed", CANCELLED_REASON);
   io.stdout(`Cancelled run ${runId}: ${jobs} job(s) cancelled, ${open.length} open audit(s) closed as failed ("cancelled").`);

@@ -55,23 +55,23 @@ export async function runHttpServer(config: Config, io: CommandIO, options: { vi
     return 2;
   }
 
-  const app = createAppContext(config);
+  const app = await createAppContext(config);
   // --viewer: the web viewer answers every path but /mcp, with the same token (src/viewer/).
-  const viewer = options.viewer ? createViewer({ store: app.store, token: token.token, allowedOrigins: config.http.allowedOrigins }) : undefined;
+  const viewer = options.viewer ? createViewer({ store: app.legacyStore, token: token.token, allowedOrigins: config.http.allowedOrigins }) : undefined;
   const http = createHttpApp(app, { token: token.token, otherPaths: viewer?.handler });
   let url: string;
   let boundPort: number;
   try {
     ({ url, port: boundPort } = await http.listen(port, host));
   } catch (error) {
-    app.close();
+    await app.close();
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === "EADDRINUSE" ? `port ${port} is already in use (another petri-mcp?); pick another with --port` : error instanceof Error ? error.message : String(error);
     io.stderr(`petri-mcp serve --http: cannot listen on ${host}:${port}: ${why}.`);
     return 1;
   }
   io.stderr(`petri-mcp: Streamable HTTP on ${url} (db: ${config.dbPath})`);
-  const stopJudgeWork = startJudgeWork(app.store, app.models, config.work);
+  const stopJudgeWork = startJudgeWork(app.legacyStore, app.models, config.work);
   io.stderr(`petri-mcp: ${tokenLine(token)}`);
   io.stderr('petri-mcp: clients send the header "Authorization: Bearer <token>"');
   if (viewer) {
@@ -98,10 +98,9 @@ export async function runHttpServer(config: Config, io: CommandIO, options: { vi
         // Judge runs still under way go back to the queue, for the next process on the store.
         .then(() => stopJudgeWork())
         .catch((error: unknown) => log.warn("could not give back the judge runs under way", error))
-        .finally(() => {
-          app.close();
-          resolve(0);
-        });
+        .then(() => app.close())
+        .catch((error: unknown) => log.warn("closing the store failed", error))
+        .finally(() => resolve(0));
     };
     process.once("SIGINT", () => shutdown("SIGINT"));
     process.once("SIGTERM", () => shutdown("SIGTERM"));

@@ -66,8 +66,8 @@ export async function runStdioServer(config: Config): Promise<number> {
   console.log = console.error;
   console.info = console.error;
   console.debug = console.error;
-  const app = createAppContext(config);
-  const stopJudgeWork = startJudgeWork(app.store, app.models, config.work);
+  const app = await createAppContext(config);
+  const stopJudgeWork = startJudgeWork(app.legacyStore, app.models, config.work);
   const server = createServer(app);
   let closing = false;
   const shutdown = async (reason: string, exitCode = 0) => {
@@ -85,7 +85,7 @@ export async function runStdioServer(config: Config): Promise<number> {
     }
     // Judge runs still under way go back to the queue, for the next process on the store.
     await stopJudgeWork().catch((error: unknown) => log.warn("could not give back the judge runs under way", error));
-    app.close();
+    await app.close();
     process.exit(exitCode);
   };
   const transport = new GuardedTransport(

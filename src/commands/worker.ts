@@ -8,6 +8,7 @@ import { loadConfig, parseCommandArgs } from "../config.js";
 import { DEFAULT_LEASE_MS, JobWorker } from "../jobs/worker.js";
 import { judgeRunnerFor } from "../judge/runner.js";
 import { createAppContext, createModelRegistry } from "../context.js";
+import { SqliteStore } from "../store/sqlite/store.js";
 import { runAuditJob } from "../runner/audit-jobs.js";
 import type { JobKind, JobRecord } from "../store/jobs.js";
 import type { CommandIO } from "./io.js";
@@ -70,7 +71,7 @@ export async function runWorkerCommand(argv: string[], io: CommandIO): Promise<n
     const models = createModelRegistry(config);
     // The runner the audits' judging uses too (one per store).
     const judges = judgeRunnerFor(store, models, { staleMs: leaseMs });
-    const app = createAppContext(config, { store, models });
+    const app = await createAppContext(config, { store: new SqliteStore(store, config.dbPath), models });
     const handlers = {
       ...(kinds.includes("judge") ? { judge: (job: JobRecord, signal: AbortSignal) => judges.runJob(job, signal) } : {}),
       ...(kinds.includes("audit") ? { audit: (job: JobRecord, signal: AbortSignal) => runAuditJob(app, judges.jobs, judges.owner, job, signal) } : {}),

@@ -44,7 +44,7 @@ function decoded(value: string): string {
 }
 
 export function registerTranscriptResources(server: McpServer, ctx: ToolContext): void {
-  const { store } = ctx.app;
+  const store = ctx.app.legacyStore;
 
   server.registerResource(
     "audits",

@@ -71,7 +71,7 @@ export function enqueueAuditJobs(jobs: JobStore, runId: string, payloads: readon
  */
 function orphansOfCell(app: AppContext, jobs: JobStore, job: JobRecord, p: AuditJobPayload): AuditRecord[] {
   const held = new Set(jobs.listRun(job.runId!).filter((j) => j.status === "running" && j.id !== job.id).map((j) => j.auditId));
-  return runAudits(app.store, job.runId!).filter(
+  return runAudits(app.legacyStore, job.runId!).filter(
     (a) => a.status === "active" && !held.has(a.id) && a.seedInstruction === p.seed.text && a.targetModel === p.target && (a.epoch ?? 1) === p.epoch,
   );
 }
@@ -128,7 +128,7 @@ export async function runAuditJob(app: AppContext, jobs: JobStore, owner: string
     }
     if (earlier?.status === "active") app.service.closeAudit(earlier.id, "failed", INTERRUPTED);
     if (job.attempts > 1) for (const orphan of orphansOfCell(app, jobs, job, p)) app.service.closeAudit(orphan.id, "failed", INTERRUPTED);
-    const spending = runSpending(app.store, settings.runId);
+    const spending = runSpending(app.legacyStore, settings.runId);
     if (budgetSpent(spending)) throw new FinalJobError(`budget: run ${settings.runId} has spent its budget ($${spending.spentUsd.toFixed(4)} of $${spending.budgetUsd}); this cell is not audited.`);
     const result = await auditSeed(settings, plan);
     if (result.status === "ended" || result.status === "max_turns") return;

@@ -108,7 +108,7 @@ export async function runBatch(settings: RunSettings, seeds: readonly Seed[]): P
   const unsubscribe = stop.onChange((level) => emit({ type: "stop_requested", level }));
   try {
     const epochs = settings.epochs ?? 1;
-    saveRunDesign(app.store, settings.runId, {
+    saveRunDesign(app.legacyStore, settings.runId, {
       targets: settings.targetModels,
       epochs,
       judges: settings.judgeModels,
@@ -116,8 +116,8 @@ export async function runBatch(settings: RunSettings, seeds: readonly Seed[]): P
       auditor: settings.auditorModel,
       seeds: seeds.length,
     });
-    saveRunBudget(app.store, settings.runId, settings.budgetUsd ?? null);
-    const existing = runAudits(app.store, settings.runId);
+    saveRunBudget(app.legacyStore, settings.runId, settings.budgetUsd ?? null);
+    const existing = runAudits(app.legacyStore, settings.runId);
     const recovered = abandonedAudits(existing).map((audit) => app.service.closeAudit(audit.id, "failed", INTERRUPTED).id);
     const plans = planGrid(seeds, settings.targetModels, epochs, existing);
     const resumed = plans.filter((plan) => plan.previous !== null).length;
@@ -144,7 +144,7 @@ export async function auditSeed(settings: RunSettings, plan: SeedPlan): Promise<
   const emit = settings.onEvent ?? (() => undefined);
   const seedId = cellLabel(settings, plan);
   let auditId: string | null = null;
-  const spending = runSpending(settings.app.store, settings.runId);
+  const spending = runSpending(settings.app.legacyStore, settings.runId);
   if (budgetSpent(spending)) return { ...notStarted(plan), reason: `budget: the run has spent its budget ($${spending.spentUsd.toFixed(4)} of $${spending.budgetUsd})` };
   try {
     const outcome = await runSeedAudit(settings, plan.seed, {
@@ -167,7 +167,7 @@ export async function auditSeed(settings: RunSettings, plan: SeedPlan): Promise<
 
 /** A finished audit of an earlier invocation: judge (by the jurors that have not) and export it if that was not done yet. */
 export async function finishPrevious(settings: RunSettings, plan: SeedPlan, audit: AuditRecord): Promise<SeedResult> {
-  const { store } = settings.app;
+  const store = settings.app.legacyStore;
   const result: SeedResult = {
     ...notStarted(plan),
     auditId: audit.id,
@@ -193,13 +193,13 @@ export async function finishPrevious(settings: RunSettings, plan: SeedPlan, audi
 /** Why the audit is inconclusive (its target replied fewer than the minimum), or null. */
 function inconclusiveReason(settings: RunSettings, auditId: string): string | null {
   const min = settings.minTargetReplies ?? DEFAULT_MIN_TARGET_REPLIES;
-  const replies = targetReplies(settings.app.store, auditId);
+  const replies = targetReplies(settings.app.legacyStore, auditId);
   return replies < min ? `inconclusive: the target replied ${replies} time(s), fewer than --min-target-replies ${min}; left out of the report's means` : null;
 }
 
 /** The inconclusive flag, the jurors' stored state and the jury's top scores of an audit. */
 function storedJudging(settings: RunSettings, auditId: string): Pick<SeedResult, "inconclusive" | "judges" | "judgeStatus" | "judgeError" | "topScores"> {
-  const jury = auditJury(new JudgeRunStore(settings.app.store).list(auditId));
+  const jury = auditJury(new JudgeRunStore(settings.app.legacyStore).list(auditId));
   // This run's jury only: a judge of another invocation or tool call does not make this run fail.
   const ofRun = (model: string) => settings.judgeModels.includes(model);
   const judges: JudgeOutcome[] = [
@@ -231,7 +231,7 @@ async function finishAudit(settings: RunSettings, plan: SeedPlan, result: SeedRe
   }
   let exportPath: string | null = null;
   try {
-    exportPath = exportTranscript(app.store, auditId, settings.saveDir);
+    exportPath = exportTranscript(app.legacyStore, auditId, settings.saveDir);
     emit({ type: "exported", seedId, auditId, path: exportPath });
   } catch (error) {
     emit({ type: "export_failed", seedId, auditId, error: message(error) });

@@ -28,18 +28,18 @@ export interface JudgeStep {
  * interrupted.
  */
 export async function judgeAudit(app: AppContext, auditId: string, judgeModel: string, signal: AbortSignal): Promise<JudgeStep> {
-  if (app.store.branchCount(auditId, "target") === 0) return { status: "skipped", run: null, error: null };
+  if (app.legacyStore.branchCount(auditId, "target") === 0) return { status: "skipped", run: null, error: null };
   let request;
   try {
     request = prepareJudgeRun(
-      { store: app.store, models: app.models, defaultJudgeModel: judgeModel, defaultJudgeConfig: app.config.roleSettings?.judge, folders: { allowedRoots: null } },
+      { store: app.legacyStore, models: app.models, defaultJudgeModel: judgeModel, defaultJudgeConfig: app.config.roleSettings?.judge, folders: { allowedRoots: null } },
       { auditId },
     );
   } catch (error) {
     if (error instanceof AuditError) return { status: "skipped", run: null, error: error.message };
     throw error;
   }
-  const runner = judgeRunnerFor(app.store, app.models);
+  const runner = judgeRunnerFor(app.legacyStore, app.models);
   const linked = callSignal(signal);
   let run: JudgeRunRecord | undefined;
   try {

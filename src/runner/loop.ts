@@ -107,7 +107,7 @@ export async function runAuditorLoop(input: AuditorLoopInput): Promise<LoopOutco
     app.changes.auditChanged(auditId);
   };
   const close = async (status: LoopOutcome["status"], reason: string): Promise<LoopOutcome> => {
-    if (stop.aborted) await turnSettled(app.store, auditId);
+    if (stop.aborted) await turnSettled(app.legacyStore, auditId);
     const audit = app.service.closeAudit(auditId, status, reason);
     return { status: audit.status === "active" ? status : audit.status, reason: audit.statusReason, turns };
   };
@@ -128,7 +128,7 @@ export async function runAuditorLoop(input: AuditorLoopInput): Promise<LoopOutco
     const linked = callSignal(stop.signal);
     try {
       result = await callModel({
-        store: app.store,
+        store: app.legacyStore,
         auditId,
         role: "auditor",
         model: input.auditor,

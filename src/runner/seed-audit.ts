@@ -86,7 +86,7 @@ export async function runSeedAudit(settings: RunSettings, seed: Seed, hooks: See
       // Whatever went wrong, the audit must not stay active.
       const reason = `The runner failed: ${error instanceof Error ? error.message : String(error)}`;
       const audit = app.service.closeAudit(auditId, "failed", reason);
-      outcome = { status: audit.status === "active" ? "failed" : audit.status, reason: audit.statusReason, turns: auditorTurns(app.store, auditId) };
+      outcome = { status: audit.status === "active" ? "failed" : audit.status, reason: audit.statusReason, turns: auditorTurns(app.legacyStore, auditId) };
     }
     return { ...outcome, auditId };
   } finally {

@@ -191,9 +191,9 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
     handler: (args) => {
       const limit = args.limit ?? 20;
       const offset = args.offset ?? 0;
-      const { audits, total } = app.store.listAudits({ status: args.status, tag: args.tag, runId: args.run_id, search: args.search, limit, offset });
+      const { audits, total } = app.legacyStore.listAudits({ status: args.status, tag: args.tag, runId: args.run_id, search: args.search, limit, offset });
       const nextOffset = offset + audits.length < total ? offset + audits.length : null;
-      const items = audits.map((a) => ({ ...listItem(a), ...judgeBrief(app.store, a.id) }));
+      const items = audits.map((a) => ({ ...listItem(a), ...judgeBrief(app.legacyStore, a.id) }));
       const lines = items.map((a) => `${a.audit_id}  ${a.status.padEnd(9)} ${String(a.turns_used).padStart(3)}/${a.max_turns}  ${a.target_model}  judge ${briefText(a)}  ${a.seed_instruction.slice(0, 80).replace(/\s+/g, " ")}`);
       const text = total === 0 ? "No audits match." : `${total} audit${total === 1 ? "" : "s"}${nextOffset !== null ? ` (showing ${offset + 1}-${offset + audits.length}; next offset ${nextOffset})` : ""}:\n${lines.join("\n")}`;
       return { text, structured: { audits: items, total, next_offset: nextOffset } };
@@ -225,17 +225,17 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
       realism: realismSummarySchema,
     }),
     handler: (args) => {
-      const { audit, branch, branches, tools, usage } = app.store.read(() => ({
+      const { audit, branch, branches, tools, usage } = app.legacyStore.read(() => ({
         audit: service.getAudit(args.audit_id),
-        branch: app.store.branch(args.audit_id, "target").map((m) => m.message),
-        branches: app.store.branchCount(args.audit_id, "target"),
-        tools: app.store.listTools(args.audit_id),
-        usage: app.store.usageByRole(args.audit_id),
+        branch: app.legacyStore.branch(args.audit_id, "target").map((m) => m.message),
+        branches: app.legacyStore.branchCount(args.audit_id, "target"),
+        tools: app.legacyStore.listTools(args.audit_id),
+        usage: app.legacyStore.usageByRole(args.audit_id),
       }));
       const pending = pendingToolCalls(branch)?.pending ?? [];
       const costs = usage.map((u) => u.costUsd).filter((c): c is number => c !== null);
-      const judge = judgeSummary(app.store, audit.id);
-      const realism = realismSummary(app.store, audit.id);
+      const judge = judgeSummary(app.legacyStore, audit.id);
+      const realism = realismSummary(app.legacyStore, audit.id);
       const structured = {
         ...listItem(audit),
         status_reason: audit.statusReason,
@@ -321,7 +321,7 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
     handler: (args) => {
       const view: TreeView = args.view ?? "target";
       service.getAudit(args.audit_id);
-      const branch = app.store.branch(args.audit_id, view);
+      const branch = app.legacyStore.branch(args.audit_id, view);
       const from = args.from ?? 0;
       if (from > 0 && from >= branch.length) {
         const size = branch.length === 0 ? "is empty" : `has ${branch.length} messages (from 0 to ${branch.length - 1})`;

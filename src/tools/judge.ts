@@ -84,7 +84,7 @@ function warningsOf(run: JudgeRunRecord): string[] {
 }
 
 function structuredRun(ctx: ToolContext, run: JudgeRunRecord): z.input<typeof runOutput> {
-  const usage = judgeRunnerFor(ctx.app.store, ctx.app.models).runs.usage(run.id);
+  const usage = judgeRunnerFor(ctx.app.legacyStore, ctx.app.models).runs.usage(run.id);
   return {
     run_id: run.id,
     audit_id: run.auditId,
@@ -117,7 +117,7 @@ function structuredRun(ctx: ToolContext, run: JudgeRunRecord): z.input<typeof ru
 function runText(ctx: ToolContext, run: JudgeRunRecord): string {
   let locate: ((id: string) => string | undefined) | undefined;
   if ((run.highlights ?? []).length > 0) {
-    const byId = locationsById(ctx.app.store.allMessages(run.auditId, "target"));
+    const byId = locationsById(ctx.app.legacyStore.allMessages(run.auditId, "target"));
     locate = (id) => {
       const location = byId.get(id);
       return location && describeLocation(location);
@@ -178,7 +178,7 @@ const waitArg = (what: string, fallback: number) =>
 
 export function registerJudgeTools(server: McpServer, ctx: ToolContext): void {
   const { app } = ctx;
-  const runner = () => judgeRunnerFor(app.store, app.models);
+  const runner = () => judgeRunnerFor(app.legacyStore, app.models);
 
   registerTool(server, ctx, {
     name: "judge",
@@ -257,7 +257,7 @@ export function registerJudgeTools(server: McpServer, ctx: ToolContext): void {
       // Every request is checked before any run starts: bad input changes nothing.
       const requests = models.map((judgeModel) =>
         prepareJudgeRun(
-          { store: app.store, models: app.models, defaultJudgeModel: app.config.judgeModel, defaultJudgeConfig: app.config.roleSettings?.judge, folders: { allowedRoots: app.config.resourcesDirs } },
+          { store: app.legacyStore, models: app.models, defaultJudgeModel: app.config.judgeModel, defaultJudgeConfig: app.config.roleSettings?.judge, folders: { allowedRoots: app.config.resourcesDirs } },
           { auditId: args.audit_id, dimensions: args.dimensions, judgeModel, retries: args.retries, judgeConfig: args.judge_config },
         ),
       );

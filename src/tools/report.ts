@@ -75,7 +75,7 @@ export function registerReportTools(server: McpServer, ctx: ToolContext): void {
     }),
     output: outputSchema,
     handler: (args) => {
-      const report = runReport(app.store, args.run_id, { minTargetReplies: args.min_target_replies });
+      const report = runReport(app.legacyStore, args.run_id, { minTargetReplies: args.min_target_replies });
       if (!report) throw new AuditError("not_found", `No audits with run id '${args.run_id}'. list_audits shows each audit's run_id.`);
       const structured = {
         run_id: report.runId,

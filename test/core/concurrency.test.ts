@@ -45,9 +45,9 @@ it("a second client gets a clear busy error while the first holds the turn", asy
   expect(rollback.isError).toBe(true);
   release();
   expect((await first).isError).toBeFalsy();
-  const branch = t.app.store.branch(auditId, "target").map((m) => m.message.content);
+  const branch = t.app.legacyStore.branch(auditId, "target").map((m) => m.message.content);
   expect(branch).toEqual(["sys", "from A", "first"]);
-  expect(t.app.store.getAudit(auditId)!.turnsUsed).toBe(1);
+  expect(t.app.legacyStore.getAudit(auditId)!.turnsUsed).toBe(1);
   // The lease is gone: the other client can act now.
   const after = await other.callTool({ name: "send_message", arguments: { audit_id: auditId, message: "from B" } });
   expect(after.isError).toBeFalsy();
@@ -66,11 +66,11 @@ it("calls from one client on one audit are applied in order, not refused", async
   const [r1, r2] = await both;
   expect(r1.isError).toBeFalsy();
   expect(r2.isError).toBeFalsy();
-  expect(t.app.store.branch(auditId, "target").map((m) => m.message.role)).toEqual(["system", "user", "assistant", "tool", "tool", "assistant"]);
+  expect(t.app.legacyStore.branch(auditId, "target").map((m) => m.message.role)).toEqual(["system", "user", "assistant", "tool", "tool", "assistant"]);
 });
 
 it("an expired lease from a crashed client does not lock the audit forever", async () => {
-  const store = t.app.store;
+  const store = t.app.legacyStore;
   store.write(() => store.acquireLease(auditId, "crashed-process", 60_000, Date.now() - 120_000));
   await t.ok("send_message", { audit_id: auditId, message: "still works" });
   store.write(() => store.acquireLease(auditId, "live-process", 60_000));

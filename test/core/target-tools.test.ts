@@ -196,9 +196,9 @@ describe("rollback_conversation", () => {
     await t.ok("send_message", { audit_id: auditId, message: "question A" });
     await t.ok("rollback_conversation", { audit_id: auditId, index: 0 });
     await t.ok("send_message", { audit_id: auditId, message: "question B" });
-    const all = t.app.store.allMessages(auditId, "target").map((m) => m.message.content);
+    const all = t.app.legacyStore.allMessages(auditId, "target").map((m) => m.message.content);
     expect(all).toEqual(["sys", "question A", "first answer", "question B", "second answer"]);
-    const current = t.app.store.branch(auditId, "target").map((m) => m.message.content);
+    const current = t.app.legacyStore.branch(auditId, "target").map((m) => m.message.content);
     expect(current).toEqual(["sys", "question B", "second answer"]);
     expect((await t.ok("get_audit", { audit_id: auditId })).data.branch_count).toBe(2);
     // The target never saw the erased branch.
@@ -279,7 +279,7 @@ describe("views", () => {
     await t.ok("set_target_system_message", { audit_id: auditId, system_message: "sys" });
     target.script({ text: "reply one" });
     await t.ok("send_message", { audit_id: auditId, message: "hello", prefill: "Well" });
-    const auditor = t.app.store.branch(auditId, "auditor").map((m) => m.message);
+    const auditor = t.app.legacyStore.branch(auditId, "auditor").map((m) => m.message);
     expect(auditor.map((m) => m.role)).toEqual(["assistant", "tool", "assistant", "tool"]);
     const call = auditor[2]!;
     if (call.role !== "assistant") throw new Error("expected assistant");
@@ -349,11 +349,11 @@ describe("create_tool and remove_tool", () => {
     const replaced = await t.ok("create_tool", { audit_id: auditId, environment_description: "CRM v2", name: "lookup_customer", description: "Find a customer.", parameters: {} });
     expect(replaced.data.replaced).toBe(true);
     expect(replaced.text).toMatch(/Replaced synthetic tool 'lookup_customer'/);
-    const stored = t.app.store.listTools(auditId);
+    const stored = t.app.legacyStore.listTools(auditId);
     expect(stored).toHaveLength(1);
     expect(stored[0]).toMatchObject({ environmentDescription: "CRM v2", definition: { description: "Find a customer." } });
     await t.ok("remove_tool", { audit_id: auditId, tool_name: "lookup_customer" });
-    expect(t.app.store.listTools(auditId)).toHaveLength(0);
+    expect(t.app.legacyStore.listTools(auditId)).toHaveLength(0);
     expect(await t.fails("remove_tool", { audit_id: auditId, tool_name: "lookup_customer" })).toMatch(/not found.*\(none\)/);
   });
 });

@@ -20,7 +20,7 @@ let html: string;
 beforeAll(async () => {
   t = await createTestApp();
   auditId = await scenarios.everything(t);
-  html = renderHtml(loadExportData(t.app.store, auditId)!);
+  html = renderHtml(loadExportData(t.app.legacyStore, auditId)!);
 });
 afterAll(async () => t.close());
 
@@ -55,7 +55,7 @@ describe("HTML export", () => {
   });
 
   it("links highlights to their messages and marks the quoted text there", () => {
-    const deleting = t.app.store.allMessages(auditId, "target").find((m) => JSON.stringify(m.message.content).includes("Deleting now"))!;
+    const deleting = t.app.legacyStore.allMessages(auditId, "target").find((m) => JSON.stringify(m.message.content).includes("Deleting now"))!;
     expect(html).toContain(`<a href="#${messageAnchor(deleting.message.id)}">branch 1, message [8]</a>`);
     expect(html).toMatch(new RegExp(`id="${messageAnchor(deleting.message.id)}"[^]*?<mark>Deleting now<a class="cite" href="#highlight-1">\\[1\\]</a></mark>`));
     expect(html).toContain(`tried to delete the audit logs <a class="cite" href="#highlight-1">[1]</a>`);
@@ -65,12 +65,12 @@ describe("HTML export", () => {
     expect(html).toContain(`<details class="shared"><summary>Messages [0] to [5]: same as branch 1</summary>`);
     const anchorIds = [...html.matchAll(/\sid="(msg-[^"]+)"/g)].map((m) => m[1]!);
     expect(new Set(anchorIds).size).toBe(anchorIds.length);
-    expect(anchorIds.length).toBe(t.app.store.allMessages(auditId, "target").length);
+    expect(anchorIds.length).toBe(t.app.legacyStore.allMessages(auditId, "target").length);
   });
 
   it("escapes message text", async () => {
     const id = (await t.ok("start_audit", { seed_instruction: "<script>alert(1)</script>" })).data.audit_id as string;
-    const page = renderHtml(loadExportData(t.app.store, id)!);
+    const page = renderHtml(loadExportData(t.app.legacyStore, id)!);
     expect(page).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
     expect(page).not.toContain("<script>");
   });

@@ -15,7 +15,7 @@ beforeAll(async () => {
 afterAll(async () => t.close());
 
 function markdownOf(auditId: string): string {
-  return renderMarkdown(loadExportData(t.app.store, auditId)!);
+  return renderMarkdown(loadExportData(t.app.legacyStore, auditId)!);
 }
 
 function normalise(text: string, auditId: string): string {

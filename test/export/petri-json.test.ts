@@ -17,7 +17,7 @@ beforeAll(async () => {
 afterAll(async () => t.close());
 
 function exportOf(auditId: string): PetriTranscript {
-  const data = loadExportData(t.app.store, auditId);
+  const data = loadExportData(t.app.legacyStore, auditId);
   if (!data) throw new Error(`no audit ${auditId}`);
   // Through JSON, as a file would carry it.
   return JSON.parse(JSON.stringify(buildPetriTranscript(data))) as PetriTranscript;
@@ -57,7 +57,7 @@ describe("content", () => {
   it("carries the audit metadata, the seed and the current branches", async () => {
     const auditId = await scenarios.basic(t);
     const transcript = exportOf(auditId);
-    const audit = t.app.store.getAudit(auditId)!;
+    const audit = t.app.legacyStore.getAudit(auditId)!;
     expect(transcript.metadata).toMatchObject({
       seed_instruction: audit.seedInstruction,
       description: audit.seedInstruction,
@@ -66,8 +66,8 @@ describe("content", () => {
       judge_output: null,
       petri_mcp: { status: "ended", turns_used: 1, max_turns: 30 },
     });
-    expect(transcript.target_messages.map((m) => m.id)).toEqual(t.app.store.branch(auditId, "target").map((m) => m.message.id));
-    expect(transcript.messages.map((m) => m.id)).toEqual(t.app.store.branch(auditId, "auditor").map((m) => m.message.id));
+    expect(transcript.target_messages.map((m) => m.id)).toEqual(t.app.legacyStore.branch(auditId, "target").map((m) => m.message.id));
+    expect(transcript.messages.map((m) => m.id)).toEqual(t.app.legacyStore.branch(auditId, "auditor").map((m) => m.message.id));
     const seed = transcript.events.find((e) => e.type === "decision_event");
     expect(seed).toMatchObject({ content: audit.seedInstruction, metadata: { name: "Seed Instructions" } });
     const reply = transcript.target_messages.at(-1)!;
@@ -119,7 +119,7 @@ describe("content", () => {
   it("takes judge_output from the latest complete or partial run: parsed scores, rubric texts, highlights", async () => {
     const auditId = await scenarios.judged(t);
     const transcript = exportOf(auditId);
-    const ids = t.app.store.branch(auditId, "target").map((m) => m.message.id);
+    const ids = t.app.legacyStore.branch(auditId, "target").map((m) => m.message.id);
     expect(transcript.metadata.judge_output).toEqual({
       response: expect.stringContaining("<scores>"),
       summary: "The target agreed to help with the rollout [1] and stated its role [2].",
@@ -145,7 +145,7 @@ describe("replay in the viewer", () => {
   it("shows each branch of the target as its own column, titled like Petri's spans", async () => {
     const auditId = await scenarios.rollbacks(t);
     const transcript = exportOf(auditId);
-    const expected = storedBranches(t.app.store.allMessages(auditId, "target"));
+    const expected = storedBranches(t.app.legacyStore.allMessages(auditId, "target"));
     expect(expected.map((b) => b.length)).toEqual([7, 5, 3]);
     expect(columnIds(transcript, "target")).toEqual(expected);
     const columns = viewerColumns(transcript.events, "target");
@@ -157,15 +157,15 @@ describe("replay in the viewer", () => {
   it("replays the combined and auditor views to their current branches", async () => {
     const auditId = await scenarios.everything(t);
     const transcript = exportOf(auditId);
-    expect(columnIds(transcript, "target")).toEqual(storedBranches(t.app.store.allMessages(auditId, "target")));
-    expect(columnIds(transcript, "combined").at(-1)).toEqual(t.app.store.branch(auditId, "combined").map((m) => m.message.id));
+    expect(columnIds(transcript, "target")).toEqual(storedBranches(t.app.legacyStore.allMessages(auditId, "target")));
+    expect(columnIds(transcript, "combined").at(-1)).toEqual(t.app.legacyStore.branch(auditId, "combined").map((m) => m.message.id));
     expect(columnIds(transcript, "auditor")).toEqual([transcript.messages.map((m) => m.id)]);
   });
 
   it("gives every exported message its stored id", async () => {
     const auditId = await scenarios.everything(t);
     const transcript = exportOf(auditId);
-    const stored = new Set((["target", "combined", "auditor"] as const).flatMap((v) => t.app.store.allMessages(auditId, v).map((m) => m.message.id)));
+    const stored = new Set((["target", "combined", "auditor"] as const).flatMap((v) => t.app.legacyStore.allMessages(auditId, v).map((m) => m.message.id)));
     const exported = transcript.events.flatMap((e) => (e.type === "transcript_event" && (e.view === "target" || e.view === "combined" || e.view === "auditor") ? e.edit.patch : []));
     const added = exported.filter((p) => p.op === "add").map((p) => p.value!.id);
     expect(added.length).toBeGreaterThan(0);

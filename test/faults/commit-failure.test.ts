@@ -19,8 +19,8 @@ type Fault = (t: TestApp) => void;
 const FAULTS: Record<string, { inject: Fault; error: RegExp }> = {
   "a real COMMIT refused by SQLite (deferred foreign key)": {
     inject: (t) => {
-      t.app.store.db.pragma("defer_foreign_keys = ON");
-      t.app.store.db.prepare("INSERT INTO heads (audit_id, view, head_seq) VALUES ('no-such-audit', 'target', NULL)").run();
+      t.app.legacyStore.db.pragma("defer_foreign_keys = ON");
+      t.app.legacyStore.db.prepare("INSERT INTO heads (audit_id, view, head_seq) VALUES ('no-such-audit', 'target', NULL)").run();
     },
     error: /FOREIGN KEY/,
   },
@@ -37,7 +37,7 @@ afterEach(async () => t.close());
 
 /** Makes a coming store.write (the next one after `skip` others) fail at its end, after its callback ran. */
 function failWrite(fault: Fault, skip = 0): void {
-  const store = t.app.store;
+  const store = t.app.legacyStore;
   const original = store.write.bind(store);
   let seen = 0;
   store.write = (<T>(fn: () => T): T => {
@@ -57,7 +57,7 @@ async function newConversation(): Promise<string> {
   return auditId;
 }
 
-const leaseOwner = (auditId: string) => (t.app.store.db.prepare("SELECT lease_owner FROM audits WHERE id = ?").get(auditId) as { lease_owner: string | null }).lease_owner;
+const leaseOwner = (auditId: string) => (t.app.legacyStore.db.prepare("SELECT lease_owner FROM audits WHERE id = ?").get(auditId) as { lease_owner: string | null }).lease_owner;
 
 describe.each(Object.entries(FAULTS))("a turn whose commit fails: %s", (_name, { inject, error }) => {
   it("send_message: the turn is not stored, the lease is released, and the same client's retry succeeds at once", async () => {
@@ -79,7 +79,7 @@ describe.each(Object.entries(FAULTS))("a turn whose commit fails: %s", (_name, {
     expect(textOf(retry)).not.toMatch(/busy|another client/);
     expect(retry.isError).toBeFalsy();
     expect(t.app.service.targetBranch(auditId).map((m) => m.content)).toEqual(["You are a helpful assistant.", "Hello?", "Stored on the retry."]);
-    expect(integrity(t.app.store.db)).toEqual(HEALTHY);
+    expect(integrity(t.app.legacyStore.db)).toEqual(HEALTHY);
   });
 
   it("set_target_system_message (no model call): the retry succeeds at once", async () => {
@@ -91,6 +91,6 @@ describe.each(Object.entries(FAULTS))("a turn whose commit fails: %s", (_name, {
     expect(failed.isError).toBe(true);
     expect(leaseOwner(auditId)).toBeNull();
     await t.ok("set_target_system_message", { audit_id: auditId, system_message: "A new prompt." });
-    expect(integrity(t.app.store.db)).toEqual(HEALTHY);
+    expect(integrity(t.app.legacyStore.db)).toEqual(HEALTHY);
   });
 });

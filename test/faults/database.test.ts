@@ -44,7 +44,7 @@ describe("a database held locked by another process", () => {
 
   beforeAll(async () => {
     t = await createTestApp();
-    t.app.store.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    t.app.legacyStore.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     auditId = await newConversation(t, "Lock drill");
     holder = await LockHolder.start(t.app.config.dbPath);
   });
@@ -70,13 +70,13 @@ describe("a database held locked by another process", () => {
       await holder.unlock();
     }
     expect(t.dump()).toEqual(before);
-    expect(integrity(t.app.store.db)).toEqual(HEALTHY);
+    expect(integrity(t.app.legacyStore.db)).toEqual(HEALTHY);
   });
 
   it("works normally once the lock is released", async () => {
     const reply = await t.ok("send_message", { audit_id: auditId, message: "Hello after the lock?" });
     expect(reply.data).toMatchObject({ target_called: true, message_index: 2 });
-    expect(integrity(t.app.store.db)).toEqual(HEALTHY);
+    expect(integrity(t.app.legacyStore.db)).toEqual(HEALTHY);
   });
 
   it("says the database is locked by another process and to retry", async () => {
@@ -111,7 +111,7 @@ describe("a database held locked by another process", () => {
       expect(textOf(lockedTurn)).toMatch(/database is locked/);
       // The failed turn left nothing: the branch holds only the next turn's messages.
       expect(t.app.service.targetBranch(turnAuditId).map((m) => m.content)).toEqual(["You are a helpful assistant.", "Hello again?", expect.any(String)]);
-      expect(integrity(t.app.store.db)).toEqual(HEALTHY);
+      expect(integrity(t.app.legacyStore.db)).toEqual(HEALTHY);
     });
 
     it("lets the next turn run once the lock is gone (the lease of the failed turn is released)", () => {
@@ -137,10 +137,10 @@ describe("a full disk (PRAGMA max_page_count)", () => {
   afterAll(async () => t.close());
 
   const fillDisk = () => {
-    const db = t.app.store.db;
+    const db = t.app.legacyStore.db;
     db.pragma(`max_page_count = ${db.pragma("page_count", { simple: true }) as number}`);
   };
-  const liftLimit = () => t.app.store.db.pragma("max_page_count = 1073741823");
+  const liftLimit = () => t.app.legacyStore.db.pragma("max_page_count = 1073741823");
 
   it("refuses writes that need space, writes nothing, and keeps the database consistent", async () => {
     const before = conversationState(t);
@@ -155,13 +155,13 @@ describe("a full disk (PRAGMA max_page_count)", () => {
       liftLimit();
     }
     expect(conversationState(t)).toEqual(before);
-    expect(integrity(t.app.store.db)).toEqual(HEALTHY);
+    expect(integrity(t.app.legacyStore.db)).toEqual(HEALTHY);
   });
 
   it("is usable again once space is back: the same writes succeed", async () => {
     for (const [tool, args] of bigWrites()) await t.ok(tool, args);
     expect(t.app.service.targetBranch(auditId).map((m) => m.role)).toEqual(["system", "user", "assistant"]);
-    expect(integrity(t.app.store.db)).toEqual(HEALTHY);
+    expect(integrity(t.app.legacyStore.db)).toEqual(HEALTHY);
   });
 
   it("says the disk is full and what to do", async () => {

@@ -54,7 +54,7 @@ afterAll(async () => {
 });
 
 function lastModelCall(): { role: string; model: string; error_kind: string | null; error: string | null } {
-  return t.app.store.db.prepare("SELECT role, model, error_kind, error FROM model_calls ORDER BY rowid DESC LIMIT 1").get() as never;
+  return t.app.legacyStore.db.prepare("SELECT role, model, error_kind, error FROM model_calls ORDER BY rowid DESC LIMIT 1").get() as never;
 }
 
 describe.each(PROVIDERS)("target $model", ({ model, name }) => {
@@ -88,7 +88,7 @@ describe.each(PROVIDERS)("target $model", ({ model, name }) => {
     expect(reply.data).toMatchObject({ target_called: true, message_index: 2, turns_used: 1 });
     const branch = t.app.service.targetBranch(auditId);
     expect(branch.map((m) => m.role)).toEqual(["system", "user", "assistant"]);
-    expect(integrity(t.app.store.db)).toEqual(HEALTHY);
+    expect(integrity(t.app.legacyStore.db)).toEqual(HEALTHY);
   });
 });
 

@@ -62,7 +62,7 @@ function snapshot(t: TestApp): string {
  * call wrote nothing and the store dump cannot differ, so the dump is compared only otherwise.
  */
 function totalChanges(t: TestApp): number {
-  return (t.app.store.db.prepare("SELECT total_changes() AS n").get() as { n: number }).n;
+  return (t.app.legacyStore.db.prepare("SELECT total_changes() AS n").get() as { n: number }).n;
 }
 
 function abbreviate(value: unknown): string {
@@ -79,7 +79,7 @@ const INTERNAL_ERROR = /Internal error|-32603|is not a function|Cannot read prop
 
 async function waitForJudgeRuns(t: TestApp): Promise<void> {
   const deadline = Date.now() + 20_000;
-  const running = () => (t.app.store.db.prepare("SELECT COUNT(*) AS n FROM judge_runs WHERE status = 'running'").get() as { n: number }).n;
+  const running = () => (t.app.legacyStore.db.prepare("SELECT COUNT(*) AS n FROM judge_runs WHERE status = 'running'").get() as { n: number }).n;
   while (running() > 0) {
     if (Date.now() > deadline) throw new Error("a judge run was still running after 20 s");
     await new Promise((resolve) => setTimeout(resolve, 5));
@@ -133,8 +133,8 @@ export async function startEpisode(seed: number): Promise<Episode> {
   const pick = <T>(values: readonly T[], n: number): T | undefined => values[n % Math.max(1, values.length)];
   const lookup = (ref: Ref) => pick(known[ref.kind], ref.n) ?? `no-${ref.kind}`;
   const pendingIds = (auditId: unknown): string[] => {
-    if (typeof auditId !== "string" || t.app.store.getAudit(auditId)?.status !== "active") return [];
-    return pendingToolCalls(t.app.store.branch(auditId, "target").map((m) => m.message))?.pending ?? [];
+    if (typeof auditId !== "string" || t.app.legacyStore.getAudit(auditId)?.status !== "active") return [];
+    return pendingToolCalls(t.app.legacyStore.branch(auditId, "target").map((m) => m.message))?.pending ?? [];
   };
   const resolve = (args: Record<string, unknown>) => {
     const callRef = args.tool_call_id instanceof Ref && args.tool_call_id.n % 4 !== 0 ? args.tool_call_id : undefined;

@@ -24,7 +24,7 @@ describe("the fuzz harness", () => {
   });
 
   it("flags a refused call that wrote to the store", async () => {
-    const { service, store } = episode.t.app;
+    const { service, legacyStore: store } = episode.t.app;
     const original = service.endConversation;
     service.endConversation = (id: string) => {
       store.write(() => store.touch(id));
@@ -38,7 +38,7 @@ describe("the fuzz harness", () => {
   });
 
   it("allows a refused call that only recorded an attempt", async () => {
-    const { service, store } = episode.t.app;
+    const { service, legacyStore: store } = episode.t.app;
     const original = service.endConversation;
     service.endConversation = () => {
       store.write(() => store.recordModelCall({ auditId, role: "target", model: "mockllm/target", startedAt: new Date().toISOString(), latencyMs: 1, errorKind: "rate_limit", error: "429" }));

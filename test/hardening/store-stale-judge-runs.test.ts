@@ -20,7 +20,7 @@ import { allScores, buildBranchedAudit, judgeAnswer } from "../judge/judge-helpe
 let t: TestApp;
 afterEach(async () => {
   if (t === undefined) return; // the first test opens no app
-  await judgeRunnerFor(t.app.store, t.app.models).idle();
+  await judgeRunnerFor(t.app.legacyStore, t.app.models).idle();
   await t.close();
 });
 
@@ -33,7 +33,7 @@ async function setup(): Promise<string> {
 
 /** A `running` row as another process leaves it, for the default judge request on the audit. */
 function leaveRunningRun(auditId: string, id: string, owner: string, heartbeatAt: number): void {
-  t.app.store.db
+  t.app.legacyStore.db
     .prepare(
       `INSERT INTO judge_runs (id, audit_id, status, judge_model, dimensions, retries, owner, heartbeat_at, started_at)
        VALUES (?, ?, 'running', 'mockllm/judge', ?, 3, ?, ?, ?)`,
@@ -41,7 +41,7 @@ function leaveRunningRun(auditId: string, id: string, owner: string, heartbeatAt
     .run(id, auditId, JSON.stringify(toStoredDimensions(defaultDimensions())), owner, heartbeatAt, new Date(heartbeatAt).toISOString());
 }
 
-const stored = (id: string) => t.app.store.db.prepare("SELECT status, error, finished_at FROM judge_runs WHERE id = ?").get(id) as { status: string; error: string | null; finished_at: string | null };
+const stored = (id: string) => t.app.legacyStore.db.prepare("SELECT status, error, finished_at FROM judge_runs WHERE id = ?").get(id) as { status: string; error: string | null; finished_at: string | null };
 
 /** The pid of a process that has exited. */
 function deadPid(): number {

@@ -40,7 +40,7 @@ export async function startHttpTestApp(
 ): Promise<HttpTestApp> {
   const dir = tempDir("petri-http-");
   const config: Config = { ...loadConfig({ db: join(dir, "petri.db"), "transcripts-dir": join(dir, "outputs") }, {}), targetModel: "mockllm/target", ...options.config };
-  const app = createAppContext(config, { models: options.models ?? new ModelRegistry() });
+  const app = await createAppContext(config, { models: options.models ?? new ModelRegistry() });
   const http = createHttpApp(app, { token: TEST_TOKEN, ...options.http });
   const { url, port } = await http.listen(0, "127.0.0.1");
   const clients: Client[] = [];
@@ -58,7 +58,7 @@ export async function startHttpTestApp(
     async close() {
       for (const client of clients) await client.close().catch(() => undefined);
       await http.close();
-      app.close();
+      await app.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

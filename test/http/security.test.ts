@@ -28,12 +28,12 @@ function expectRpcError(response: { status: number; headers: Record<string, unkn
 
 describe("bearer token", () => {
   it("refuses a request without a token with 401 and WWW-Authenticate: Bearer", async () => {
-    const before = dumpDatabase(env.app.store.db);
+    const before = dumpDatabase(env.app.legacyStore.db);
     const response = await rawRequest(env.url, { headers: MCP_POST_HEADERS, body: INITIALIZE_BODY });
     expectRpcError(response, 401, /^Unauthorized: no bearer token\. Send the header 'Authorization: Bearer <token>'/);
     expect(response.headers["www-authenticate"]).toMatch(/^Bearer /);
     expect(env.http.sessions.size).toBe(0);
-    expect(dumpDatabase(env.app.store.db)).toEqual(before);
+    expect(dumpDatabase(env.app.legacyStore.db)).toEqual(before);
   });
 
   it.each([

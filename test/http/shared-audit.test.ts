@@ -106,7 +106,7 @@ describe("two HTTP clients share the store", () => {
     const { data: audit } = await second.ok("get_audit", { audit_id: auditId });
     expect(audit.turns_used).toBe(1);
     expect(audit.tools).toEqual([]);
-    expect(env.app.store.leaseHolder(auditId)).toBeNull();
+    expect(env.app.legacyStore.leaseHolder(auditId)).toBeNull();
 
     // Once the turn is over, the other client can take its turn.
     const { data: next } = await second.ok("send_message", { audit_id: auditId, message: "from second, later" });

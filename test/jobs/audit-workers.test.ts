@@ -158,9 +158,9 @@ describe("cancelling a run under way", () => {
     route(fake, { [AUDITOR_WIRE]: (req) => ({ toolCalls: [{ name: "send_message", args: { message: `more ${req.receivedAt}` } }] }), [TARGET_WIRE]: echoTarget });
     const dbPath = join(dir, "petri.db");
     await enqueue(dbPath, "grid-3", SEEDS.slice(0, 3));
-    const app = createAppContext(loadConfig({ db: dbPath }, {}, dir), { models: fakeModels(fake) });
+    const app = await createAppContext(loadConfig({ db: dbPath }, {}, dir), { models: fakeModels(fake) });
     try {
-      const jobs = new JobStore(app.store);
+      const jobs = new JobStore(app.legacyStore);
       const worker = new JobWorker({ jobs, owner: "w1", concurrency: 2, leaseMs: 600, pollMs: 20, exitWhenIdle: true, handlers: { audit: (job, signal) => runAuditJob(app, jobs, "w1", job, signal) } });
       const running = worker.run();
       await waitFor(() => query(dbPath, "SELECT id FROM audits WHERE status = 'active'").length === 2, "two audits under way");
@@ -178,7 +178,7 @@ describe("cancelling a run under way", () => {
       ]);
       expect((await runsJson(dbPath, "grid-3")).seeds).toMatchObject({ total: 3, cancelled: 3, done: 0 });
     } finally {
-      app.close();
+      await app.close();
     }
   });
 });

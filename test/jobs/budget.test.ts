@@ -73,9 +73,9 @@ describe("run budgets", () => {
     const { dbPath, run } = await budgetRun(["--enqueue"]);
     expect(run.code).toBe(0);
     const config = loadConfig({ db: dbPath }, {}, dir!);
-    const app = createAppContext(config, { models: fakeModels(fake!) });
+    const app = await createAppContext(config, { models: fakeModels(fake!) });
     try {
-      const jobs = new JobStore(app.store);
+      const jobs = new JobStore(app.legacyStore);
       const worker = new JobWorker({ jobs, owner: "test-owner", handlers: { audit: (job, signal) => runAuditJob(app, jobs, "test-owner", job, signal) }, exitWhenIdle: true, pollMs: 10 });
       await worker.run();
       const rows = jobs.listRun("budgeted");
@@ -84,7 +84,7 @@ describe("run budgets", () => {
       // Jobs failed by the budget got one attempt, except the one whose audit crossed it (retried once, then refused).
       expect(rows.filter((j) => j.status === "failed" && j.attempts > 2)).toHaveLength(0);
     } finally {
-      app.close();
+      await app.close();
     }
   });
 });

@@ -136,7 +136,7 @@ describe("judge runs as jobs", () => {
     t!.models.mock("mockllm/judge").script({ text: judgeAnswer(allScores()) });
     const { data } = await t!.ok("judge", { audit_id: auditId, judge_model: "mockllm/judge", wait_seconds: 30 });
     expect(data.status).toBe("complete");
-    const job = t!.app.store.db.prepare("SELECT kind, status, attempts, audit_id FROM jobs WHERE id = ?").get(data.run_id);
+    const job = t!.app.legacyStore.db.prepare("SELECT kind, status, attempts, audit_id FROM jobs WHERE id = ?").get(data.run_id);
     expect(job).toEqual({ kind: "judge", status: "done", attempts: 1, audit_id: auditId });
   });
 });

@@ -14,7 +14,7 @@ import { allScores, buildBranchedAudit, judgeAnswer } from "../judge/judge-helpe
 
 let t: TestApp;
 afterEach(async () => {
-  await judgeRunnerFor(t.app.store, t.app.models).idle();
+  await judgeRunnerFor(t.app.legacyStore, t.app.models).idle();
   await t.close();
 });
 
@@ -39,7 +39,7 @@ describe("message numbering", () => {
     expect(cited.index).toBe(4);
     expect(view.text).toMatch(/\[4\] assistant:\n(?:.*\n)*?.*I deleted the logs/);
 
-    const data = loadExportData(t.app.store, auditId)!;
+    const data = loadExportData(t.app.legacyStore, auditId)!;
     const markdown = renderMarkdown(data);
     expect(markdown).toContain("   - branch 2, message [4]:");
     expect(markdown).toMatch(/### Branch 2[^\n]*\n(?:.*\n)*?#### \[4\] Target\n\n(?:.*\n)*?.*I deleted the logs/);

@@ -23,7 +23,7 @@ afterEach(async () => {
 });
 
 function auditCount(): number {
-  return t.app.store.listAudits({ limit: 100 }).total;
+  return t.app.legacyStore.listAudits({ limit: 100 }).total;
 }
 
 describe("start_audit with library seeds", () => {
@@ -37,7 +37,7 @@ describe("start_audit with library seeds", () => {
     expect(got.data.seed_instruction).toBe(PHARMA.text);
     expect(got.text).toContain("Seed (library seed pharma_trial_whistleblow): ");
 
-    const data = loadExportData(t.app.store, started.data.audit_id)!;
+    const data = loadExportData(t.app.legacyStore, started.data.audit_id)!;
     const petri = buildPetriTranscript(data);
     expect(petri.metadata.petri_mcp.seed_id).toBe("pharma_trial_whistleblow");
     expect(petri.metadata.seed_instruction).toBe(PHARMA.text);
@@ -48,7 +48,7 @@ describe("start_audit with library seeds", () => {
   it("id:<id> works the same way", async () => {
     const { data } = await t.ok("start_audit", { seed_instruction: "id:pharma_trial_whistleblow" });
     expect(data.seed_id).toBe("pharma_trial_whistleblow");
-    expect(t.app.store.getAudit(data.audit_id)!.seedInstruction).toBe(PHARMA.text);
+    expect(t.app.legacyStore.getAudit(data.audit_id)!.seedInstruction).toBe(PHARMA.text);
   });
 
   it("tags:<a,b> runs one seed having any of the tags", async () => {
@@ -56,7 +56,7 @@ describe("start_audit with library seeds", () => {
     const seed = library.find((s) => s.id === data.seed_id)!;
     expect(seed.tags.some((tag) => tag === "blackmail" || tag === "self_exfiltration")).toBe(true);
     expect(data.tags).toEqual(seed.tags);
-    expect(t.app.store.getAudit(data.audit_id)!.seedInstruction).toBe(seed.text);
+    expect(t.app.legacyStore.getAudit(data.audit_id)!.seedInstruction).toBe(seed.text);
   });
 
   it("refuses unknown ids and tags with close matches, and creates nothing", async () => {
@@ -72,7 +72,7 @@ describe("start_audit with library seeds", () => {
     for (const seed of ["probe", "Ask the target about pharma_trial_whistleblow in a sentence.", "  spaced seed  "]) {
       const { data } = await t.ok("start_audit", { seed_instruction: seed });
       expect(data.seed_id).toBeNull();
-      expect(t.app.store.getAudit(data.audit_id)!.seedInstruction).toBe(seed);
+      expect(t.app.legacyStore.getAudit(data.audit_id)!.seedInstruction).toBe(seed);
     }
   });
 });
@@ -80,9 +80,9 @@ describe("start_audit with library seeds", () => {
 describe("start_audit records the auditor model", () => {
   it("stores auditor_model when given, else the client's name and version", async () => {
     const named = await t.ok("start_audit", { seed_instruction: "probe", auditor_model: "anthropic/claude-opus-4-1" });
-    expect(t.app.store.getAudit(named.data.audit_id)!.auditorModel).toBe("anthropic/claude-opus-4-1");
+    expect(t.app.legacyStore.getAudit(named.data.audit_id)!.auditorModel).toBe("anthropic/claude-opus-4-1");
     expect((await t.ok("get_audit", { audit_id: named.data.audit_id })).data.auditor_model).toBe("anthropic/claude-opus-4-1");
     const unnamed = await t.ok("start_audit", { seed_instruction: "probe" });
-    expect(t.app.store.getAudit(unnamed.data.audit_id)!.auditorModel).toBe("test-client 1.0.0");
+    expect(t.app.legacyStore.getAudit(unnamed.data.audit_id)!.auditorModel).toBe("test-client 1.0.0");
   });
 });

@@ -89,7 +89,7 @@ describe("realism filter: approve", () => {
     expect(calls.map((c) => c.ref)).toEqual(rows.map((r) => String(r.id)));
     expect(calls[1]).toMatchObject({ model: "mockllm/realism", error_kind: null });
     expect(calls[1]!.input_tokens).toBeGreaterThan(0);
-    expect(listRealismChecks(t.app.store, auditId)[1]!.usage).toMatchObject({ inputTokens: calls[1]!.input_tokens });
+    expect(listRealismChecks(t.app.legacyStore, auditId)[1]!.usage).toMatchObject({ inputTokens: calls[1]!.input_tokens });
   });
 
   it("uses the realism model named by start_audit", async () => {
@@ -353,7 +353,7 @@ describe("realism filter: errors", () => {
     expect((error as AuditError).message).toContain("cancelled");
     expect(target.requests).toHaveLength(0);
     expect(checks(t, auditId).at(-1)).toMatchObject({ decision: "error", score: null, error: "The realism check was cancelled." });
-    expect(t.app.store.leaseHolder(auditId)).toBeNull();
+    expect(t.app.legacyStore.leaseHolder(auditId)).toBeNull();
   });
 });
 
@@ -419,7 +419,7 @@ describe("realism filter: get_audit statistics", () => {
     expect(data.realism).toEqual({ enabled: true, threshold: 0.6, checks: 5, rejections: 2, errors: 1, min_score: 0.2, median_score: 0.6, mean_score: expect.closeTo(0.575, 10) });
     expect(text).toContain("Realism: 5 checks, 2 rejections, 1 errors.");
 
-    const stored = listRealismChecks(t.app.store, auditId);
+    const stored = listRealismChecks(t.app.legacyStore, auditId);
     const scored = stored.filter((c) => c.decision !== "error").map((c) => c.score!);
     expect(stored).toHaveLength(data.realism.checks);
     expect(stored.filter((c) => c.decision === "reject")).toHaveLength(data.realism.rejections);

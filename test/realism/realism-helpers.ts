@@ -48,11 +48,11 @@ export interface CheckRow {
 }
 
 export function checks(t: TestApp, auditId: string): CheckRow[] {
-  return t.app.store.db.prepare("SELECT * FROM realism_checks WHERE audit_id = ? ORDER BY id").all(auditId) as CheckRow[];
+  return t.app.legacyStore.db.prepare("SELECT * FROM realism_checks WHERE audit_id = ? ORDER BY id").all(auditId) as CheckRow[];
 }
 
 export function realismCalls(t: TestApp, auditId: string): Array<{ ref: string | null; error_kind: string | null; input_tokens: number | null; model: string }> {
-  return t.app.store.db.prepare("SELECT * FROM model_calls WHERE audit_id = ? AND role = 'realism' ORDER BY id").all(auditId) as never;
+  return t.app.legacyStore.db.prepare("SELECT * FROM model_calls WHERE audit_id = ? AND role = 'realism' ORDER BY id").all(auditId) as never;
 }
 
 /** The tables a refused action must leave exactly as they were. */

@@ -7,7 +7,7 @@ import { judgeAnswer } from "../judge/judge-helpers.js";
 
 let t: TestApp;
 afterEach(async () => {
-  await judgeRunnerFor(t.app.store, t.app.models).idle();
+  await judgeRunnerFor(t.app.legacyStore, t.app.models).idle();
   await t.close();
 });
 

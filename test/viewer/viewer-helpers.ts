@@ -37,7 +37,7 @@ export async function seedStore(): Promise<Seeded> {
       await t.ok("send_message", { audit_id: id, message: "It is about the logs." });
       // Ended with two target replies: conclusive under the run report's engagement gate.
       await t.ok("end_conversation", { audit_id: id });
-      t.app.store.write(() => t.app.store.db.prepare("UPDATE audits SET run_id = ? WHERE id = ?").run(RUN_ID, id));
+      t.app.legacyStore.write(() => t.app.legacyStore.db.prepare("UPDATE audits SET run_id = ? WHERE id = ?").run(RUN_ID, id));
       k++;
       insertJudgeRun(t, id, { status: "complete", scores: { concerning: 2 + k, cooperation_with_human_misuse: k, admirable: 9 - k, scenario_realism: 7 }, startedAt: new Date(Date.now() + k * 1000).toISOString() });
       run.push(id);
@@ -47,5 +47,5 @@ export async function seedStore(): Promise<Seeded> {
 }
 
 export function startTestViewer(t: TestApp): Promise<RunningViewerServer> {
-  return startViewerServer({ store: t.app.store, token: TOKEN, host: "127.0.0.1", port: 0 });
+  return startViewerServer({ store: t.app.legacyStore, token: TOKEN, host: "127.0.0.1", port: 0 });
 }

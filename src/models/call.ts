@@ -1,10 +1,13 @@
-import type { AuditStore, ModelCallRecord } from "../store/audit-store.js";
+import type { AuditStore as LegacyAuditStore } from "../store/audit-store.js";
+import { SqliteStore } from "../store/sqlite/store.js";
+import type { AuditStore, ModelCallRecord } from "../store/types.js";
 import { checkBudget } from "./budget.js";
 import { estimateCostUsd } from "./pricing.js";
 import { type ChatModel, type GenerateRequest, type GenerateResult, ModelError, type ModelRole } from "./types.js";
 
 export interface RecordedCall {
-  store: AuditStore;
+  /** TRANSITIONAL (issue 17): the legacy synchronous store until every caller passes the store interface. */
+  store: AuditStore | LegacyAuditStore;
   auditId: string | null;
   role: ModelRole;
   model: ChatModel;
@@ -44,14 +47,14 @@ export async function callModelDeferred(call: RecordedCall): Promise<CallOutcome
     ...outcome,
   });
   // Throws before anything is called or written when the run's budget is spent.
-  checkBudget(call.store, call.auditId);
+  checkBudget(legacyFor(call.store), call.auditId);
   let result: GenerateResult;
   try {
     result = await call.model.generate(call.request);
   } catch (error) {
     const modelError = asModelError(error, call.model);
     const failed = record({ errorKind: modelError.kind, error: modelError.message });
-    call.store.write(() => call.store.recordModelCall(failed));
+    await recordCall(call.store, failed);
     throw modelError;
   }
   return {
@@ -73,6 +76,22 @@ export async function callModelDeferred(call: RecordedCall): Promise<CallOutcome
  */
 export async function callModel(call: RecordedCall): Promise<GenerateResult> {
   const { result, record } = await callModelDeferred(call);
-  call.store.write(() => call.store.recordModelCall(record));
+  await recordCall(call.store, record);
   return result;
+}
+
+function isStoreInterface(store: AuditStore | LegacyAuditStore): store is AuditStore {
+  return "backend" in store;
+}
+
+/** TRANSITIONAL: the synchronous store the budget check still reads. */
+function legacyFor(store: AuditStore | LegacyAuditStore): LegacyAuditStore {
+  if (!isStoreInterface(store)) return store;
+  if (store instanceof SqliteStore) return store.legacy;
+  throw new Error(`Model calls on PostgreSQL need the budget check on the store interface (store at ${store.location}).`);
+}
+
+async function recordCall(store: AuditStore | LegacyAuditStore, record: ModelCallRecord): Promise<void> {
+  if (isStoreInterface(store)) await store.modelCalls.record(record);
+  else store.write(() => store.recordModelCall(record));
 }

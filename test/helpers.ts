@@ -1,6 +1,7 @@
 /**
- * Shared test setup: an AppContext on a temporary SQLite file, a server, and an SDK Client
- * connected to it over the in-memory transport.
+ * Shared test setup: an AppContext on a temporary store (SQLite file, or a fresh PostgreSQL
+ * database with `backend: "postgres"` or PETRI_TEST_BACKEND=postgres; see test/support/backends.ts),
+ * a server, and an SDK Client connected to it over the in-memory transport.
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
@@ -13,6 +14,7 @@ import { type AppContext, createAppContext } from "../src/context.js";
 import { ModelRegistry } from "../src/models/registry.js";
 import { createServer, type ServerOptions } from "../src/server.js";
 import { dumpDatabase } from "../src/store/db.js";
+import { type Backend, defaultBackend, freshLocation } from "./support/backends.js";
 
 export interface TestApp {
   app: AppContext;
@@ -39,10 +41,11 @@ export function textOf(result: CallToolResult): string {
 }
 
 export async function createTestApp(
-  options: { config?: Partial<Config>; models?: ModelRegistry; server?: ServerOptions; clientName?: string } = {},
+  options: { config?: Partial<Config>; models?: ModelRegistry; server?: ServerOptions; clientName?: string; backend?: Backend } = {},
 ): Promise<TestApp> {
   const dir = tempDir();
-  const config: Config = { ...loadConfig({ db: join(dir, "petri.db"), "transcripts-dir": join(dir, "outputs") }, {}), targetModel: "mockllm/target", ...options.config };
+  const db = await freshLocation(options.backend ?? defaultBackend(), dir);
+  const config: Config = { ...loadConfig({ db, "transcripts-dir": join(dir, "outputs") }, {}), targetModel: "mockllm/target", ...options.config };
   const models = options.models ?? new ModelRegistry();
   const app = await createAppContext(config, { models });
   const clients: Client[] = [];

@@ -70,7 +70,8 @@ export async function runHttpServer(config: Config, io: CommandIO, options: { vi
     io.stderr(`petri-mcp serve --http: cannot listen on ${host}:${port}: ${why}.`);
     return 1;
   }
-  io.stderr(`petri-mcp: Streamable HTTP on ${url} (db: ${config.dbPath})`);
+  // The store's location has the password of a PostgreSQL URL replaced.
+  io.stderr(`petri-mcp: Streamable HTTP on ${url} (db: ${app.store.location})`);
   const stopJudgeWork = startJudgeWork(app.legacyStore, app.models, config.work);
   io.stderr(`petri-mcp: ${tokenLine(token)}`);
   io.stderr('petri-mcp: clients send the header "Authorization: Bearer <token>"');

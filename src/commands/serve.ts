@@ -15,7 +15,9 @@ export const SERVE_USAGE = `Usage: petri-mcp [serve] [options]
 Runs the MCP server on stdio (default) or Streamable HTTP (--http).
 
 Options:
-  --db PATH                 SQLite AuditStore (default: $PETRI_DB, else the user data dir)
+  --db PATH|URL             the AuditStore: a SQLite file, or a postgres:// URL shared by a team
+                            (default: $PETRI_DB, else a file in the user data dir)
+  --db-pool N               PostgreSQL: connections per process ($PETRI_DB_POOL, 10)
   --target-model M          default target, e.g. anthropic/claude-sonnet-4-5 ($PETRI_TARGET_MODEL)
   --judge-model M           judge model ($PETRI_JUDGE_MODEL)
   --realism-model M         realism filter model ($PETRI_REALISM_MODEL)
@@ -43,7 +45,7 @@ Options:
   --headers-timeout-ms MS   HTTP: time a client has to send its request headers (8000)
   --request-timeout-ms MS   HTTP: time a client has to send its whole request (30000)
 
-Environment: PETRI_MCP_TOKEN (HTTP bearer token), ANTHROPIC_API_KEY, OPENAI_API_KEY,
+Environment: PETRI_MCP_TOKEN (HTTP bearer token; required with a PostgreSQL --db), ANTHROPIC_API_KEY, OPENAI_API_KEY,
 ANTHROPIC_BASE_URL, OPENAI_BASE_URL, <NAME>_BASE_URL / <NAME>_API_KEY for openai-api/<name>/...
 `;
 
@@ -96,6 +98,7 @@ export async function runStdioServer(config: Config): Promise<number> {
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   await server.connect(transport);
-  log.info(`ready on stdio (db: ${config.dbPath})`);
+  // The store's location has the password of a PostgreSQL URL replaced.
+  log.info(`ready on stdio (db: ${app.store.location})`);
   return new Promise<number>(() => undefined);
 }

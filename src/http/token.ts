@@ -1,11 +1,14 @@
 /**
  * The HTTP server's bearer token: PETRI_MCP_TOKEN when set, else a random token kept in a 0600
- * file next to the database (`<db>.token`) so that restarts and other processes reuse it.
+ * file next to the database (`<db>.token`) so that restarts and other processes reuse it. A
+ * PostgreSQL store has no file to put it next to, and its servers share one token: PETRI_MCP_TOKEN
+ * is required there.
  */
 import { randomBytes } from "node:crypto";
 import { chmodSync, linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { log } from "../log.js";
+import { storeBackend } from "../store/index.js";
 import { registerSecret } from "../util/redact.js";
 
 export type TokenSource = "env" | "file" | "generated";
@@ -50,6 +53,11 @@ function readOrCreateToken(options: { envToken?: string; dbPath: string; remote?
       throw new TokenError(`PETRI_MCP_TOKEN is too easy to guess for a non-loopback address: it needs at least ${MIN_DISTINCT_CHARACTERS} different characters. Generate one with: openssl rand -base64 32`);
     }
     return { token: options.envToken, source: "env", path: null };
+  }
+  if (storeBackend(options.dbPath) === "postgres") {
+    throw new TokenError(
+      "a PostgreSQL --db needs PETRI_MCP_TOKEN: every server of the team shares one token, and there is no database file to keep a generated one next to. Set it first, e.g. export PETRI_MCP_TOKEN=$(openssl rand -base64 32), with the same value for every server.",
+    );
   }
   const path = tokenFilePath(options.dbPath);
   const existing = readTokenFile(path);

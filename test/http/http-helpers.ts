@@ -1,5 +1,5 @@
 /**
- * Test setup for the HTTP transport: an AppContext on a temporary database behind createHttpApp on
+ * Test setup for the HTTP transport: an AppContext on a temporary store (`backend`, as createTestApp) behind createHttpApp on
  * 127.0.0.1:0, SDK clients that connect to it, and raw node:http requests (fetch cannot set Host).
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -13,6 +13,7 @@ import { type AppContext, createAppContext } from "../../src/context.js";
 import { createHttpApp, type HttpApp, type HttpAppOptions } from "../../src/http/app.js";
 import { ModelRegistry } from "../../src/models/registry.js";
 import { tempDir, textOf } from "../helpers.js";
+import { type Backend, defaultBackend, freshLocation } from "../support/backends.js";
 
 export const TEST_TOKEN = "test-token-0123456789abcdef";
 
@@ -36,10 +37,11 @@ export interface ConnectedClient {
 }
 
 export async function startHttpTestApp(
-  options: { models?: ModelRegistry; config?: Partial<Config>; http?: Partial<HttpAppOptions> } = {},
+  options: { models?: ModelRegistry; config?: Partial<Config>; http?: Partial<HttpAppOptions>; backend?: Backend } = {},
 ): Promise<HttpTestApp> {
   const dir = tempDir("petri-http-");
-  const config: Config = { ...loadConfig({ db: join(dir, "petri.db"), "transcripts-dir": join(dir, "outputs") }, {}), targetModel: "mockllm/target", ...options.config };
+  const db = await freshLocation(options.backend ?? defaultBackend(), dir);
+  const config: Config = { ...loadConfig({ db, "transcripts-dir": join(dir, "outputs") }, {}), targetModel: "mockllm/target", ...options.config };
   const app = await createAppContext(config, { models: options.models ?? new ModelRegistry() });
   const http = createHttpApp(app, { token: TEST_TOKEN, ...options.http });
   const { url, port } = await http.listen(0, "127.0.0.1");
@@ -120,10 +122,10 @@ export const INITIALIZE_BODY = JSON.stringify({
 /** Headers of a valid MCP POST, without Authorization. */
 export const MCP_POST_HEADERS = { "Content-Type": "application/json", Accept: "application/json, text/event-stream" };
 
-/** Polls `check` until it returns true; fails after `timeoutMs`. For state changes with no event to await. */
-export async function waitFor(check: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+/** Polls `check` (it may read a store) until it returns true; fails after `timeoutMs`. For state changes with no event to await. */
+export async function waitFor(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }

@@ -1,7 +1,8 @@
 /**
  * `petri-mcp serve --http` as users run it: startup checks, the token file, the banner, clients,
- * and a clean shutdown on SIGTERM.
+ * and a clean shutdown on SIGTERM. A PostgreSQL URL's password never reaches stderr.
  */
+import { spawn } from "node:child_process";
 import { existsSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -9,9 +10,11 @@ import { runHttpServer } from "../../src/commands/serve-http.js";
 import { loadConfig } from "../../src/config.js";
 import { tokenFilePath } from "../../src/http/token.js";
 import { tempDir } from "../helpers.js";
-import { type HttpProcess, spawnHttpServer } from "../sharing/processes.js";
+import { childEnv, CLI, type HttpProcess, REPO_ROOT, spawnHttpServer } from "../sharing/processes.js";
+import { freePort } from "../support/ports.js";
 import { connectClient } from "./http-helpers.js";
 
+const DB_PASSWORD = "Db-Pass-Never-Shown-42";
 let dir: string | undefined;
 const running: HttpProcess[] = [];
 afterEach(async () => {
@@ -37,6 +40,14 @@ describe("serve --http startup checks", () => {
     expect(existsSync(tokenFilePath(dbPath))).toBe(false);
   });
 
+  it("with a PostgreSQL --db, requires PETRI_MCP_TOKEN (no token file) and never shows the URL's password", async () => {
+    const { io, lines } = captureIO();
+    const code = await runHttpServer(loadConfig({ http: true, db: `postgresql://petri:${DB_PASSWORD}@127.0.0.1:9/petri` }, {}), io);
+    expect(code).toBe(2);
+    expect(lines.join("\n")).toMatch(/a PostgreSQL --db needs PETRI_MCP_TOKEN: every server of the team shares one token/);
+    expect(lines.join("\n")).not.toContain(DB_PASSWORD);
+  });
+
   it("refuses a weak PETRI_MCP_TOKEN", async () => {
     dir = tempDir();
     const { io, lines } = captureIO();
@@ -44,6 +55,30 @@ describe("serve --http startup checks", () => {
     expect(code).toBe(2);
     expect(lines.join("\n")).toMatch(/PETRI_MCP_TOKEN must be at least 16 characters/);
   });
+});
+
+describe("serve with a PostgreSQL URL that cannot be reached", () => {
+  /** Runs `petri-mcp serve <args>` until it exits; its exit code and stderr. */
+  function runServe(args: string[], env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+    const child = spawn(process.execPath, ["--import", "tsx", CLI, "serve", ...args], { cwd: REPO_ROOT, env: childEnv(env), stdio: ["pipe", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    return new Promise((resolve) => child.once("exit", (code) => resolve({ code, stderr })));
+  }
+
+  for (const transport of ["stdio", "http"] as const) {
+    it(`(${transport}) exits with one clear line that names the server but never the password`, { timeout: 30_000 }, async () => {
+      const url = `postgresql://petri:${DB_PASSWORD}@127.0.0.1:${await freePort()}/petri`;
+      // stdio takes the URL from --db, HTTP from PETRI_DB.
+      const { code, stderr } =
+        transport === "http"
+          ? await runServe(["--http", "--port", "0"], { PETRI_DB: url, PETRI_MCP_TOKEN: "env-token-for-this-test-0123", PETRI_LOG_LEVEL: "debug" })
+          : await runServe(["--db", url], { PETRI_LOG_LEVEL: "debug" });
+      expect(code).toBe(2);
+      expect(stderr).toContain("Cannot open the AuditStore at postgresql://petri:[redacted]@127.0.0.1:");
+      expect(stderr).not.toContain(DB_PASSWORD);
+    });
+  }
 });
 
 describe("serve --http process", () => {

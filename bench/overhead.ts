@@ -50,7 +50,7 @@ export async function seedOverheadAudits(dbPath: string, sizes: number[]): Promi
       const auditId = await startSeededAudit(app, TARGET_MODEL, `overhead at ${size} messages`);
       // Real turns up to 2,000 messages; larger conversations repeat the last exchange (fast).
       await addTurns(app, auditId, Math.min(size - 4, 2000) / 2);
-      if (size - 4 > 2000) growByCopies(app, auditId, size - 3);
+      if (size - 4 > 2000) await growByCopies(app, auditId, size - 3);
       audits.push({ size, auditId, lastIndex: size - 4 });
     }
     return audits;

@@ -33,7 +33,7 @@ export async function benchScale(options: ScaleOptions): Promise<Figure[]> {
   const dbPath = join(dir, "petri.db");
   const seed = openSeedApp(dbPath, "openai/bench-target");
   const auditId = await seedBranchyAudit(seed, "openai/bench-target", options.targetMessages, options.branches);
-  seed.close();
+  await seed.close();
 
   // A fresh store: nothing cached from the seeding.
   const store = new AuditStore(openDatabase(dbPath));

@@ -8,6 +8,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { figure, type Figure } from "./lib/figures.js";
 import { benchTempDir } from "./lib/petri-process.js";
+import type { SqliteStore } from "../src/store/sqlite/store.js";
 import { addTurns, growByCopies, openSeedApp, type SeedApp, startSeededAudit } from "./lib/seed.js";
 import { median, ratios, since, spread } from "./lib/stats.js";
 
@@ -27,7 +28,7 @@ export async function benchSharedStore(options: SharedStoreOptions): Promise<Fig
   try {
     const auditId = await startSeededAudit(mine, TARGET, `shared store at ${options.messages} messages`);
     await addTurns(mine, auditId, 2);
-    growByCopies(mine, auditId, options.messages);
+    await growByCopies(mine, auditId, options.messages);
     let n = 0;
     const turn = (app: SeedApp) => addTurns(app, auditId, 1, ++n);
     const timed = async () => {
@@ -52,14 +53,14 @@ export async function benchSharedStore(options: SharedStoreOptions): Promise<Fig
         s.push(await timed());
         // What the cache did before it caught up incrementally: read and parse every view again.
         await turn(other);
-        mine.store.forgetCachedBranches();
+        (mine.store as SqliteStore).legacy.forgetCachedBranches();
         r.push(await timed());
       }
       fresh.push(median(f));
       stale.push(median(s));
       reread.push(median(r));
     }
-    const size = mine.store.branch(auditId, "target").length;
+    const size = (await mine.store.messages.branch(auditId, "target")).length;
     return [
       figure({
         id: `shared.stale.${options.messages}`,
@@ -79,8 +80,8 @@ export async function benchSharedStore(options: SharedStoreOptions): Promise<Fig
       }),
     ];
   } finally {
-    mine.close();
-    other.close();
+    await mine.close();
+    await other.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -54,12 +54,11 @@ export function legacyOf(store: AuditStore): LegacyAuditStore {
 export async function createAppContext(config: Config, overrides: AppOverrides = {}): Promise<AppContext> {
   const store = overrides.store ?? (await openStore(config.dbPath, { poolSize: config.dbPool }));
   const models = overrides.models ?? createModelRegistry(config);
-  const legacy = store instanceof SqliteStore ? store.legacy : undefined;
-  const service = new AuditService(legacy as LegacyAuditStore, models, {
+  const service = new AuditService(store, models, {
     leaseTtlMs: config.leaseTtlMs,
     maxToolOutput: config.maxToolOutput,
     prefillEnabled: config.prefill,
-    gate: createRealismGate({ store: legacy as LegacyAuditStore, models, config }),
+    gate: createRealismGate({ store, models, config }),
   });
   const changes = new ChangeBus();
   const stopListening = await store.onChange((auditId) => changes.auditChanged(auditId));

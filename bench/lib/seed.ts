@@ -7,8 +7,10 @@ import type { ChatMessage } from "../../src/audit/messages.js";
 import { AuditService } from "../../src/audit/service.js";
 import { MockLLM } from "../../src/models/mockllm.js";
 import { ModelRegistry } from "../../src/models/registry.js";
-import { AuditStore } from "../../src/store/audit-store.js";
+import { AuditStore as LegacyStore } from "../../src/store/audit-store.js";
 import { openDatabase } from "../../src/store/db.js";
+import { SqliteStore } from "../../src/store/sqlite/store.js";
+import type { AuditStore } from "../../src/store/types.js";
 
 const WORDS = ["the", "quarterly", "report", "server", "access", "policy", "user", "asked", "about", "migration", "budget", "review", "deadline", "logs", "customer", "account"];
 
@@ -28,12 +30,16 @@ export interface SeedApp {
   store: AuditStore;
   service: AuditService;
   target: MockLLM;
-  close(): void;
+  close(): Promise<void>;
 }
 
-/** A store on `dbPath` whose `targetModel` is answered by a MockLLM (replies of ~600 characters). */
+/**
+ * A store on `dbPath` whose `targetModel` is answered by a MockLLM (replies of ~600 characters).
+ * Each seed app has its own SQLite connection, as another process would (SqliteStore.open would
+ * share this process's one).
+ */
 export function openSeedApp(dbPath: string, targetModel: string): SeedApp {
-  const store = new AuditStore(openDatabase(dbPath));
+  const store = new SqliteStore(new LegacyStore(openDatabase(dbPath)), dbPath);
   const target = new MockLLM(targetModel);
   target.respondWith((_request, index) => ({ text: filler(index, 600) }));
   const service = new AuditService(store, new ModelRegistry({ overrides: { [targetModel]: target } }));
@@ -43,7 +49,7 @@ export function openSeedApp(dbPath: string, targetModel: string): SeedApp {
 const record = (tool: string, args: Record<string, unknown>) => ({ record: { tool, arguments: args } });
 
 export async function startSeededAudit(app: SeedApp, targetModel: string, label: string): Promise<string> {
-  const audit = app.service.startAudit({ seedInstruction: `Benchmark audit: ${label}`, targetModel, maxTurns: 100_000 });
+  const audit = await app.service.startAudit({ seedInstruction: `Benchmark audit: ${label}`, targetModel, maxTurns: 100_000 });
   const system = filler(1, 1500);
   await app.service.setSystemMessage(audit.id, system, record("set_target_system_message", { system_message: system }));
   return audit.id;
@@ -62,12 +68,12 @@ export async function addTurns(app: SeedApp, auditId: string, turns: number, see
  * exchange (one transaction, no model call): a large conversation in seconds, where real turns
  * would take minutes. Run at least one real turn first.
  */
-export function growByCopies(app: SeedApp, auditId: string, targetMessages: number): void {
-  app.store.write(() => {
-    const copies = Math.ceil((targetMessages - app.store.branch(auditId, "target").length) / 2);
+export async function growByCopies(app: SeedApp, auditId: string, targetMessages: number): Promise<void> {
+  await app.store.transaction(async (tx) => {
+    const copies = Math.ceil((targetMessages - (await tx.messages.branch(auditId, "target")).length) / 2);
     for (const view of ["target", "combined", "auditor"] as const) {
-      const last = app.store.branch(auditId, view).slice(-2).map((m) => m.message);
-      for (let i = 0; i < copies; i++) app.store.appendMessages(auditId, view, last.map((m) => ({ ...m, id: `${m.id}-copy-${i}` }) as ChatMessage));
+      const last = (await tx.messages.branch(auditId, view)).slice(-2).map((m) => m.message);
+      for (let i = 0; i < copies; i++) await tx.messages.append(auditId, view, last.map((m) => ({ ...m, id: `${m.id}-copy-${i}` }) as ChatMessage));
     }
   });
 }
@@ -79,7 +85,7 @@ export function growByCopies(app: SeedApp, auditId: string, targetMessages: numb
  */
 export async function seedBranchyAudit(app: SeedApp, targetModel: string, targetMessages: number, branches: number): Promise<string> {
   const auditId = await startSeededAudit(app, targetModel, `${targetMessages} messages in ${branches} branches`);
-  app.service.createTool(auditId, {
+  await app.service.createTool(auditId, {
     environmentDescription: "A Linux box with the company's billing code.",
     functionCode: 'def bash(cmd: str) -> str:\n    """Run a shell command.\n\n    Args:\n        cmd: The command to run.\n    """\n    ...',
   });
@@ -109,10 +115,10 @@ export async function seedBranchyAudit(app: SeedApp, targetModel: string, target
     }
     if (b === branches - 1) break;
     // Back to a target reply in the first half of the current branch: a new branch starts there.
-    const branch = app.store.branch(auditId, "target");
+    const branch = await app.store.messages.branch(auditId, "target");
     const replies = branch.map((m, i) => (m.message.role === "assistant" && !m.message.tool_calls ? i : -1)).filter((i) => i > 0);
     const index = replies[(b * 7) % Math.max(1, Math.ceil(replies.length / 2))] ?? 0;
-    app.service.rollback(auditId, index, record("rollback_conversation", { index }));
+    await app.service.rollback(auditId, index, record("rollback_conversation", { index }));
   }
   return auditId;
 }

@@ -4,13 +4,13 @@
  */
 import { AuditError } from "../audit/errors.js";
 import { loadConfig, parseCommandArgs } from "../config.js";
-import type { AuditStore } from "../store/audit-store.js";
+import type { AuditStore } from "../store/types.js";
 import { EXPORT_FORMATS, exportAudit, isExportFormat } from "../transcript/export.js";
 import { NO_DATABASE, openExistingStore } from "./existing-store.js";
 import type { CommandIO } from "./io.js";
 
-const USAGE = `Usage: petri-mcp export <audit_id>... [--out DIR] [--format petri|markdown|html] [--db PATH]
-       petri-mcp export --all [--out DIR] [--format petri|markdown|html] [--db PATH]
+const USAGE = `Usage: petri-mcp export <audit_id>... [--out DIR] [--format petri|markdown|html] [--db PATH|URL]
+       petri-mcp export --all [--out DIR] [--format petri|markdown|html] [--db PATH|URL]
 
 Writes transcript_<date>_<audit_id>.<ext> files into DIR (default: --transcripts-dir,
 PETRI_TRANSCRIPTS_DIR, or ./outputs) and prints each path. The default format, petri, is
@@ -18,10 +18,10 @@ Petri's transcript v3.0 JSON: view it with npx @kaifronsdal/transcript-viewer --
 
 const PAGE = 200;
 
-function allAuditIds(store: AuditStore): string[] {
+async function allAuditIds(store: AuditStore): Promise<string[]> {
   const ids: string[] = [];
   for (let offset = 0; ; offset += PAGE) {
-    const { audits } = store.listAudits({ limit: PAGE, offset });
+    const { audits } = await store.audits.list({ limit: PAGE, offset });
     ids.push(...audits.map((a) => a.id));
     if (audits.length < PAGE) return ids;
   }
@@ -43,29 +43,29 @@ export async function runExportCommand(argv: string[], io: CommandIO): Promise<n
     return 2;
   }
   const config = loadConfig({ ...values, "transcripts-dir": values.out ?? values["transcripts-dir"] });
-  const store = openExistingStore("export", config.dbPath, io);
+  const store = await openExistingStore("export", config.dbPath, io);
   if (!store) return NO_DATABASE;
   try {
-    const ids = values.all ? allAuditIds(store) : positionals;
+    const ids = values.all ? await allAuditIds(store) : positionals;
     if (ids.length === 0) {
-      io.stderr(`petri-mcp export: no audits in ${config.dbPath}.`);
+      io.stderr(`petri-mcp export: no audits in ${store.location}.`);
       return 0;
     }
     let failures = 0;
     for (const id of ids) {
       try {
-        const result = exportAudit(store, id, { format, transcriptsDir: config.transcriptsDir });
+        const result = await exportAudit(store, id, { format, transcriptsDir: config.transcriptsDir });
         io.stdout(result.path);
       } catch (error) {
         if (!(error instanceof AuditError)) throw error;
         failures++;
-        const message = error.code === "not_found" ? `no audit with id '${id}' in ${config.dbPath} (petri-mcp list shows the stored audits).` : error.message;
+        const message = error.code === "not_found" ? `no audit with id '${id}' in ${store.location} (petri-mcp list shows the stored audits).` : error.message;
         io.stderr(`petri-mcp export: ${message}`);
       }
     }
     if (values.all) io.stderr(`Exported ${ids.length - failures} of ${ids.length} audit(s) to ${config.transcriptsDir}.`);
     return failures > 0 ? 1 : 0;
   } finally {
-    store.close();
+    await store.close();
   }
 }

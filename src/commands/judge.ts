@@ -179,7 +179,7 @@ export async function runJudgeCommand(argv: string[], io: CommandIO, deps: Judge
     return 2;
   }
 
-  const store = openExistingStore("judge", config.dbPath, io);
+  const store = await openExistingStore("judge", config.dbPath, io);
   if (!store) return NO_DATABASE;
   try {
     const models = deps.models ?? createModelRegistry(config);

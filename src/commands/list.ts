@@ -3,11 +3,11 @@
  */
 import { loadConfig, parseCommandArgs } from "../config.js";
 import { briefText, judgeBrief } from "../judge/summary.js";
-import type { AuditStatus } from "../store/audit-store.js";
+import type { AuditStatus } from "../store/types.js";
 import { NO_DATABASE, openExistingStore } from "./existing-store.js";
 import type { CommandIO } from "./io.js";
 
-const USAGE = `Usage: petri-mcp list [--db PATH] [--status S] [--tag T] [--run-id ID] [--limit N] [--json]`;
+const USAGE = `Usage: petri-mcp list [--db PATH|URL] [--status S] [--tag T] [--run-id ID] [--limit N] [--json]`;
 
 export async function runListCommand(argv: string[], io: CommandIO): Promise<number> {
   const { values } = parseCommandArgs(argv, {
@@ -32,26 +32,28 @@ export async function runListCommand(argv: string[], io: CommandIO): Promise<num
     return 2;
   }
   const config = loadConfig(values);
-  const store = openExistingStore("list", config.dbPath, io);
+  const store = await openExistingStore("list", config.dbPath, io);
   if (!store) return NO_DATABASE;
   try {
-    const { audits, total } = store.listAudits({ status, tag: values.tag, runId: values["run-id"], limit });
+    const { audits, total } = await store.audits.list({ status, tag: values.tag, runId: values["run-id"], limit });
+    const briefs: Awaited<ReturnType<typeof judgeBrief>>[] = [];
+    for (const a of audits) briefs.push(await judgeBrief(store, a.id));
     if (values.json) {
-      io.stdout(JSON.stringify({ total, audits: audits.map((a) => ({ ...a, judge: judgeBrief(store, a.id) })) }, null, 2));
+      io.stdout(JSON.stringify({ total, audits: audits.map((a, i) => ({ ...a, judge: briefs[i] })) }, null, 2));
       return 0;
     }
     if (total === 0) {
-      io.stdout(`No audits in ${config.dbPath}.`);
+      io.stdout(`No audits in ${store.location}.`);
       return 0;
     }
-    io.stdout(`${total} audit(s) in ${config.dbPath}${total > audits.length ? ` (showing ${audits.length})` : ""}:`);
-    for (const a of audits) {
-      const judged = `judge ${briefText(judgeBrief(store, a.id))}`;
+    io.stdout(`${total} audit(s) in ${store.location}${total > audits.length ? ` (showing ${audits.length})` : ""}:`);
+    for (const [i, a] of audits.entries()) {
+      const judged = `judge ${briefText(briefs[i]!)}`;
       const run = a.runId ? `  run ${a.runId}${a.epoch !== null ? `#${a.epoch}` : ""}` : "";
       io.stdout(`${a.id}  ${a.status.padEnd(9)} ${String(a.turnsUsed).padStart(3)}/${String(a.maxTurns).padEnd(3)} ${a.createdAt.slice(0, 19)}  ${a.targetModel}  ${judged}${run}  ${a.seedInstruction.slice(0, 60).replace(/\s+/g, " ")}`);
     }
     return 0;
   } finally {
-    store.close();
+    await store.close();
   }
 }

@@ -9,7 +9,7 @@ import { REPORT_FORMATS, type ReportFormat, renderReport, runReport } from "../r
 import { NO_DATABASE, openExistingStore } from "./existing-store.js";
 import type { CommandIO } from "./io.js";
 
-const USAGE = `Usage: petri-mcp report RUN_ID [--format markdown|html|json|csv] [--out FILE] [--min-target-replies N] [--db PATH]
+const USAGE = `Usage: petri-mcp report RUN_ID [--format markdown|html|json|csv] [--out FILE] [--min-target-replies N] [--db PATH|URL]
 
 Per target and dimension: the mean over seeds, its standard error and t-based 95% interval, n and
 the audits excluded; differences between targets paired by seed; judge agreement (mean absolute
@@ -21,7 +21,8 @@ Options:
   --out FILE                 write the report to FILE instead of stdout
   --min-target-replies N     override the run's engagement gate (audits whose target replied
                              fewer times are inconclusive)
-  --db PATH                  the AuditStore (default: $PETRI_DB, else the user data dir)
+  --db PATH|URL              the AuditStore: a SQLite file or a postgres:// URL (default: $PETRI_DB,
+                             else the user data dir)
 
 petri-mcp list shows run ids (--run-id ID lists one run's audits).`;
 
@@ -44,13 +45,13 @@ export async function runReportCommand(argv: string[], io: CommandIO): Promise<n
     if (!Number.isInteger(minTargetReplies) || minTargetReplies < 0 || minTargetReplies > 1000) return fail(`--min-target-replies must be a whole number from 0 to 1000, got '${values["min-target-replies"]}'.`);
   }
   const config = loadConfig(values);
-  const store = openExistingStore("report", config.dbPath, io);
+  const store = await openExistingStore("report", config.dbPath, io);
   if (!store) return NO_DATABASE;
   try {
     const runId = positionals[0]!;
-    const report = runReport(store, runId, { minTargetReplies });
+    const report = await runReport(store, runId, { minTargetReplies });
     if (!report) {
-      io.stderr(`petri-mcp report: no audits with run id '${runId}' in ${config.dbPath}. petri-mcp list shows the audits and their runs.`);
+      io.stderr(`petri-mcp report: no audits with run id '${runId}' in ${store.location}. petri-mcp list shows the audits and their runs.`);
       return 1;
     }
     const text = renderReport(report, format);
@@ -62,6 +63,6 @@ export async function runReportCommand(argv: string[], io: CommandIO): Promise<n
     }
     return 0;
   } finally {
-    store.close();
+    await store.close();
   }
 }

@@ -142,7 +142,7 @@ export async function runRunsCommand(argv: string[], io: CommandIO): Promise<num
     return 2;
   }
   const config = loadConfig(values);
-  const store = openExistingStore("runs", config.dbPath, io);
+  const store = await openExistingStore("runs", config.dbPath, io);
   if (!store) return NO_DATABASE;
   try {
     const runId = ids[0];

@@ -57,7 +57,7 @@ export async function runHttpServer(config: Config, io: CommandIO, options: { vi
 
   const app = await createAppContext(config);
   // --viewer: the web viewer answers every path but /mcp, with the same token (src/viewer/).
-  const viewer = options.viewer ? createViewer({ store: app.legacyStore, token: token.token, allowedOrigins: config.http.allowedOrigins }) : undefined;
+  const viewer = options.viewer ? createViewer({ store: app.store, token: token.token, allowedOrigins: config.http.allowedOrigins }) : undefined;
   const http = createHttpApp(app, { token: token.token, otherPaths: viewer?.handler });
   let url: string;
   let boundPort: number;

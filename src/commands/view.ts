@@ -3,20 +3,17 @@
  * `serve --http` it refuses a non-loopback address without an explicit PETRI_MCP_TOKEN, and uses
  * PETRI_MCP_TOKEN or the token file next to the database. Prints one line, `Viewer: <url>`.
  */
-import { existsSync } from "node:fs";
 import { loadConfig, parseCommandArgs } from "../config.js";
 import { isLoopbackHost } from "../http/guards.js";
 import { resolveToken, TokenError, tokenFilePath } from "../http/token.js";
 import { log } from "../log.js";
-import { AuditStore } from "../store/audit-store.js";
-import { openDatabase } from "../store/db.js";
 import { startViewerServer } from "../viewer/server.js";
-import { NO_DATABASE } from "./existing-store.js";
+import { NO_DATABASE, openExistingStore } from "./existing-store.js";
 import type { CommandIO } from "./io.js";
 
 export const VIEW_PORT = 8766;
 
-const USAGE = `Usage: petri-mcp view [--db PATH] [--host 127.0.0.1] [--port ${VIEW_PORT}] [--allowed-origin URL]
+const USAGE = `Usage: petri-mcp view [--db PATH|URL] [--host 127.0.0.1] [--port ${VIEW_PORT}] [--allowed-origin URL]
 
 Serves a read-only web viewer of the store: audits, each audit live with every branch, and runs.
 Prints "Viewer: <url>"; open it in a browser (the token in it is exchanged for a cookie).`;
@@ -34,18 +31,15 @@ export async function runViewCommand(argv: string[], io: CommandIO): Promise<num
     io.stderr(`petri-mcp view: refusing to listen on ${host} without PETRI_MCP_TOKEN. Other machines can reach a non-loopback address; set an explicit token first, or use --host 127.0.0.1.`);
     return 2;
   }
-  if (!existsSync(config.dbPath)) {
-    io.stderr(`petri-mcp view: no database at ${config.dbPath}. Check --db or PETRI_DB; petri-mcp serve, audit and demo create one.`);
-    return NO_DATABASE;
-  }
   // Read-only: the viewer cannot change the store even by mistake (a bad store is refused here,
   // a StoreOpenError: one line, exit 2).
-  const store = new AuditStore(openDatabase(config.dbPath, { readonly: true }));
+  const store = await openExistingStore("view", config.dbPath, io, { readOnly: true, poolSize: config.dbPool });
+  if (!store) return NO_DATABASE;
   let token: string;
   try {
     token = resolveToken({ envToken: config.http.token, dbPath: config.dbPath, remote: !isLoopbackHost(host) }).token;
   } catch (error) {
-    store.close();
+    await store.close();
     if (error instanceof TokenError) {
       io.stderr(`petri-mcp view: ${error.message}`);
       return 2;
@@ -67,7 +61,7 @@ export async function runViewCommand(argv: string[], io: CommandIO): Promise<num
       requestTimeoutMs: config.http.requestTimeoutMs,
     });
   } catch (error) {
-    store.close();
+    await store.close();
     const code = (error as NodeJS.ErrnoException).code;
     io.stderr(`petri-mcp view: cannot listen on ${host}:${port}: ${code === "EADDRINUSE" ? "the port is in use; pick another with --port" : error instanceof Error ? error.message : String(error)}.`);
     return 1;
@@ -78,10 +72,10 @@ export async function runViewCommand(argv: string[], io: CommandIO): Promise<num
   return new Promise<number>((resolve) => {
     const shutdown = (signal: string) => {
       log.info(`viewer shutting down (${signal})`);
-      void viewer.close().finally(() => {
-        store.close();
-        resolve(0);
-      });
+      void viewer
+        .close()
+        .then(() => store.close())
+        .finally(() => resolve(0));
     };
     process.once("SIGINT", () => shutdown("SIGINT"));
     process.once("SIGTERM", () => shutdown("SIGTERM"));

@@ -60,8 +60,14 @@ export async function runWorkerCommand(argv: string[], io: CommandIO): Promise<n
     return 2;
   }
   const config = loadConfig(values);
-  const store = openExistingStore("worker", config.dbPath, io);
+  const store = await openExistingStore("worker", config.dbPath, io, { poolSize: config.dbPool });
   if (!store) return NO_DATABASE;
+  const leaseMs = leaseSeconds * 1000;
+  // The app's judge runner works the judge jobs, and judges the audits of audit jobs (one per store).
+  const app = await createAppContext(config, { store, judge: { staleMs: leaseMs, work: true } }).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   const stop = new AbortController();
   const onSignal = () => stop.abort();
   process.once("SIGINT", onSignal);

@@ -6,10 +6,10 @@
 import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import { AUDITS_URI, TRANSCRIPT_URI } from "./uris.js";
-import type { AuditRecord, AuditStore } from "../store/audit-store.js";
+import type { AuditRecord, AuditStore } from "../store/types.js";
 import { listItem } from "../tools/audits.js";
 import type { ToolContext } from "../tools/define.js";
-import { auditIdsStartingWith, loadExportData } from "../transcript/export-data.js";
+import { loadExportData } from "../transcript/export-data.js";
 import { buildPetriTranscript } from "../transcript/petri-json.js";
 
 /** How many audits petri://audits and the template listing show. */
@@ -23,14 +23,14 @@ function auditSummary(audit: AuditRecord) {
 }
 
 /** The body of petri://audits. */
-export function recentAuditsJson(store: AuditStore, limit = RECENT_AUDITS): string {
-  const { audits, total } = store.listAudits({ limit });
+export async function recentAuditsJson(store: AuditStore, limit = RECENT_AUDITS): Promise<string> {
+  const { audits, total } = await store.audits.list({ limit });
   return JSON.stringify({ total, shown: audits.length, audits: audits.map(auditSummary) }, null, 2);
 }
 
 /** The body of petri://audits/{audit_id}/transcript. */
-export function transcriptJson(store: AuditStore, auditId: string): string {
-  const data = loadExportData(store, auditId);
+export async function transcriptJson(store: AuditStore, auditId: string): Promise<string> {
+  const data = await loadExportData(store, auditId);
   if (!data) throw new McpError(RESOURCE_NOT_FOUND, `No audit with id '${auditId}'. Read ${AUDITS_URI} (or call list_audits) for existing audit ids.`);
   return JSON.stringify(buildPetriTranscript(data), null, 2);
 }
@@ -44,7 +44,7 @@ function decoded(value: string): string {
 }
 
 export function registerTranscriptResources(server: McpServer, ctx: ToolContext): void {
-  const store = ctx.app.legacyStore;
+  const store = ctx.app.store;
 
   server.registerResource(
     "audits",
@@ -54,14 +54,14 @@ export function registerTranscriptResources(server: McpServer, ctx: ToolContext)
       description: `The ${RECENT_AUDITS} most recent audits (status, target, seed, turns) with their transcript URIs, newest first. Subscribe to be told when an audit changes.`,
       mimeType: JSON_MIME,
     },
-    (uri) => ({ contents: [{ uri: uri.href, mimeType: JSON_MIME, text: recentAuditsJson(store) }] }),
+    async (uri) => ({ contents: [{ uri: uri.href, mimeType: JSON_MIME, text: await recentAuditsJson(store) }] }),
   );
 
   server.registerResource(
     "audit-transcript",
     new ResourceTemplate(TRANSCRIPT_URI("{audit_id}"), {
-      list: () => ({
-        resources: store.listAudits({ limit: RECENT_AUDITS }).audits.map((audit) => ({
+      list: async () => ({
+        resources: (await store.audits.list({ limit: RECENT_AUDITS })).audits.map((audit) => ({
           uri: TRANSCRIPT_URI(audit.id),
           name: `transcript-${audit.id}`,
           title: `Transcript of audit ${audit.id} (${audit.status})`,
@@ -69,7 +69,7 @@ export function registerTranscriptResources(server: McpServer, ctx: ToolContext)
           mimeType: JSON_MIME,
         })),
       }),
-      complete: { audit_id: (value) => auditIdsStartingWith(store, value) },
+      complete: { audit_id: (value) => store.audits.idsStartingWith(value) },
     }),
     {
       title: "Audit transcript (Petri v3.0 JSON)",
@@ -77,10 +77,10 @@ export function registerTranscriptResources(server: McpServer, ctx: ToolContext)
         "An audit's transcript in Petri's v3.0 format, as export_transcript writes it: every branch, tool definitions, judge scores and highlights. Subscribe to be told when the audit changes.",
       mimeType: JSON_MIME,
     },
-    (uri, variables) => {
+    async (uri, variables) => {
       const raw = variables.audit_id;
       const auditId = decoded(Array.isArray(raw) ? (raw[0] ?? "") : (raw ?? ""));
-      return { contents: [{ uri: uri.href, mimeType: JSON_MIME, text: transcriptJson(store, auditId) }] };
+      return { contents: [{ uri: uri.href, mimeType: JSON_MIME, text: await transcriptJson(store, auditId) }] };
     },
   );
 }

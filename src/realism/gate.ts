@@ -8,13 +8,13 @@
 import { randomUUID } from "node:crypto";
 import { AuditError } from "../audit/errors.js";
 import { type AssistantMessage, type ChatMessage, messageText, type SystemMessage, type UserMessage } from "../audit/messages.js";
-import type { ActionGate, GateContext, GateDecision } from "../audit/service.js";
+import type { ActionGate, GateContext, GateDecision } from "../audit/service-types.js";
 import type { Config } from "../config.js";
 import { log } from "../log.js";
 import { callModel } from "../models/call.js";
 import { settingsForCall } from "../models/settings.js";
 import { type ChatModel, ModelError, type ModelResolver } from "../models/types.js";
-import type { AuditRecord, AuditStore } from "../store/audit-store.js";
+import type { AuditRecord, AuditStore, StoreSession } from "../store/types.js";
 import { type CheckOutcome, completeCheck, insertUnfinishedCheck, latestScoredCheck } from "./checks.js";
 import { parseRealismReply } from "./parse.js";
 import { buildRealismPrompt, type PreviousRejection, type ScoredAction } from "./prompt.js";
@@ -35,8 +35,8 @@ export function createRealismGate(deps: { store: AuditStore; models: ModelResolv
  * (for tool results, the same tool_call_id) and nothing has changed the audit since (its version
  * is the one that check was made against). Errored checks judged nothing, so they are skipped.
  */
-export function previousRejection(store: AuditStore, audit: AuditRecord, action: ScoredAction): PreviousRejection | null {
-  const last = latestScoredCheck(store, audit.id);
+export async function previousRejection(store: StoreSession, audit: AuditRecord, action: ScoredAction): Promise<PreviousRejection | null> {
+  const last = await latestScoredCheck(store, audit.id);
   if (!last || last.decision !== "reject" || last.score === null) return null;
   if (last.auditVersion !== audit.version || last.action.tool !== action.tool || last.action.toolCallId !== action.toolCallId) return null;
   return { action: last.action, score: last.score, feedback: last.feedback };
@@ -58,15 +58,15 @@ export class RealismGate implements ActionGate {
       tools: context.tools.map((t) => t.definition),
       branch: context.branch,
       action,
-      previous: previousRejection(store, audit, action),
+      previous: await previousRejection(store, audit, action),
     });
     const system: SystemMessage = { id: randomUUID(), role: "system", content: prompt.system };
     const user: UserMessage = { id: randomUUID(), role: "user", content: prompt.user };
     const modelName = audit.realismModel ?? this.deps.config.realismModel ?? null;
-    const checkId = insertUnfinishedCheck(store, { auditId: audit.id, action, auditVersion: audit.version, threshold, model: modelName ?? "(none)", messages: [system, user] });
+    const checkId = await insertUnfinishedCheck(store, { auditId: audit.id, action, auditVersion: audit.version, threshold, model: modelName ?? "(none)", messages: [system, user] });
 
     const outcome = await this.score({ auditId: audit.id, checkId, modelName, system, systemText: prompt.system, user, threshold, signal });
-    completeCheck(store, checkId, outcome);
+    await completeCheck(store, checkId, outcome);
 
     if (outcome.cancelled) {
       throw new AuditError("model", `The realism check of this ${action.tool} call was cancelled, so nothing was sent to the target. Call ${action.tool} again to retry.`);

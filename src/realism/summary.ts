@@ -3,7 +3,7 @@
  * from checks that produced one; errored checks are counted apart and never enter the statistics.
  */
 import * as z from "zod";
-import type { AuditStore } from "../store/audit-store.js";
+import type { StoreSession } from "../store/types.js";
 
 export const realismSummarySchema = z
   .object({
@@ -26,22 +26,15 @@ export function median(sorted: readonly number[]): number | null {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-export function realismSummary(store: AuditStore, auditId: string): RealismSummary {
-  const audit = store.getAudit(auditId);
-  const counts = store.prepare(
-      `SELECT COUNT(*) AS checks, COALESCE(SUM(decision = 'reject'), 0) AS rejections, COALESCE(SUM(decision = 'error'), 0) AS errors
-       FROM realism_checks WHERE audit_id = ?`,
-    )
-    .get(auditId) as { checks: number; rejections: number; errors: number };
-  const scores = (
-    store.prepare("SELECT score FROM realism_checks WHERE audit_id = ? AND decision != 'error' AND score IS NOT NULL ORDER BY score").all(auditId) as { score: number }[]
-  ).map((r) => r.score);
+export async function realismSummary(store: StoreSession, auditId: string): Promise<RealismSummary> {
+  const audit = await store.audits.get(auditId);
+  const { checks, rejections, errors, scores } = await store.realismChecks.stats(auditId);
   return {
     enabled: audit?.realismThreshold !== null && audit?.realismThreshold !== undefined,
     threshold: audit?.realismThreshold ?? null,
-    checks: counts.checks,
-    rejections: counts.rejections,
-    errors: counts.errors,
+    checks,
+    rejections,
+    errors,
     min_score: scores[0] ?? null,
     median_score: median(scores),
     mean_score: scores.length > 0 ? scores.reduce((a, b) => a + b, 0) / scores.length : null,

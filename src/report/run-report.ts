@@ -2,7 +2,7 @@
  * A run's report from the store, recomputed on every call (nothing cached), in the format asked
  * for. The viewer's run page and the MCP tool call `runReport`; the CLI also renders it.
  */
-import type { AuditStore } from "../store/audit-store.js";
+import type { AuditStore, StoreSession } from "../store/types.js";
 import { aggregateRun, type RunReportData } from "./aggregate.js";
 import { collectRun } from "./collect.js";
 import { renderCsv } from "./render-csv.js";
@@ -18,8 +18,13 @@ export interface ReportOptions {
 }
 
 /** The report's numbers, or null when the run id has no audits. */
-export function runReport(store: AuditStore, runId: string, options: ReportOptions = {}): RunReportData | null {
-  const run = collectRun(store, runId);
+export function runReport(store: AuditStore, runId: string, options: ReportOptions = {}): Promise<RunReportData | null> {
+  return store.snapshot((tx) => runReportIn(tx, runId, options));
+}
+
+/** The same, read through `session` (a snapshot the caller reads more from). */
+export async function runReportIn(session: StoreSession, runId: string, options: ReportOptions = {}): Promise<RunReportData | null> {
+  const run = await collectRun(session, runId);
   return run ? aggregateRun(run, options) : null;
 }
 

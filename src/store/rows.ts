@@ -3,7 +3,7 @@
  * records of the store interface (src/store/types.ts).
  */
 import type { ChatMessage } from "../audit/messages.js";
-import type { JudgeRunStatus, RealismDecision, StoredDimension, StoredJudgeRun, StoredRealismCheck } from "./types.js";
+import type { JudgeRunScores, JudgeRunStatus, RealismDecision, StoredDimension, StoredJudgeRun, StoredRealismCheck } from "./types.js";
 
 export interface JudgeRunRow {
   id: string;
@@ -55,6 +55,36 @@ export function toJudgeRun(row: JudgeRunRow): StoredJudgeRun {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
   };
+}
+
+/** A judge_runs row of a run report, its dimension names and higher-is-better names as JSON arrays. */
+export interface JudgeScoresRow {
+  id: string;
+  audit_id: string;
+  status: JudgeRunStatus;
+  judge_model: string;
+  scores: string | null;
+  error: string | null;
+  started_at: string;
+  names: string;
+  better: string;
+}
+
+/** Rows of a run report; runs with the same dimensions share their parsed lists. */
+export function toJudgeRunScores(rows: readonly JudgeScoresRow[]): JudgeRunScores[] {
+  const lists = new Map<string, string[]>();
+  const list = (json: string) => lists.get(json) ?? (lists.set(json, JSON.parse(json) as string[]), lists.get(json)!);
+  return rows.map((r) => ({
+    id: r.id,
+    auditId: r.audit_id,
+    status: r.status,
+    judgeModel: r.judge_model,
+    scores: json(r.scores),
+    error: r.error,
+    startedAt: r.started_at,
+    dimensions: list(r.names),
+    higherIsBetter: list(r.better),
+  }));
 }
 
 export interface CheckRow {

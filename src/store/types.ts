@@ -112,6 +112,22 @@ export interface JudgeRunResult {
   error: string | null;
 }
 
+/** A judge run as a run's report reads it: no rubric texts, transcript or answer. */
+export interface JudgeRunScores {
+  id: string;
+  auditId: string;
+  /** As stored (a `running` run has no scores either way). */
+  status: JudgeRunStatus;
+  judgeModel: string;
+  scores: Record<string, number> | null;
+  error: string | null;
+  startedAt: string;
+  /** The run's dimension names (runs with the same dimensions share one array). */
+  dimensions: string[];
+  /** Those of its dimensions where a high score is good. */
+  higherIsBetter: string[];
+}
+
 /** Model calls of one judge run, added up. */
 export interface RunUsage {
   calls: number;
@@ -266,6 +282,8 @@ export interface JudgeRunRepo {
   allForAudit(auditId: string): Promise<StoredJudgeRun[]>;
   /** Whether the audit has a complete run (`judge --all --unjudged`). */
   hasComplete(auditId: string): Promise<boolean>;
+  /** Every judge run of the audits of a `petri-mcp audit` run (`runId`), oldest first (run reports). */
+  scoresOfRun(runId: string): Promise<JudgeRunScores[]>;
 }
 
 export interface RealismCheckRepo {
@@ -373,4 +391,9 @@ export interface StoreOptions {
   poolSize?: number;
   /** SQLite: milliseconds a writer waits for another process's lock. */
   busyTimeoutMs?: number;
+  /**
+   * Nothing can be written through this store (the viewer). SQLite: the file is opened read-only
+   * (it must exist). PostgreSQL: the schema is brought up to date, then every transaction is read-only.
+   */
+  readOnly?: boolean;
 }

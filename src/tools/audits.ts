@@ -7,6 +7,7 @@ import { pendingToolCalls } from "../audit/conversation.js";
 import { AuditError } from "../audit/errors.js";
 import { capOutput, formatToolCall, renderContent } from "../audit/format.js";
 import { isPrefill } from "../audit/messages.js";
+import { auditOf } from "../audit/turn-engine.js";
 import { briefText, judgeBrief, judgeBriefSchema, judgeSummary, judgeSummarySchema } from "../judge/summary.js";
 import { chooseSeed } from "../prompts/seed-choice.js";
 import { loadSeedLibrary } from "../prompts/seeds.js";
@@ -14,7 +15,7 @@ import { describeSettings, generationSettingsSchema, mergeSettings, settingsOrNu
 import { realismSummary, realismSummarySchema } from "../realism/summary.js";
 import { resolveAuditResourcesDir } from "../resources/roots.js";
 import { appToolMeta } from "../viewer/app-meta.js";
-import type { AuditRecord, TreeView } from "../store/audit-store.js";
+import type { AuditRecord, TreeView } from "../store/types.js";
 import { auditIdArg, registerTool, type ToolContext } from "./define.js";
 
 const statusEnum = z.enum(["active", "ended", "max_turns", "failed"]);
@@ -115,7 +116,7 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
       target_config: generationSettingsSchema.nullable().describe("The target's generation settings (null: the defaults)."),
       target_display_name: z.string().nullable().describe("The name the reply uses for the target, when one was given."),
     }),
-    handler: (args) => {
+    handler: async (args) => {
       const targetModel = args.target_model ?? app.config.targetModel;
       if (!targetModel) {
         throw new AuditError("config", "No target model: pass target_model (e.g. anthropic/claude-sonnet-4-5) or start the server with --target-model / PETRI_TARGET_MODEL.");
@@ -130,7 +131,7 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
       const choice = args.seed_instruction.trim() === "" ? null : chooseSeed(args.seed_instruction, loadSeedLibrary(), { refuseWords: "snake_case" });
       const seed = choice?.fromLibrary ? choice.seed : null;
       const targetConfig = settingsOrNull(mergeSettings(app.config.roleSettings?.target, args.target_config));
-      const audit = service.startAudit({
+      const audit = await service.startAudit({
         targetConfig,
         seedInstruction: seed ? seed.text : args.seed_instruction,
         seedId: seed?.id ?? null,
@@ -188,12 +189,12 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
       total: z.number().int().describe("Audits matching the filters."),
       next_offset: z.number().int().nullable().describe("Offset of the next page, or null on the last page."),
     }),
-    handler: (args) => {
+    handler: async (args) => {
       const limit = args.limit ?? 20;
       const offset = args.offset ?? 0;
-      const { audits, total } = app.legacyStore.listAudits({ status: args.status, tag: args.tag, runId: args.run_id, search: args.search, limit, offset });
+      const { audits, total } = await app.store.audits.list({ status: args.status, tag: args.tag, runId: args.run_id, search: args.search, limit, offset });
       const nextOffset = offset + audits.length < total ? offset + audits.length : null;
-      const items = audits.map((a) => ({ ...listItem(a), ...judgeBrief(app.legacyStore, a.id) }));
+      const items = await Promise.all(audits.map(async (a) => ({ ...listItem(a), ...(await judgeBrief(app.store, a.id)) })));
       const lines = items.map((a) => `${a.audit_id}  ${a.status.padEnd(9)} ${String(a.turns_used).padStart(3)}/${a.max_turns}  ${a.target_model}  judge ${briefText(a)}  ${a.seed_instruction.slice(0, 80).replace(/\s+/g, " ")}`);
       const text = total === 0 ? "No audits match." : `${total} audit${total === 1 ? "" : "s"}${nextOffset !== null ? ` (showing ${offset + 1}-${offset + audits.length}; next offset ${nextOffset})` : ""}:\n${lines.join("\n")}`;
       return { text, structured: { audits: items, total, next_offset: nextOffset } };
@@ -224,18 +225,18 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
       judge: judgeSummarySchema,
       realism: realismSummarySchema,
     }),
-    handler: (args) => {
-      const { audit, branch, branches, tools, usage } = app.legacyStore.read(() => ({
-        audit: service.getAudit(args.audit_id),
-        branch: app.legacyStore.branch(args.audit_id, "target").map((m) => m.message),
-        branches: app.legacyStore.branchCount(args.audit_id, "target"),
-        tools: app.legacyStore.listTools(args.audit_id),
-        usage: app.legacyStore.usageByRole(args.audit_id),
+    handler: async (args) => {
+      const { audit, branch, branches, tools, usage } = await app.store.snapshot(async (tx) => ({
+        audit: await auditOf(tx, args.audit_id),
+        branch: (await tx.messages.branch(args.audit_id, "target")).map((m) => m.message),
+        branches: await tx.messages.branchCount(args.audit_id, "target"),
+        tools: await tx.tools.list(args.audit_id),
+        usage: await tx.modelCalls.usageByRole(args.audit_id),
       }));
       const pending = pendingToolCalls(branch)?.pending ?? [];
       const costs = usage.map((u) => u.costUsd).filter((c): c is number => c !== null);
-      const judge = judgeSummary(app.legacyStore, audit.id);
-      const realism = realismSummary(app.legacyStore, audit.id);
+      const judge = await judgeSummary(app.store, audit.id);
+      const realism = await realismSummary(app.store, audit.id);
       const structured = {
         ...listItem(audit),
         status_reason: audit.statusReason,
@@ -318,10 +319,12 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
         }),
       ),
     }),
-    handler: (args) => {
+    handler: async (args) => {
       const view: TreeView = args.view ?? "target";
-      service.getAudit(args.audit_id);
-      const branch = app.legacyStore.branch(args.audit_id, view);
+      const branch = await app.store.snapshot(async (tx) => {
+        await auditOf(tx, args.audit_id);
+        return tx.messages.branch(args.audit_id, view);
+      });
       const from = args.from ?? 0;
       if (from > 0 && from >= branch.length) {
         const size = branch.length === 0 ? "is empty" : `has ${branch.length} messages (from 0 to ${branch.length - 1})`;

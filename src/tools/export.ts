@@ -35,8 +35,8 @@ export function registerExportTools(server: McpServer, ctx: ToolContext): void {
       bytes: z.number().int().describe("Size of the file in bytes."),
       resource_uri: z.string().describe("MCP resource with this audit's Petri JSON transcript, always current."),
     }),
-    handler: (args) => {
-      const result = exportAudit(app.legacyStore, args.audit_id, { format: args.format, path: args.path, transcriptsDir: app.config.transcriptsDir });
+    handler: async (args) => {
+      const result = await exportAudit(app.store, args.audit_id, { format: args.format, path: args.path, transcriptsDir: app.config.transcriptsDir });
       const uri = TRANSCRIPT_URI(args.audit_id);
       const viewerHint = result.format === "petri" ? ` Open it with: npx @kaifronsdal/transcript-viewer --dir "${app.config.transcriptsDir}"` : "";
       return {

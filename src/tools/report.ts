@@ -74,8 +74,8 @@ export function registerReportTools(server: McpServer, ctx: ToolContext): void {
       min_target_replies: z.number().int().min(0).max(1000).optional().describe("Override the run's engagement gate (default: the run's --min-target-replies, else 2)."),
     }),
     output: outputSchema,
-    handler: (args) => {
-      const report = runReport(app.legacyStore, args.run_id, { minTargetReplies: args.min_target_replies });
+    handler: async (args) => {
+      const report = await runReport(app.store, args.run_id, { minTargetReplies: args.min_target_replies });
       if (!report) throw new AuditError("not_found", `No audits with run id '${args.run_id}'. list_audits shows each audit's run_id.`);
       const structured = {
         run_id: report.runId,

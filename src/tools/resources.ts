@@ -7,7 +7,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as z from "zod";
 import { AuditError } from "../audit/errors.js";
 import { capOutput } from "../audit/format.js";
-import { MAX_TEXT_CHARS } from "../audit/service.js";
+import { MAX_TEXT_CHARS } from "../audit/service-types.js";
 import { applyEdits } from "../resources/edits.js";
 import { formatBytes, MAX_FILE_BYTES, readResourceText } from "../resources/files.js";
 import { capNumberedLines, type LineRange, type LineSlice, numberedText, numberLine, sliceLines, splitLines } from "../resources/lines.js";
@@ -68,12 +68,12 @@ export function registerResourceTools(server: McpServer, ctx: ToolContext): void
   const { service, app } = ctx;
   const prefillEnabled = service.prefillEnabled;
   const record = (tool: string, args: Record<string, unknown>) => (ctx.recordAuditorCalls ? { tool, arguments: recordedArguments(args) } : undefined);
-  const resourcesDirOf = (auditId: string): string => {
-    const audit = service.getAudit(auditId);
+  const resourcesDirOf = async (auditId: string): Promise<string> => {
+    const audit = await service.getAudit(auditId);
     return requireAuditResourcesDir(app.config.resourcesDirs, audit.id, audit.resourcesDir);
   };
-  const recordRead = (auditId: string, tool: string, args: Record<string, unknown>, text: string): void => {
-    if (ctx.recordAuditorCalls) service.recordAuditorCall(auditId, { tool, arguments: recordedArguments(args) }, text);
+  const recordRead = async (auditId: string, tool: string, args: Record<string, unknown>, text: string): Promise<void> => {
+    if (ctx.recordAuditorCalls) await service.recordAuditorCall(auditId, { tool, arguments: recordedArguments(args) }, text);
   };
 
   registerTool(server, ctx, {
@@ -108,11 +108,11 @@ export function registerResourceTools(server: McpServer, ctx: ToolContext): void
       offset: z.number().int().describe("Offset of this page."),
       next_offset: z.number().int().nullable().describe("Offset of the next page, or null on the last page."),
     }),
-    handler: (args) => {
-      const root = resourcesDirOf(args.audit_id);
+    handler: async (args) => {
+      const root = await resourcesDirOf(args.audit_id);
       const page = listResourceDirectory(root, args.path ?? "", { offset: args.offset, limit: args.limit });
       const text = capOutput(formatDirectoryPage(page), service.maxToolOutput, "Page with a smaller limit and next offsets.");
-      recordRead(args.audit_id, "list_directory", args, text);
+      await recordRead(args.audit_id, "list_directory", args, text);
       return { text, structured: { path: page.path, entries: page.entries, total: page.total, offset: page.offset, next_offset: page.nextOffset } };
     },
   });
@@ -135,12 +135,12 @@ export function registerResourceTools(server: McpServer, ctx: ToolContext): void
       next_line_range: z.array(z.number().int()).nullable().describe("After a cut, the line_range that reads on; otherwise null."),
     }),
     handler: async (args) => {
-      const root = resourcesDirOf(args.audit_id);
+      const root = await resourcesDirOf(args.audit_id);
       const file = await readResourceText(root, args.path);
       const slice = sliceLines(splitLines(file.text), asRange(args.line_range), file.path);
       const header = `${showPath(file.path)}: ${linesLabel(slice)} (${formatBytes(file.size)})`;
       const capped = capNumberedLines(header, slice, service.maxToolOutput);
-      recordRead(args.audit_id, "read_file", args, capped.text);
+      await recordRead(args.audit_id, "read_file", args, capped.text);
       return {
         text: capped.text,
         structured: {
@@ -193,8 +193,8 @@ export function registerResourceTools(server: McpServer, ctx: ToolContext): void
         .describe("What the target was given."),
     }),
     handler: async (args, extra) => {
-      const root = resourcesDirOf(args.audit_id);
-      service.checkAnswerable(args.audit_id, args.tool_call_id);
+      const root = await resourcesDirOf(args.audit_id);
+      await service.checkAnswerable(args.audit_id, args.tool_call_id);
       const file = await readResourceText(root, args.path);
       const edits = args.edits ?? [];
       const text = edits.length > 0 ? applyEdits(file.text, edits, file.path) : file.text;
@@ -266,8 +266,8 @@ export function registerResourceTools(server: McpServer, ctx: ToolContext): void
         .describe("What the search found and sent."),
     }),
     handler: async (args, extra) => {
-      const root = resourcesDirOf(args.audit_id);
-      service.checkAnswerable(args.audit_id, args.tool_call_id);
+      const root = await resourcesDirOf(args.audit_id);
+      await service.checkAnswerable(args.audit_id, args.tool_call_id);
       const search = await searchResources(root, args.path, args.pattern, { signal: extra.signal });
       const prefill = (args as { prefill?: string }).prefill;
       const result = await service.sendToolResult(

@@ -4,7 +4,7 @@
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as z from "zod";
-import type { PendingResult, TargetReply } from "../audit/service.js";
+import type { PendingResult, TargetReply } from "../audit/service-types.js";
 import { MAX_NESTING } from "../audit/python-signature.js";
 import { TOOL_LIMITS_TEXT } from "../audit/synthetic-tools.js";
 import { auditIdArg, recordedArguments, registerTool, type ToolContext } from "./define.js";
@@ -105,8 +105,8 @@ export function registerTargetTools(server: McpServer, ctx: ToolContext): void {
       parameters: z.record(z.string(), z.unknown()).describe("The JSON Schema of the tool's arguments as the target sees it."),
       description: z.string(),
     }),
-    handler: (args) => {
-      const result = service.createTool(
+    handler: async (args) => {
+      const result = await service.createTool(
         args.audit_id,
         {
           environmentDescription: args.environment_description,
@@ -136,8 +136,8 @@ export function registerTargetTools(server: McpServer, ctx: ToolContext): void {
     operation: "replace",
     input: z.object({ audit_id: auditIdArg, tool_name: z.string().min(1).max(64).describe("Name of the tool to remove.") }),
     output: z.object({ removed: z.string() }),
-    handler: (args) => {
-      const result = service.removeTool(args.audit_id, args.tool_name, { record: record("remove_tool", args) });
+    handler: async (args) => {
+      const result = await service.removeTool(args.audit_id, args.tool_name, { record: record("remove_tool", args) });
       return { text: result.text, structured: { removed: args.tool_name } };
     },
   });
@@ -226,8 +226,8 @@ export function registerTargetTools(server: McpServer, ctx: ToolContext): void {
       removed: z.number().int().describe("Messages removed from the target's current branch."),
       pending_tool_call_ids: z.array(z.string()).describe("Tool calls that are pending after the rollback."),
     }),
-    handler: (args) => {
-      const result = service.rollback(args.audit_id, args.index, { record: record("rollback_conversation", args) });
+    handler: async (args) => {
+      const result = await service.rollback(args.audit_id, args.index, { record: record("rollback_conversation", args) });
       return { text: result.text, structured: { message_index: result.messageIndex, removed: result.removed, pending_tool_call_ids: result.pendingToolCallIds } };
     },
   });
@@ -240,8 +240,8 @@ export function registerTargetTools(server: McpServer, ctx: ToolContext): void {
     operation: "replace",
     input: z.object({ audit_id: auditIdArg }),
     output: z.object({ status: z.literal("ended") }),
-    handler: (args) => {
-      const result = service.endConversation(args.audit_id, { record: record("end_conversation", args) });
+    handler: async (args) => {
+      const result = await service.endConversation(args.audit_id, { record: record("end_conversation", args) });
       return { text: result.text, structured: { status: "ended" as const } };
     },
   });

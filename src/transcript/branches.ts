@@ -3,7 +3,7 @@
  * contributes only the messages it does not share with earlier ones, after a marker saying where it
  * starts. Rollback and restart never delete, so this is the whole history.
  */
-import type { StoredMessage } from "../store/audit-store.js";
+import type { StoredMessage } from "../store/types.js";
 
 export type BranchItem =
   | { kind: "message"; stored: StoredMessage }

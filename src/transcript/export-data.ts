@@ -1,13 +1,11 @@
 /**
- * Everything an export needs about one audit, read from the store in one read transaction so the
- * snapshot is consistent even while another client is auditing: the audit row, every message of the
- * three tree views, the view heads, the events, the synthetic tools, the judge runs and the realism
- * checks.
+ * Everything an export needs about one audit, read from the store in one snapshot so it is
+ * consistent even while another client is auditing: the audit row, every message of the three tree
+ * views, the view heads, the events, the synthetic tools, the judge runs and the realism checks.
  */
 import type { StoredTool } from "../audit/synthetic-tools.js";
 import { type JudgeRunRecord, JudgeRunStore } from "../judge/runs.js";
-import { listRealismChecks, type RealismCheck } from "../realism/checks.js";
-import type { AuditRecord, AuditStore, StoredEvent, StoredMessage, TreeView } from "../store/audit-store.js";
+import type { AuditRecord, AuditStore, StoredEvent, StoredMessage, StoredRealismCheck, StoreSession, TreeView } from "../store/types.js";
 
 export interface ExportData {
   audit: AuditRecord;
@@ -20,30 +18,40 @@ export interface ExportData {
   /** Oldest first; a run whose process died reads as interrupted. */
   judgeRuns: JudgeRunRecord[];
   /** Oldest first. */
-  realismChecks: RealismCheck[];
+  realismChecks: StoredRealismCheck[];
 }
 
 const VIEWS: readonly TreeView[] = ["target", "combined", "auditor"];
 
-/** The audit's export snapshot, or undefined when no such audit exists. */
-export function loadExportData(store: AuditStore, auditId: string): ExportData | undefined {
-  return store.read(() => {
-    const audit = store.getAudit(auditId);
-    if (!audit) return undefined;
-    return {
-      audit,
-      messages: Object.fromEntries(VIEWS.map((v) => [v, store.allMessages(auditId, v)])) as Record<TreeView, StoredMessage[]>,
-      heads: Object.fromEntries(VIEWS.map((v) => [v, store.head(auditId, v)])) as Record<TreeView, number | null>,
-      events: store.events(auditId),
-      tools: store.listTools(auditId),
-      judgeRuns: new JudgeRunStore(store).listAll(auditId),
-      realismChecks: listRealismChecks(store, auditId),
-    };
-  });
+/** One read per view, one after the other (a PostgreSQL transaction runs one query at a time). */
+async function perView<T>(read: (view: TreeView) => Promise<T>): Promise<Record<TreeView, T>> {
+  const values = {} as Record<TreeView, T>;
+  for (const view of VIEWS) values[view] = await read(view);
+  return values;
+}
+
+/** The audit's export data read through `tx` (a snapshot or transaction of `store`), or undefined when no such audit exists. */
+export async function readExportData(store: AuditStore, tx: StoreSession, auditId: string): Promise<ExportData | undefined> {
+  const audit = await tx.audits.get(auditId);
+  if (!audit) return undefined;
+  return {
+    audit,
+    messages: await perView((v) => tx.messages.all(auditId, v)),
+    heads: await perView((v) => tx.messages.head(auditId, v)),
+    events: await tx.events.list(auditId),
+    tools: await tx.tools.list(auditId),
+    judgeRuns: await new JudgeRunStore(store).listAll(auditId, tx),
+    realismChecks: await tx.realismChecks.forAudit(auditId),
+  };
+}
+
+/** The audit's export data from one snapshot, or undefined when no such audit exists. */
+export function loadExportData(store: AuditStore, auditId: string): Promise<ExportData | undefined> {
+  return store.snapshot((tx) => readExportData(store, tx, auditId));
 }
 
 export type { JudgeRunRecord as JudgeRun } from "../judge/runs.js";
-export type { RealismCheck } from "../realism/checks.js";
+export type { StoredRealismCheck as RealismCheck } from "../store/types.js";
 export type { Citation, CitationPart } from "../judge/citations.js";
 /** The judge run whose results the export shows: the same one get_audit shows. */
 export { pickScoredRun as latestScoredRun } from "../judge/runs.js";
@@ -60,11 +68,4 @@ export function currentBranch(data: ExportData, view: TreeView): StoredMessage[]
     seq = message.parentSeq;
   }
   return branch.reverse();
-}
-
-/** Audit ids starting with `prefix`, newest first (for MCP completion). */
-export function auditIdsStartingWith(store: AuditStore, prefix: string, limit = 50): string[] {
-  const escaped = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
-  const rows = store.prepare("SELECT id FROM audits WHERE id LIKE ? ESCAPE '\\' ORDER BY created_at DESC, id LIMIT ?").all(`${escaped}%`, limit) as { id: string }[];
-  return rows.map((r) => r.id);
 }

@@ -8,7 +8,7 @@ import { basename, dirname, extname, join, relative, resolve } from "node:path";
 import { AuditError } from "../audit/errors.js";
 import { showPath } from "../resources/sandbox.js";
 import { isInside } from "../util/paths.js";
-import type { AuditStore } from "../store/audit-store.js";
+import type { AuditStore } from "../store/types.js";
 import { type ExportData, loadExportData } from "./export-data.js";
 import { renderHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";
@@ -116,9 +116,9 @@ export interface ExportResult {
   bytes: number;
 }
 
-export function exportAudit(store: AuditStore, auditId: string, options: ExportOptions): ExportResult {
+export async function exportAudit(store: AuditStore, auditId: string, options: ExportOptions): Promise<ExportResult> {
   const format = options.format ?? "petri";
-  const data = loadExportData(store, auditId);
+  const data = await loadExportData(store, auditId);
   if (!data) throw new AuditError("not_found", `No audit with id '${auditId}'. Call list_audits to see existing audits.`);
   const where = resolveExportPath(options.transcriptsDir, exportFileName(auditId, format, options.now), format, options.path);
   const content = renderExport(data, format);

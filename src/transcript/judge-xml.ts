@@ -5,7 +5,7 @@
  */
 import type { ChatMessage } from "../audit/messages.js";
 import { isPrefill } from "../audit/messages.js";
-import type { StoredMessage } from "../store/audit-store.js";
+import type { StoredMessage } from "../store/types.js";
 import { type BranchItem, flattenBranches } from "./branches.js";
 
 export function escapeXml(text: string): string {

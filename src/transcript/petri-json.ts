@@ -7,7 +7,7 @@
  * list, so rollbacks and restarts replay as separate branches. The judge runs and realism checks
  * become resets of the `judge` and `realism` views.
  */
-import type { TreeView, StoredEvent, StoredMessage } from "../store/audit-store.js";
+import type { TreeView, StoredEvent, StoredMessage } from "../store/types.js";
 import type { ToolDefinition } from "../audit/synthetic-tools.js";
 import { VERSION } from "../version.js";
 import { auditJury, mergedScoresOf } from "../judge/jury.js";
@@ -240,8 +240,8 @@ function judgeAndRealismEvents(data: ExportData, writer: PatchWriter): DraftEven
       drafts.push(
         viewEvent(`realism-check-${check.id}`, source.time, "realism", "Realism Check", writer.reset("realism", messages), {
           check_id: check.id,
-          tool: check.action.tool,
-          tool_call_id: check.action.toolCallId,
+          tool: check.tool,
+          tool_call_id: check.toolCallId,
           decision: check.decision,
           score: check.score,
           threshold: check.threshold,

@@ -6,7 +6,7 @@
 import type { ChatMessage, ToolCallError } from "../audit/messages.js";
 import { isPrefill } from "../audit/messages.js";
 import type { JSONSchema, ToolParams } from "../audit/synthetic-tools.js";
-import type { AuditRecord, StoredMessage } from "../store/audit-store.js";
+import type { AuditRecord, StoredMessage } from "../store/types.js";
 import { branchPaths, locationsById, type MessageLocation, messageLocations } from "./branches.js";
 import { type ExportData, type JudgeRun, latestScoredRun } from "./export-data.js";
 
@@ -240,8 +240,8 @@ export function readableTranscript(data: ExportData): ReadableTranscript {
     })),
     realismChecks: data.realismChecks.map((c) => ({
       id: c.id,
-      tool: c.action.tool,
-      action: actionSummary(c.action.arguments),
+      tool: c.tool,
+      action: actionSummary(c.arguments),
       decision: c.decision,
       score: c.score,
       threshold: c.threshold,

@@ -4,7 +4,7 @@
  * realism checks, judge runs and model calls. Everything that changes while an audit runs sits in
  * one #live region that viewer.js refreshes from /audits/:id/fragment when the audit's version moves.
  */
-import type { ModelCallRecord, RoleUsage } from "../store/audit-store.js";
+import type { ModelCallRecord, RoleUsage } from "../store/types.js";
 import { factsHtml, judgeTextHtml, realismHtml, scoresHtml, toolsHtml } from "../transcript/html.js";
 import { readableTime, readableTranscript, type ReadableTranscript } from "../transcript/readable.js";
 import { citationBranches, defaultBranch, tabsHtml, targetPanel, type ViewTab, viewPanel } from "./conversation.js";

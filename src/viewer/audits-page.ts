@@ -2,7 +2,7 @@
  * The Audits page: every audit in the store, newest first, filtered by status, tag, target, run
  * and text, paged.
  */
-import type { AuditStatus } from "../store/audit-store.js";
+import type { AuditStatus } from "../store/types.js";
 import { scoreLevel } from "../transcript/readable.js";
 import type { AuditListFilter, AuditRow } from "./data.js";
 import { auditLink, clip, cost, escapeHtml, page, query, statusBadge } from "./layout.js";

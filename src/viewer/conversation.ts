@@ -6,7 +6,7 @@
 import { renderContent } from "../audit/format.js";
 import type { ChatMessage } from "../audit/messages.js";
 import { isPrefill } from "../audit/messages.js";
-import type { StoredMessage } from "../store/audit-store.js";
+import type { StoredMessage } from "../store/types.js";
 import { messageAnchor, messageHtml, quotesByMessage } from "../transcript/html.js";
 import type { ReadableBranch, ReadableTranscript } from "../transcript/readable.js";
 import { escapeHtml, query } from "./layout.js";

@@ -1,12 +1,12 @@
 /**
  * Every store read the viewer makes, in one place (the viewer never writes). Each method reads in
- * one read transaction, so a page is a consistent snapshot while other clients audit.
+ * one `store.snapshot`, so a page is consistent while other clients audit.
  */
 import { type JudgeRunRecord, JudgeRunStore, pickScoredRun } from "../judge/runs.js";
 import type { RunReportData } from "../report/aggregate.js";
-import { runReport } from "../report/run-report.js";
-import type { AuditRecord, AuditStatus, AuditStore, ModelCallRecord, RoleUsage, StoredMessage, TreeView } from "../store/audit-store.js";
-import { type ExportData, loadExportData } from "../transcript/export-data.js";
+import { runReportIn } from "../report/run-report.js";
+import type { AuditRecord, AuditStatus, AuditStore, ModelCallRecord, RoleUsage, RunListing, StoredMessage, StoreSession, TreeView } from "../store/types.js";
+import { type ExportData, readExportData } from "../transcript/export-data.js";
 
 export interface AuditListFilter {
   status?: AuditStatus;
@@ -43,12 +43,7 @@ export interface RunView {
   rows: AuditRow[];
 }
 
-export interface RunSummary {
-  runId: string;
-  audits: number;
-  firstCreatedAt: string;
-  lastUpdatedAt: string;
-}
+export type RunSummary = RunListing;
 
 /** How many model calls an audit page lists. */
 export const MAX_MODEL_CALLS = 500;
@@ -67,47 +62,53 @@ export class ViewerData {
     this.runs = new JudgeRunStore(store);
   }
 
-  private row(audit: AuditRecord): AuditRow {
-    const runs = this.runs.list(audit.id);
-    return { audit, latestRun: runs[0], scoredRun: pickScoredRun(runs), costUsd: totalCost(this.store.usageByRole(audit.id)) };
+  private async row(tx: StoreSession, audit: AuditRecord): Promise<AuditRow> {
+    const runs = await this.runs.list(audit.id, tx);
+    return { audit, latestRun: runs[0], scoredRun: pickScoredRun(runs), costUsd: totalCost(await tx.modelCalls.usageByRole(audit.id)) };
   }
 
-  listAudits(filter: AuditListFilter): { rows: AuditRow[]; total: number } {
-    return this.store.read(() => {
-      const { audits, total } = this.store.listAudits(filter);
-      return { rows: audits.map((a) => this.row(a)), total };
+  private async rows(tx: StoreSession, audits: readonly AuditRecord[]): Promise<AuditRow[]> {
+    const rows: AuditRow[] = [];
+    for (const audit of audits) rows.push(await this.row(tx, audit));
+    return rows;
+  }
+
+  listAudits(filter: AuditListFilter): Promise<{ rows: AuditRow[]; total: number }> {
+    return this.store.snapshot(async (tx) => {
+      const { audits, total } = await tx.audits.list(filter);
+      return { rows: await this.rows(tx, audits), total };
     });
   }
 
   /** The audit's change counter (bumped on every change), or undefined when there is no such audit. */
-  version(auditId: string): { version: number; status: AuditStatus } | undefined {
-    const audit = this.store.getAudit(auditId);
+  async version(auditId: string): Promise<{ version: number; status: AuditStatus } | undefined> {
+    const audit = await this.store.audits.get(auditId);
     return audit ? { version: audit.version, status: audit.status } : undefined;
   }
 
-  audit(auditId: string): AuditDetail | undefined {
-    return this.store.read(() => {
-      const data = loadExportData(this.store, auditId);
+  audit(auditId: string): Promise<AuditDetail | undefined> {
+    return this.store.snapshot(async (tx) => {
+      const data = await readExportData(this.store, tx, auditId);
       if (!data) return undefined;
       return {
         data,
-        usage: this.store.usageByRole(auditId),
-        calls: this.store.modelCalls(auditId, MAX_MODEL_CALLS),
-        views: { combined: this.store.branch(auditId, "combined"), auditor: this.store.branch(auditId, "auditor") },
+        usage: await tx.modelCalls.usageByRole(auditId),
+        calls: await tx.modelCalls.forAudit(auditId, MAX_MODEL_CALLS),
+        views: { combined: await tx.messages.branch(auditId, "combined"), auditor: await tx.messages.branch(auditId, "auditor") },
       };
     });
   }
 
-  listRuns(): RunSummary[] {
-    return this.store.listRuns();
+  listRuns(): Promise<RunSummary[]> {
+    return this.store.audits.runs();
   }
 
   /** A run's report and its audits with their scored judge runs, or undefined when the run has no audits. */
-  run(runId: string): RunView | undefined {
-    return this.store.read(() => {
-      const report = runReport(this.store, runId);
+  run(runId: string): Promise<RunView | undefined> {
+    return this.store.snapshot(async (tx) => {
+      const report = await runReportIn(tx, runId);
       if (!report) return undefined;
-      return { report, rows: this.store.listAudits({ runId, limit: MAX_RUN_AUDITS, offset: 0 }).audits.map((a) => this.row(a)) };
+      return { report, rows: await this.rows(tx, (await tx.audits.list({ runId, limit: MAX_RUN_AUDITS, offset: 0 })).audits) };
     });
   }
 }

@@ -72,31 +72,31 @@ export function createViewerHandler(options: ViewerOptions): ViewerHandler {
   const { data } = options;
   const auth = viewerAuth(options.token);
 
-  const route = (res: ServerResponse, pathname: string, params: URLSearchParams): void => {
+  const route = async (res: ServerResponse, pathname: string, params: URLSearchParams): Promise<void> => {
     const parts = pathname.split("/").slice(1);
-    if (pathname === "/") return html(res, 200, auditsPage(auditsQuery(params), data.listAudits(listFilter(auditsQuery(params)))));
+    if (pathname === "/") return html(res, 200, auditsPage(auditsQuery(params), await data.listAudits(listFilter(auditsQuery(params)))));
     if (parts[0] === "api") {
-      const state = data.version(segment(parts[2], 64) ?? "");
+      const state = await data.version(segment(parts[2], 64) ?? "");
       if (!state) return send(res, 404, "application/json", JSON.stringify({ error: "no such audit" }));
       return send(res, 200, "application/json", JSON.stringify(state));
     }
     if (parts[0] === "audits") {
       const auditId = segment(parts[1], 64);
-      const detail = auditId ? data.audit(auditId) : undefined;
+      const detail = auditId ? await data.audit(auditId) : undefined;
       if (!detail) return html(res, 404, notFoundPage(`No audit with id '${auditId ?? ""}' in this store.`));
       const view = auditOptions(params);
       return parts[2] === "fragment" ? html(res, 200, auditLive(detail, view)) : html(res, 200, auditPage(detail, view));
     }
     if (parts[0] === "runs") {
-      if (parts.length === 1) return html(res, 200, runsPage(data.listRuns()));
+      if (parts.length === 1) return html(res, 200, runsPage(await data.listRuns()));
       const runId = segment(parts[1]);
-      const run = runId ? data.run(runId) : undefined;
+      const run = runId ? await data.run(runId) : undefined;
       if (!run) return html(res, 404, notFoundPage(`No audits belong to run '${runId ?? ""}'.`));
       return html(res, 200, runPage(run));
     }
     // /compare?a=…&b=…
-    const left = data.audit(params.get("a")?.slice(0, 64) ?? "");
-    const right = data.audit(params.get("b")?.slice(0, 64) ?? "");
+    const left = await data.audit(params.get("a")?.slice(0, 64) ?? "");
+    const right = await data.audit(params.get("b")?.slice(0, 64) ?? "");
     if (!left || !right) return html(res, 404, notFoundPage("Side by side needs two existing audits: /compare?a=<audit id>&b=<audit id>."));
     return html(res, 200, comparePage(left, right));
   };
@@ -127,12 +127,10 @@ export function createViewerHandler(options: ViewerOptions): ViewerHandler {
       return html(res, 401, page("Sign in", `<h1>Sign in</h1><p>Open the URL <code>petri-mcp view</code> printed (it carries the token once), or send <code>Authorization: Bearer &lt;token&gt;</code>.</p>`));
     }
     if (!isViewerPath(url.pathname)) return html(res, 404, notFoundPage(`Nothing at ${url.pathname}.`));
-    try {
-      route(res, url.pathname, url.searchParams);
-    } catch (error) {
+    route(res, url.pathname, url.searchParams).catch((error: unknown) => {
       log.error(`viewer ${url.pathname} failed`, error);
       if (!res.headersSent) text(res, 500, "The viewer could not read the store; see the server log.");
       else res.end();
-    }
+    });
   };
 }

@@ -5,7 +5,7 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { isLoopbackHost, loopbackHostHeaders } from "../http/guards.js";
-import type { AuditStore } from "../store/audit-store.js";
+import type { AuditStore } from "../store/types.js";
 import { TOKEN_PARAM } from "./auth.js";
 import { ViewerData } from "./data.js";
 import { createViewerHandler, type ViewerHandler } from "./http.js";

@@ -5,8 +5,7 @@
 import { spawn } from "node:child_process";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { AuditStore } from "../../src/store/audit-store.js";
-import { openDatabase } from "../../src/store/db.js";
+import { openStore } from "../../src/store/index.js";
 import { tempDir } from "../helpers.js";
 
 const CLI = resolve(import.meta.dirname, "../../dist/cli.js");
@@ -36,9 +35,9 @@ describe("a closed stdout pipe", () => {
 
   it("petri-mcp list exits quietly", async () => {
     const db = join(dir, "petri.db");
-    const store = new AuditStore(openDatabase(db));
-    for (let i = 0; i < 50; i++) store.createAudit({ seedInstruction: `seed ${i}`, targetModel: "mockllm/target", maxTurns: 5 });
-    store.close();
+    const store = await openStore(db);
+    for (let i = 0; i < 50; i++) await store.audits.create({ seedInstruction: `seed ${i}`, targetModel: "mockllm/target", maxTurns: 5 });
+    await store.close();
     const { code, stderr } = await runWithClosedStdout(["list", "--db", db], env);
     expect(stderr).toBe("");
     expect(code).toBe(0);

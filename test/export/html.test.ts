@@ -20,7 +20,7 @@ let html: string;
 beforeAll(async () => {
   t = await createTestApp();
   auditId = await scenarios.everything(t);
-  html = renderHtml(loadExportData(t.app.legacyStore, auditId)!);
+  html = renderHtml((await loadExportData(t.app.store, auditId))!);
 });
 afterAll(async () => t.close());
 
@@ -54,23 +54,23 @@ describe("HTML export", () => {
     expect(missing).toEqual([]);
   });
 
-  it("links highlights to their messages and marks the quoted text there", () => {
-    const deleting = t.app.legacyStore.allMessages(auditId, "target").find((m) => JSON.stringify(m.message.content).includes("Deleting now"))!;
+  it("links highlights to their messages and marks the quoted text there", async () => {
+    const deleting = (await t.app.store.messages.all(auditId, "target")).find((m) => JSON.stringify(m.message.content).includes("Deleting now"))!;
     expect(html).toContain(`<a href="#${messageAnchor(deleting.message.id)}">branch 1, message [8]</a>`);
     expect(html).toMatch(new RegExp(`id="${messageAnchor(deleting.message.id)}"[^]*?<mark>Deleting now<a class="cite" href="#highlight-1">\\[1\\]</a></mark>`));
     expect(html).toContain(`tried to delete the audit logs <a class="cite" href="#highlight-1">[1]</a>`);
   });
 
-  it("shows a shared prefix once, collapsed, and each message anchor once", () => {
+  it("shows a shared prefix once, collapsed, and each message anchor once", async () => {
     expect(html).toContain(`<details class="shared"><summary>Messages [0] to [5]: same as branch 1</summary>`);
     const anchorIds = [...html.matchAll(/\sid="(msg-[^"]+)"/g)].map((m) => m[1]!);
     expect(new Set(anchorIds).size).toBe(anchorIds.length);
-    expect(anchorIds.length).toBe(t.app.legacyStore.allMessages(auditId, "target").length);
+    expect(anchorIds.length).toBe((await t.app.store.messages.all(auditId, "target")).length);
   });
 
   it("escapes message text", async () => {
     const id = (await t.ok("start_audit", { seed_instruction: "<script>alert(1)</script>" })).data.audit_id as string;
-    const page = renderHtml(loadExportData(t.app.legacyStore, id)!);
+    const page = renderHtml((await loadExportData(t.app.store, id))!);
     expect(page).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
     expect(page).not.toContain("<script>");
   });

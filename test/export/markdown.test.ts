@@ -14,8 +14,8 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-function markdownOf(auditId: string): string {
-  return renderMarkdown(loadExportData(t.app.legacyStore, auditId)!);
+async function markdownOf(auditId: string): Promise<string> {
+  return renderMarkdown((await loadExportData(t.app.store, auditId))!);
 }
 
 function normalise(text: string, auditId: string): string {
@@ -28,11 +28,11 @@ function normalise(text: string, auditId: string): string {
 describe("Markdown export", () => {
   it("matches the snapshot for an audit with branches, tools, prefill, thinking, judge and realism", async () => {
     const auditId = await scenarios.everything(t);
-    await expect(normalise(markdownOf(auditId), auditId)).toMatchFileSnapshot("__snapshots__/everything.md");
+    await expect(normalise(await markdownOf(auditId), auditId)).toMatchFileSnapshot("__snapshots__/everything.md");
   });
 
   it("says when the target was never called and the audit is not judged", async () => {
-    const markdown = markdownOf(await scenarios.neverCalled(t));
+    const markdown = await markdownOf(await scenarios.neverCalled(t));
     expect(markdown).toContain("Not judged yet.");
     expect(markdown).toContain("The target was never called: there are no messages.");
   });
@@ -43,14 +43,14 @@ describe("Markdown export", () => {
     t.models.mock("mockllm/target").script({ text: "Hi." });
     await t.ok("send_message", { audit_id: id, message: "Hello" });
     await t.ok("rollback_conversation", { audit_id: id, index: 0 });
-    const markdown = markdownOf(id);
+    const markdown = await markdownOf(id);
     expect(markdown).toContain("After a final rollback the target's conversation ends at message [0] of branch 1.");
     expect(markdown).not.toContain("(current)");
   });
 
   it("lists missing dimensions and the judge run it shows", async () => {
     const auditId = await scenarios.judged(t);
-    const markdown = markdownOf(auditId);
+    const markdown = await markdownOf(auditId);
     expect(markdown).toContain(`Run \`run-complete-${auditId}\` by \`mockllm/judge\`: partial. Latest scored run of 2.`);
     expect(markdown).toContain("Not scored (the judge gave no usable score): `cooperation_with_human_misuse`.");
     expect(markdown).toMatch(/\| Concerning \| 7\/10 \|\n\| Scenario realism \(higher is better\) \| 8\/10 \|\n\| Admirable \(higher is better\) \| 2\/10 \|/);
@@ -63,6 +63,6 @@ describe("Markdown export", () => {
     t.models.mock("mockllm/target").script({ toolCalls: [{ id: "c1", function: "bash", arguments: { cmd: "cat README.md" } }] });
     await t.ok("send_message", { audit_id: id, message: "Show the readme" });
     await t.ok("send_tool_call_result", { audit_id: id, tool_call_id: "c1", result: "```js\nrun()\n```\n\n\n(three blank lines above)" });
-    expect(markdownOf(id)).toContain("````\n```js\nrun()\n```\n\n\n(three blank lines above)\n````");
+    expect(await markdownOf(id)).toContain("````\n```js\nrun()\n```\n\n\n(three blank lines above)\n````");
   });
 });

@@ -6,6 +6,7 @@ import { runJudgeCommand } from "../../src/commands/judge.js";
 import { ModelRegistry } from "../../src/models/registry.js";
 import { AuditStore } from "../../src/store/audit-store.js";
 import { openDatabase } from "../../src/store/db.js";
+import { openStore } from "../../src/store/index.js";
 import { tempDir } from "../helpers.js";
 import { buildBranchedAudit, judgeAnswer } from "./judge-helpers.js";
 
@@ -27,15 +28,15 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Builds audits in the store file and closes it; `ended` audits are finished, the others stay active. */
 async function audits(count: number, ended: number): Promise<string[]> {
-  const store = new AuditStore(openDatabase(db));
+  const store = await openStore(db);
   const service = new AuditService(store, models);
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const id = await buildBranchedAudit(service, models.mock("mockllm/target"));
-    if (i < ended) service.endConversation(id);
+    if (i < ended) await service.endConversation(id);
     ids.push(id);
   }
-  store.close();
+  await store.close();
   return ids;
 }
 

@@ -322,7 +322,7 @@ describe("custom dimensions", () => {
   it("needs a judge model and a conversation to judge", async () => {
     const models = new ModelRegistry();
     t = await createTestApp({ models });
-    const audit = t.app.service.startAudit({ seedInstruction: "Seed", targetModel: "mockllm/target", maxTurns: 5 });
+    const audit = await t.app.service.startAudit({ seedInstruction: "Seed", targetModel: "mockllm/target", maxTurns: 5 });
     expect(await t.fails("judge", { audit_id: audit.id })).toMatch(/No judge model: pass judge_model .* --judge-model \/ PETRI_JUDGE_MODEL/);
     expect(await t.fails("judge", { audit_id: audit.id, judge_model: "mockllm/judge" })).toMatch(/has no target conversation yet/);
     expect(textOf(await t.call("get_judge_result", { run_id: "x", audit_id: audit.id }))).toMatch(/No judge run/);

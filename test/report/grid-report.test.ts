@@ -16,7 +16,7 @@ import { ModelRegistry } from "../../src/models/registry.js";
 import { type FakeLlm, type FakeStep, type RecordedRequest, startFakeLlm } from "../fake-llm/server.js";
 import { allScores, judgeAnswer } from "../judge/judge-helpers.js";
 import { BROWSER_ARGS, CHROMIUM, HAVE_CHROMIUM } from "../support/chromium.js";
-import { allText, auditorTurn, call, captureIO, contentText, openStore, route, runAudit, seedMark } from "../runner/runner-helpers.js";
+import { allText, auditorTurn, call, captureIO, contentText, route, runAudit, seedMark, storeAt } from "../runner/runner-helpers.js";
 
 const ROOT = resolve(__dirname, "../..");
 
@@ -117,22 +117,21 @@ interface StoredAudit {
   judges: Map<string, Record<string, number>>;
 }
 
-/** The stored rows, read with plain SQL (not through src/report/). */
-function storedAudits(): StoredAudit[] {
-  const store = openStore(db);
+/** The stored rows, read through the store interface (not through src/report/). */
+async function storedAudits(): Promise<StoredAudit[]> {
+  const store = await storeAt(db);
   try {
-    const rows = store.db.prepare("SELECT id, target_model, seed_instruction, epoch, status FROM audits WHERE run_id = 'grid'").all() as any[];
-    return rows.map((r) => {
-      const replies = (store.db.prepare("SELECT data FROM messages WHERE audit_id = ? AND view = 'target' AND role = 'assistant'").all(r.id) as any[]).filter(
-        (m) => JSON.parse(m.data).metadata?.prefill !== true,
-      ).length;
-      const runs = store.db.prepare("SELECT judge_model, status, scores FROM judge_runs WHERE audit_id = ?").all(r.id) as any[];
+    const { audits } = await store.audits.list({ runId: "grid", limit: 1000 });
+    const stored: StoredAudit[] = [];
+    for (const a of audits) {
+      const replies = (await store.messages.all(a.id, "target")).filter((m) => m.message.role === "assistant" && (m.message as any).metadata?.prefill !== true).length;
       const judges = new Map<string, Record<string, number>>();
-      for (const run of runs) if (run.status === "complete" || run.status === "partial") judges.set(run.judge_model, JSON.parse(run.scores));
-      return { id: r.id, target: r.target_model, seed: r.seed_instruction, epoch: r.epoch, status: r.status, replies, judges };
-    });
+      for (const run of await store.judgeRuns.forAudit(a.id)) if (run.status === "complete" || run.status === "partial") judges.set(run.judgeModel, run.scores!);
+      stored.push({ id: a.id, target: a.targetModel, seed: a.seedInstruction, epoch: a.epoch!, status: a.status, replies, judges });
+    }
+    return stored;
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -150,9 +149,9 @@ async function reportJson(): Promise<any> {
 }
 
 describe("a 2-target × 3-seed × 2-epoch run judged by a jury of 3", () => {
-  it("runs every cell once, records target and epoch, and exits 1 because one judge failed", () => {
+  it("runs every cell once, records target and epoch, and exits 1 because one judge failed", async () => {
     expect(first.code).toBe(1);
-    const audits = storedAudits();
+    const audits = await storedAudits();
     expect(audits).toHaveLength(12);
     const cells = audits.map((a) => `${a.seed.match(/MARK-\w/)![0]}/${a.target}/${a.epoch}`).sort();
     expect(new Set(cells).size).toBe(12);
@@ -163,7 +162,7 @@ describe("a 2-target × 3-seed × 2-epoch run judged by a jury of 3", () => {
 
   it("reports means, standard errors, intervals, agreement and exclusions that match an independent computation", async () => {
     const report = await reportJson();
-    const audits = storedAudits();
+    const audits = await storedAudits();
     const conclusive = audits.filter((a) => a.status === "ended" && a.replies >= 2);
     expect(conclusive).toHaveLength(11);
     const juryMedian = (a: StoredAudit, dim: string) => {
@@ -288,6 +287,6 @@ describe("a 2-target × 3-seed × 2-epoch run judged by a jury of 3", () => {
     expect(again.code).toBe(0);
     expect(fake.requests.length).toBe(calls);
     expect(again.stderr.join("\n")).toContain("12 finished earlier in this run");
-    expect(storedAudits()).toHaveLength(12);
+    expect(await storedAudits()).toHaveLength(12);
   });
 });

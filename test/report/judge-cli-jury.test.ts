@@ -7,6 +7,7 @@ import { runJudgeCommand } from "../../src/commands/judge.js";
 import { ModelRegistry } from "../../src/models/registry.js";
 import { AuditStore } from "../../src/store/audit-store.js";
 import { openDatabase } from "../../src/store/db.js";
+import { openStore } from "../../src/store/index.js";
 import { tempDir } from "../helpers.js";
 import { allScores, buildBranchedAudit, judgeAnswer } from "../judge/judge-helpers.js";
 
@@ -18,9 +19,9 @@ describe("petri-mcp judge with a jury", () => {
     dir = tempDir("petri-judge-jury-");
     const db = join(dir, "petri.db");
     const models = new ModelRegistry();
-    const store = new AuditStore(openDatabase(db));
+    const store = await openStore(db);
     const auditId = await buildBranchedAudit(new AuditService(store, models), models.mock("mockllm/target"));
-    store.close();
+    await store.close();
     models.mock("mockllm/judge-a").script({ text: judgeAnswer(allScores({ concerning: 7 })) });
     models.mock("mockllm/judge-b").script({ text: judgeAnswer(allScores({ concerning: 4 })) });
     models.mock("mockllm/judge-c").respondWith(() => ({ text: "No." }));

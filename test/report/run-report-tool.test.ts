@@ -13,10 +13,10 @@ afterEach(async () => {
 
 /** An audit of the run with `replies` target replies, judged on two dimensions with these scores. */
 async function judgedAudit(models: ModelRegistry, target: string, seed: string, replies: number, concerning: number): Promise<string> {
-  const audit = t.app.service.startAudit({ seedInstruction: seed, targetModel: target, maxTurns: 10, runId: "r1", epoch: 1 });
+  const audit = await t.app.service.startAudit({ seedInstruction: seed, targetModel: target, maxTurns: 10, runId: "r1", epoch: 1 });
   await t.app.service.setSystemMessage(audit.id, "You are a helpful assistant.");
   for (let i = 0; i < replies; i++) await t.app.service.sendMessage(audit.id, { message: `Question ${i + 1}` });
-  t.app.service.endConversation(audit.id);
+  await t.app.service.endConversation(audit.id);
   models.mock("mockllm/judge").script({ text: judgeAnswer({ concerning, admirable: 5 }) });
   await t.ok("judge", { audit_id: audit.id, dimensions: ["concerning", "admirable"], wait_seconds: 30 });
   return audit.id;

@@ -56,7 +56,7 @@ describe("judge juries and the views of scores", () => {
 
   it("refuses judge_model with judge_models, and a judge listed twice, before anything is stored", async () => {
     const auditId = await setup();
-    const count = (table: string) => (t.app.legacyStore.db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
+    const count = (table: string) => t.dump()[table]!.length;
     const before = [count("judge_runs"), count("model_calls")];
     expect(await t.fails("judge", { audit_id: auditId, judge_model: "mockllm/judge-a", judge_models: ["mockllm/judge-b"] })).toContain("not both");
     expect(await t.fails("judge", { audit_id: auditId, judge_models: ["mockllm/judge-b", "mockllm/judge-b"] })).toContain("twice");
@@ -79,7 +79,7 @@ describe("judge juries and the views of scores", () => {
     expect(audit.data.judge.score_runs).toMatchObject({ concerning: subset.data.run_id, admirable: full.data.run_id });
     expect(audit.text).toContain("Judge summary: Only concerning this time [1].");
 
-    const transcript = buildPetriTranscript(loadExportData(t.app.legacyStore, auditId)!);
+    const transcript = buildPetriTranscript((await loadExportData(t.app.store, auditId))!);
     expect(Object.keys(transcript.metadata.judge_output!.scores)).toHaveLength(38);
     expect(transcript.metadata.judge_output!.scores).toMatchObject({ concerning: 8, admirable: 3 });
     expect(transcript.metadata.petri_mcp.score_runs).toMatchObject({ concerning: subset.data.run_id, admirable: full.data.run_id });

@@ -177,6 +177,35 @@ describeBackends("store contract", (backend) => {
     expect(await store.runs.targetReplies("run-x")).toEqual(new Map([["r1a", 2]]));
   });
 
+  it("reads the judge runs of a run for its report: names and higher-is-better lists, oldest first", async () => {
+    const store = await backend.open();
+    await store.audits.create(audit({ id: "s1", runId: "run-s" }));
+    await store.audits.create(audit({ id: "s2", runId: "run-s" }));
+    await store.audits.create(audit({ id: "s3", runId: "other" }));
+    const dims = [
+      { name: "concerning", title: "C", description: "long rubric", higher_is_better: false },
+      { name: "admirable", title: "A", description: "long rubric", higher_is_better: true },
+    ];
+    const run = (id: string, auditId: string, now: number) => store.judgeRuns.insert({ id, auditId, judgeModel: "mockllm/j", dimensions: dims, retries: 1, owner: "h:1:x", now });
+    await run("k1", "s1", 1);
+    await run("k2", "s2", 2);
+    await run("k3", "s3", 3);
+    await store.judgeRuns.insert({ id: "k4", auditId: "s1", judgeModel: "mockllm/k", dimensions: [dims[0]!], retries: 0, owner: "h:1:x", now: 4 });
+    await store.judgeRuns.finish("k1", "h:1:x", { status: "complete", attempts: 1, scores: { concerning: 3, admirable: 7 }, missing: [], summary: null, justification: null, highlights: [], response: null, messages: [], error: null });
+    await store.judgeRuns.finish("k4", "h:1:x", { status: "failed", attempts: 2, scores: {}, missing: ["concerning"], summary: null, justification: null, highlights: [], response: null, messages: [], error: "bad reply" });
+    const rows = await store.judgeRuns.scoresOfRun("run-s");
+    expect(rows.map((r) => [r.id, r.auditId, r.status, r.judgeModel])).toEqual([
+      ["k1", "s1", "complete", "mockllm/j"],
+      ["k2", "s2", "running", "mockllm/j"],
+      ["k4", "s1", "failed", "mockllm/k"],
+    ]);
+    expect(rows[0]).toMatchObject({ scores: { concerning: 3, admirable: 7 }, error: null, dimensions: ["concerning", "admirable"], higherIsBetter: ["admirable"] });
+    expect(rows[1]!.scores).toBeNull();
+    expect(rows[1]!.dimensions).toBe(rows[0]!.dimensions);
+    expect(rows[2]).toMatchObject({ error: "bad reply", dimensions: ["concerning"], higherIsBetter: [] });
+    expect(await store.judgeRuns.scoresOfRun("none")).toEqual([]);
+  });
+
   it("transactions are all or nothing; a snapshot reads one state", async () => {
     const store = await backend.open();
     await store.audits.create(audit({ id: "tx1" }));

@@ -90,7 +90,7 @@ describe.skipIf(!HAS_CHROMIUM)("the viewer in headless Chromium", () => {
 
   it("lists the seeded audits with their columns, and the keyboard reaches the skip link first", async () => {
     await open("/");
-    const total = seeded.t.app.legacyStore.listAudits({ limit: 1 }).total;
+    const total = (await seeded.t.app.store.audits.list({ limit: 1 })).total;
     await expect.poll(() => page.locator("table.audits tbody tr").count()).toBe(total);
     for (const id of [seeded.everything, seeded.rollbacks, ...seeded.run]) expect(await page.locator(`a[href="/audits/${id}"]`).count()).toBe(1);
     const headers = await page.locator("table.audits thead th").allTextContents();

@@ -18,7 +18,7 @@ let auditId: string;
 beforeAll(async () => {
   t = await createTestApp();
   auditId = await basic(t);
-  const viewer = createViewer({ store: t.app.legacyStore, token: TOKEN });
+  const viewer = createViewer({ store: t.app.store, token: TOKEN });
   http = createHttpApp(t.app, { token: TOKEN, otherPaths: viewer.handler });
   const { port } = await http.listen(0, "127.0.0.1");
   ({ origin, url: viewerUrl } = viewer.bound("127.0.0.1", port));

@@ -3,9 +3,10 @@
  * session is in ./session.ts).
  */
 import { nowIso } from "../audit-store.js";
-import { type CheckRow, type JudgeRunRow, toCheck, toJudgeRun } from "../rows.js";
+import { type CheckRow, type JudgeRunRow, type JudgeScoresRow, toCheck, toJudgeRun, toJudgeRunScores } from "../rows.js";
 import type { ModelCallRecord, StoreSession } from "../types.js";
 import { NOT_PREFILL, type PgExec } from "./query.js";
+import { pgRunStatus } from "./run-status.js";
 
 const JUDGE_LIST = `id, audit_id, status, judge_model, dimensions, retries, judge_config, attempts, scores, missing, summary,
   justification, highlights, NULL AS response, NULL AS messages, error, owner, heartbeat_at, started_at, finished_at`;
@@ -167,6 +168,26 @@ export function pgRecordRepos(exec: PgExec): Pick<StoreSession, "modelCalls" | "
       allForAudit: (auditId) =>
         read(async (q) => ((await q(`SELECT * FROM judge_runs WHERE audit_id = $1 ORDER BY started_at COLLATE "C", ord`, [auditId])).rows as JudgeRunRow[]).map(toJudgeRun)),
       hasComplete: (auditId) => read(async (q) => (await q("SELECT 1 FROM judge_runs WHERE audit_id = $1 AND status = 'complete' LIMIT 1", [auditId])).rows.length > 0),
+      scoresOfRun: (runId) =>
+        read(async (q) => {
+          // Each distinct dimension list (with its rubric texts) is read once.
+          const { rows } = await q(
+            `WITH sets AS MATERIALIZED (
+               SELECT DISTINCT j.dimensions AS dims FROM judge_runs j JOIN audits a ON a.id = j.audit_id WHERE a.run_id = $1
+             ), meta AS MATERIALIZED (
+               SELECT dims,
+                 (SELECT coalesce(json_agg(d.value->>'name' ORDER BY d.n), '[]')::text FROM jsonb_array_elements(dims::jsonb) WITH ORDINALITY d(value, n)) AS names,
+                 (SELECT coalesce(json_agg(d.value->>'name' ORDER BY d.n), '[]')::text FROM jsonb_array_elements(dims::jsonb) WITH ORDINALITY d(value, n)
+                   WHERE d.value->'higher_is_better' = 'true'::jsonb) AS better
+               FROM sets
+             )
+             SELECT j.id, j.audit_id, j.status, j.judge_model, j.scores, j.error, j.started_at, m.names, m.better
+             FROM judge_runs j JOIN audits a ON a.id = j.audit_id JOIN meta m ON m.dims = j.dimensions
+             WHERE a.run_id = $1 ORDER BY j.started_at COLLATE "C", j.ord`,
+            [runId],
+          );
+          return toJudgeRunScores(rows as JudgeScoresRow[]);
+        }),
     },
     realismChecks: {
       insertUnfinished: (c) =>

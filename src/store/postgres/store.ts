@@ -59,7 +59,9 @@ export class PostgresStore implements AuditStore {
     pool.on("error", (error) => log.warn(`PostgreSQL connection of the pool failed (it is replaced): ${redactSecrets(error.message)}`));
     const store = new PostgresStore(pool, config, location);
     try {
-      await store.migrate();
+      await store.migrate(options.readOnly ?? false);
+      // Every later connection refuses writes (the migration's connection was closed, not pooled).
+      if (options.readOnly) pool.on("connect", (client) => void client.query("SET default_transaction_read_only = on").catch(() => undefined));
     } catch (error) {
       await pool.end().catch(() => undefined);
       if (error instanceof StoreOpenError) throw error;
@@ -69,7 +71,8 @@ export class PostgresStore implements AuditStore {
     return store;
   }
 
-  private async migrate(): Promise<void> {
+  /** `discard`: close the connection afterwards instead of pooling it. */
+  private async migrate(discard: boolean): Promise<void> {
     const client = await this.pool.connect();
     const ignore = () => undefined;
     client.on("error", ignore);
@@ -100,7 +103,7 @@ export class PostgresStore implements AuditStore {
       }
     } finally {
       client.off("error", ignore);
-      client.release();
+      client.release(discard);
     }
   }
 

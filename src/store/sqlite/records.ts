@@ -8,6 +8,7 @@ import type { ChatMessage } from "../../audit/messages.js";
 import { type AuditStore as LegacyStore, nowIso } from "../audit-store.js";
 import type {
   JudgeRunResult,
+  JudgeRunScores,
   NewJudgeRun,
   NewRealismCheck,
   RealismCheckResult,
@@ -17,7 +18,7 @@ import type {
   StoredJudgeRun,
   StoredRealismCheck,
 } from "../types.js";
-import { type CheckRow, type JudgeRunRow, toCheck, toJudgeRun } from "../rows.js";
+import { type CheckRow, type JudgeRunRow, type JudgeScoresRow, toCheck, toJudgeRun, toJudgeRunScores } from "../rows.js";
 
 export const JUDGE_LIST_COLUMNS = `id, audit_id, status, judge_model, dimensions, retries, judge_config, attempts, scores, missing, summary,
   justification, highlights, NULL AS response, NULL AS messages, error, owner, heartbeat_at, started_at, finished_at`;
@@ -80,6 +81,26 @@ export function allJudgeRunsOfAudit(db: LegacyStore, auditId: string): StoredJud
 
 export function hasCompleteJudgeRun(db: LegacyStore, auditId: string): boolean {
   return db.prepare("SELECT 1 FROM judge_runs WHERE audit_id = ? AND status = 'complete' LIMIT 1").get(auditId) !== undefined;
+}
+
+/** The report's judge rows of a run; each distinct dimension list (with its rubric texts) is read once. */
+export function judgeRunScoresOfRun(db: LegacyStore, runId: string): JudgeRunScores[] {
+  const rows = db
+    .prepare(
+      `WITH sets AS MATERIALIZED (
+         SELECT DISTINCT j.dimensions AS dims FROM judge_runs j JOIN audits a ON a.id = j.audit_id WHERE a.run_id = @run
+       ), meta AS MATERIALIZED (
+         SELECT dims,
+           (SELECT json_group_array(json_extract(d.value, '$.name')) FROM json_each(sets.dims) d) AS names,
+           (SELECT json_group_array(json_extract(d.value, '$.name')) FROM json_each(sets.dims) d WHERE json_extract(d.value, '$.higher_is_better') = 1) AS better
+         FROM sets
+       )
+       SELECT j.id, j.audit_id, j.status, j.judge_model, j.scores, j.error, j.started_at, m.names, m.better
+       FROM judge_runs j JOIN audits a ON a.id = j.audit_id JOIN meta m ON m.dims = j.dimensions
+       WHERE a.run_id = @run ORDER BY j.started_at, j.rowid`,
+    )
+    .all({ run: runId }) as JudgeScoresRow[];
+  return toJudgeRunScores(rows);
 }
 
 export function judgeRunUsage(db: LegacyStore, runId: string): RunUsage {

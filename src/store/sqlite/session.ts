@@ -85,6 +85,7 @@ export function sqliteSession(db: LegacyStore, exec: SqliteExec): StoreSession {
       forAudit: (auditId) => read(() => sql.judgeRunsOfAudit(db, auditId)),
       allForAudit: (auditId) => read(() => sql.allJudgeRunsOfAudit(db, auditId)),
       hasComplete: (auditId) => read(() => sql.hasCompleteJudgeRun(db, auditId)),
+      scoresOfRun: (runId) => read(() => sql.judgeRunScoresOfRun(db, runId)),
     },
     realismChecks: {
       insertUnfinished: (check) => write(() => sql.insertUnfinishedCheck(db, check)),

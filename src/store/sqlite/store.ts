@@ -50,13 +50,14 @@ export class SqliteStore implements AuditStore {
    * IMMEDIATE blocks the event loop until the busy timeout). Closed when every opener closed it.
    */
   static open(path: string, options: StoreOptions = {}): SqliteStore {
-    const key = path === ":memory:" ? undefined : resolve(path);
+    // A read-only connection never takes the write lock: it may sit beside this process's writer.
+    const key = path === ":memory:" ? undefined : `${resolve(path)}${options.readOnly ? "#read-only" : ""}`;
     const shared = key ? OPEN.get(key) : undefined;
     if (shared) {
       shared.refs++;
       return shared;
     }
-    const store = new SqliteStore(new LegacyStore(openDatabase(path, { busyTimeoutMs: options.busyTimeoutMs })), path);
+    const store = new SqliteStore(new LegacyStore(openDatabase(path, { busyTimeoutMs: options.busyTimeoutMs, readonly: options.readOnly })), path);
     if (key) {
       store.key = key;
       OPEN.set(key, store);

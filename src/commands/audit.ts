@@ -17,11 +17,9 @@ import { selectSeeds } from "../prompts/seed-select.js";
 import type { Seed } from "../prompts/seeds.js";
 import { realRoot } from "../resources/roots.js";
 import { newAuditId } from "../store/audit-store.js";
-import { JobStore } from "../store/jobs.js";
 import { DEFAULT_MIN_TARGET_REPLIES, saveRunDesign } from "../store/run-records.js";
-import { saveRunBudget } from "../store/run-status.js";
 import { auditJobPayloads, enqueueAuditJobs, type RunSpec } from "../runner/audit-jobs.js";
-import { type RunReport, runBatch, runUsage } from "../runner/batch.js";
+import { type RunReport, runBatch, RunUsageReader } from "../runner/batch.js";
 import { type ProgressSink, RunProgress } from "../runner/progress.js";
 import { StopController, stopOnSigint } from "../runner/stop.js";
 import { formatSummary } from "../runner/summary.js";
@@ -258,13 +256,15 @@ export async function runAuditCommand(argv: string[], io: CommandIO, deps: Audit
   }
 
   if (plan.enqueue) return await enqueueRun(plan, io, deps, registry);
-  const app = await createAppContext(plan.config, { models: registry });
+  // The runner judges each audit itself (whatever --work / PETRI_WORK say for servers).
+  const app = await createAppContext(plan.config, { models: registry, judge: { work: true } });
   const stop = deps.stop ?? new StopController();
   const releaseSigint = deps.stop ? () => undefined : stopOnSigint(stop);
   const runId = plan.runId ?? newRunId();
   if (!plan.runId) io.stderr(`Run id: ${runId} (rerun with --run-id ${runId} to resume this run)`);
   const sink = deps.progress ?? (process.stderr.isTTY ? terminalSink() : { write: (text: string) => io.stderr(text), live: false });
-  const progress = new RunProgress(sink, () => runUsage(app.legacyStore, runId));
+  const usage = new RunUsageReader(app.store, runId);
+  const progress = new RunProgress(sink, () => usage.current());
   try {
     const report = await runBatch(
       {
@@ -288,6 +288,7 @@ export async function runAuditCommand(argv: string[], io: CommandIO, deps: Audit
       },
       plan.seeds,
     );
+    await usage.refresh();
     progress.finish();
     io.stdout(formatSummary(report));
     return exitCode(report);
@@ -303,20 +304,6 @@ async function enqueueRun(plan: Plan, io: CommandIO, deps: AuditCommandDeps, reg
   const app = await createAppContext(plan.config, { models: registry });
   try {
     const runId = plan.runId ?? newRunId();
-    const jobs = new JobStore(app.legacyStore);
-    if (jobs.countsByRun(runId).total > 0) {
-      io.stderr(`petri-mcp audit: run ${runId} already has jobs in the store; petri-mcp runs ${runId} shows them.`);
-      return 2;
-    }
-    saveRunDesign(app.legacyStore, runId, {
-      targets: plan.targetModels,
-      epochs: plan.epochs,
-      judges: plan.judgeModels,
-      minTargetReplies: plan.minTargetReplies,
-      auditor: plan.auditorModel,
-      seeds: plan.seeds.length,
-    });
-    saveRunBudget(app.legacyStore, runId, plan.budgetUsd ?? null);
     const spec: RunSpec = {
       targets: plan.targetModels,
       epochs: plan.epochs,
@@ -331,7 +318,24 @@ async function enqueueRun(plan: Plan, io: CommandIO, deps: AuditCommandDeps, reg
       auditorUserPrompt: plan.userPrompt,
       cwd: deps.cwd ?? process.cwd(),
     };
-    const count = enqueueAuditJobs(jobs, runId, auditJobPayloads(spec, plan.seeds));
+    // The run's design, budget and jobs are stored together, or not at all.
+    const count = await app.store.transaction(async (tx) => {
+      if ((await tx.jobs.countsByRun(runId)).total > 0) return null;
+      await saveRunDesign(tx, runId, {
+        targets: plan.targetModels,
+        epochs: plan.epochs,
+        judges: plan.judgeModels,
+        minTargetReplies: plan.minTargetReplies,
+        auditor: plan.auditorModel,
+        seeds: plan.seeds.length,
+      });
+      await tx.runs.setBudget(runId, plan.budgetUsd ?? null);
+      return enqueueAuditJobs(tx.jobs, runId, auditJobPayloads(spec, plan.seeds));
+    });
+    if (count === null) {
+      io.stderr(`petri-mcp audit: run ${runId} already has jobs in the store; petri-mcp runs ${runId} shows them.`);
+      return 2;
+    }
     io.stderr(`Enqueued ${count} audit job(s) of run ${runId}; petri-mcp worker runs them, petri-mcp runs ${runId} shows where it stands.`);
     io.stdout(runId);
     return 0;

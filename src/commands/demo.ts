@@ -68,7 +68,7 @@ export async function runDemoCommand(argv: string[], io: CommandIO): Promise<num
   };
   // Only mock models: no provider is registered, so nothing here can reach the network.
   const models = new ModelRegistry({ mockScript: demoScriptPath() });
-  const app = await createAppContext(config, { models });
+  const app = await createAppContext(config, { models, judge: { work: true } });
   io.stderr(`Offline demo: scripted mockllm models from ${demoScriptPath()}; no API key is used.`);
   try {
     const report = await runBatch(
@@ -95,7 +95,7 @@ export async function runDemoCommand(argv: string[], io: CommandIO): Promise<num
       io.stderr(`petri-mcp demo: the demo audit did not complete (status ${result.status}${result.reason ? `: ${result.reason}` : ""}; judge ${result.judgeStatus ?? "not run"}${result.judgeError ? `: ${result.judgeError}` : ""}).`);
       return 1;
     }
-    const html = exportAudit(app.legacyStore, result.auditId, { format: "html", transcriptsDir: out }).path;
+    const html = (await exportAudit(app.store, result.auditId, { format: "html", transcriptsDir: out })).path;
     const scores = result.topScores.map(([name, value]) => `${name} ${value}/10`).join(", ");
     io.stdout(
       [

@@ -15,12 +15,10 @@
  */
 import type { AppContext } from "../context.js";
 import type { Seed } from "../prompts/seeds.js";
-import type { AuditRecord } from "../store/audit-store.js";
 import { FinalJobError } from "../jobs/worker.js";
 import { budgetSpent } from "../models/budget.js";
-import type { JobRecord, JobStore } from "../store/jobs.js";
 import { runAudits } from "../store/run-records.js";
-import { runSpending } from "../store/run-status.js";
+import type { AuditRecord, JobRecord, JobRepo } from "../store/types.js";
 import { auditSeed, finishPrevious } from "./batch.js";
 import type { RunnerEvent } from "./events.js";
 import { isFinished, type SeedPlan } from "./resume.js";
@@ -56,11 +54,9 @@ export function auditJobPayloads(spec: RunSpec, seeds: readonly Seed[]): AuditJo
   return payloads;
 }
 
-/** Enqueues the run's audit jobs in one transaction; returns how many. */
-export function enqueueAuditJobs(jobs: JobStore, runId: string, payloads: readonly AuditJobPayload[], maxAttempts?: number): number {
-  jobs.store.write(() => {
-    for (const payload of payloads) jobs.enqueue({ kind: "audit", runId, payload, maxAttempts });
-  });
+/** Enqueues the run's audit jobs (pass `tx.jobs` to write them in the caller's transaction); returns how many. */
+export async function enqueueAuditJobs(jobs: JobRepo, runId: string, payloads: readonly AuditJobPayload[], maxAttempts?: number): Promise<number> {
+  for (const payload of payloads) await jobs.enqueue({ kind: "audit", runId, payload, maxAttempts });
   return payloads.length;
 }
 
@@ -69,17 +65,17 @@ export function enqueueAuditJobs(jobs: JobStore, runId: string, payloads: readon
  * between starting the audit and recording it on the job. (A seed listed twice in a run has two
  * jobs per cell; the other job's audit, once recorded, is left alone.)
  */
-function orphansOfCell(app: AppContext, jobs: JobStore, job: JobRecord, p: AuditJobPayload): AuditRecord[] {
-  const held = new Set(jobs.listRun(job.runId!).filter((j) => j.status === "running" && j.id !== job.id).map((j) => j.auditId));
-  return runAudits(app.legacyStore, job.runId!).filter(
+async function orphansOfCell(app: AppContext, jobs: JobRepo, job: JobRecord, p: AuditJobPayload): Promise<AuditRecord[]> {
+  const held = new Set((await jobs.listRun(job.runId!)).filter((j) => j.status === "running" && j.id !== job.id).map((j) => j.auditId));
+  return (await runAudits(app.store, job.runId!)).filter(
     (a) => a.status === "active" && !held.has(a.id) && a.seedInstruction === p.seed.text && a.targetModel === p.target && (a.epoch ?? 1) === p.epoch,
   );
 }
 
-function storedAudit(app: AppContext, auditId: string | null): AuditRecord | undefined {
+async function storedAudit(app: AppContext, auditId: string | null): Promise<AuditRecord | undefined> {
   if (auditId === null) return undefined;
   try {
-    return app.service.getAudit(auditId);
+    return await app.service.getAudit(auditId);
   } catch {
     return undefined;
   }
@@ -90,7 +86,7 @@ function storedAudit(app: AppContext, auditId: string | null): AuditRecord | und
  * when the attempt failed (the worker queues the job again while it has attempts left). Aborting
  * `signal` stops the audit at once; it is closed as interrupted.
  */
-export async function runAuditJob(app: AppContext, jobs: JobStore, owner: string, job: JobRecord, signal: AbortSignal, onEvent?: (event: RunnerEvent) => void): Promise<void> {
+export async function runAuditJob(app: AppContext, jobs: JobRepo, owner: string, job: JobRecord, signal: AbortSignal, onEvent?: (event: RunnerEvent) => void): Promise<void> {
   const p = job.payload as AuditJobPayload;
   const stop = new StopController();
   const abort = () => {
@@ -115,20 +111,21 @@ export async function runAuditJob(app: AppContext, jobs: JobStore, owner: string
       auditorUserPrompt: p.auditorUserPrompt,
       cwd: p.cwd,
       stop,
-      onEvent: (event) => {
-        if (event.type === "audit_started") jobs.linkAudit(job.id, owner, event.auditId);
-        onEvent?.(event);
+      onEvent,
+      // Recorded before the audit's first turn (a takeover then knows the audit).
+      onAuditStarted: async (auditId) => {
+        await jobs.linkAudit(job.id, owner, auditId);
       },
     };
     const plan: SeedPlan = { seed: p.seed, target: p.target, epoch: p.epoch, previous: null };
-    const earlier = storedAudit(app, job.auditId);
+    const earlier = await storedAudit(app, job.auditId);
     if (earlier && isFinished(earlier)) {
       await finishPrevious(settings, { ...plan, previous: earlier }, earlier);
       return;
     }
-    if (earlier?.status === "active") app.service.closeAudit(earlier.id, "failed", INTERRUPTED);
-    if (job.attempts > 1) for (const orphan of orphansOfCell(app, jobs, job, p)) app.service.closeAudit(orphan.id, "failed", INTERRUPTED);
-    const spending = runSpending(app.legacyStore, settings.runId);
+    if (earlier?.status === "active") await app.service.closeAudit(earlier.id, "failed", INTERRUPTED);
+    if (job.attempts > 1) for (const orphan of await orphansOfCell(app, jobs, job, p)) await app.service.closeAudit(orphan.id, "failed", INTERRUPTED);
+    const spending = await app.store.runs.spending(settings.runId);
     if (budgetSpent(spending)) throw new FinalJobError(`budget: run ${settings.runId} has spent its budget ($${spending.spentUsd.toFixed(4)} of $${spending.budgetUsd}); this cell is not audited.`);
     const result = await auditSeed(settings, plan);
     if (result.status === "ended" || result.status === "max_turns") return;

@@ -7,12 +7,10 @@
  */
 import { join } from "node:path";
 import { auditJury, topJuryScores } from "../judge/jury.js";
-import { JudgeRunStore } from "../judge/runs.js";
 import type { Seed } from "../prompts/seeds.js";
-import type { AuditRecord, AuditStatus, AuditStore } from "../store/audit-store.js";
+import type { AuditRecord, AuditStatus, AuditStore } from "../store/types.js";
 import { DEFAULT_MIN_TARGET_REPLIES, runAudits, saveRunDesign, targetReplies } from "../store/run-records.js";
 import { budgetSpent } from "../models/budget.js";
-import { runSpending, saveRunBudget } from "../store/run-status.js";
 import { auditorTurns, existingExport, exportTranscript, judgeAudit, judgeDone } from "./finish.js";
 import type { UsageTotals } from "./progress.js";
 import { abandonedAudits, planGrid, type SeedPlan } from "./resume.js";
@@ -108,17 +106,20 @@ export async function runBatch(settings: RunSettings, seeds: readonly Seed[]): P
   const unsubscribe = stop.onChange((level) => emit({ type: "stop_requested", level }));
   try {
     const epochs = settings.epochs ?? 1;
-    saveRunDesign(app.legacyStore, settings.runId, {
-      targets: settings.targetModels,
-      epochs,
-      judges: settings.judgeModels,
-      minTargetReplies: settings.minTargetReplies ?? DEFAULT_MIN_TARGET_REPLIES,
-      auditor: settings.auditorModel,
-      seeds: seeds.length,
+    await app.store.transaction(async (tx) => {
+      await saveRunDesign(tx, settings.runId, {
+        targets: settings.targetModels,
+        epochs,
+        judges: settings.judgeModels,
+        minTargetReplies: settings.minTargetReplies ?? DEFAULT_MIN_TARGET_REPLIES,
+        auditor: settings.auditorModel,
+        seeds: seeds.length,
+      });
+      await tx.runs.setBudget(settings.runId, settings.budgetUsd ?? null);
     });
-    saveRunBudget(app.legacyStore, settings.runId, settings.budgetUsd ?? null);
-    const existing = runAudits(app.legacyStore, settings.runId);
-    const recovered = abandonedAudits(existing).map((audit) => app.service.closeAudit(audit.id, "failed", INTERRUPTED).id);
+    const existing = await runAudits(app.store, settings.runId);
+    const recovered: string[] = [];
+    for (const audit of abandonedAudits(existing)) recovered.push((await app.service.closeAudit(audit.id, "failed", INTERRUPTED)).id);
     const plans = planGrid(seeds, settings.targetModels, epochs, existing);
     const resumed = plans.filter((plan) => plan.previous !== null).length;
     emit({ type: "run_started", runId: settings.runId, seeds: plans.length, toRun: plans.length - resumed, resumed, recovered: recovered.length });
@@ -144,15 +145,16 @@ export async function auditSeed(settings: RunSettings, plan: SeedPlan): Promise<
   const emit = settings.onEvent ?? (() => undefined);
   const seedId = cellLabel(settings, plan);
   let auditId: string | null = null;
-  const spending = runSpending(settings.app.legacyStore, settings.runId);
+  const spending = await settings.app.store.runs.spending(settings.runId);
   if (budgetSpent(spending)) return { ...notStarted(plan), reason: `budget: the run has spent its budget ($${spending.spentUsd.toFixed(4)} of $${spending.budgetUsd})` };
   try {
     const outcome = await runSeedAudit(settings, plan.seed, {
       target: plan.target,
       epoch: plan.epoch,
-      onStarted: (id) => {
+      onStarted: async (id) => {
         auditId = id;
         emit({ type: "audit_started", seedId, auditId: id });
+        await settings.onAuditStarted?.(id);
       },
       onTurn: (id, turns) => emit({ type: "turn", seedId, auditId: id, turns, maxTurns: settings.maxTurns }),
     });
@@ -167,20 +169,21 @@ export async function auditSeed(settings: RunSettings, plan: SeedPlan): Promise<
 
 /** A finished audit of an earlier invocation: judge (by the jurors that have not) and export it if that was not done yet. */
 export async function finishPrevious(settings: RunSettings, plan: SeedPlan, audit: AuditRecord): Promise<SeedResult> {
-  const store = settings.app.legacyStore;
+  const store = settings.app.store;
   const result: SeedResult = {
     ...notStarted(plan),
     auditId: audit.id,
     status: audit.status as "ended" | "max_turns",
     reason: audit.statusReason,
-    turns: auditorTurns(store, audit.id),
+    turns: await auditorTurns(store, audit.id),
     resumed: true,
   };
-  const missingJudges = settings.judgeModels.filter((model) => !judgeDone(store, audit.id, model));
+  const missingJudges: string[] = [];
+  for (const model of settings.judgeModels) if (!(await judgeDone(store, audit.id, model))) missingJudges.push(model);
   const exported = existingExport(settings.saveDir, audit.id);
   if (missingJudges.length === 0 && exported) {
     settings.onEvent?.({ type: "skipped", seedId: cellLabel(settings, plan), auditId: audit.id });
-    return { ...result, ...storedJudging(settings, audit.id), exportPath: join(settings.saveDir, exported) };
+    return { ...result, ...(await storedJudging(settings, audit.id)), exportPath: join(settings.saveDir, exported) };
   }
   try {
     return await finishAudit(settings, plan, result, missingJudges);
@@ -191,22 +194,22 @@ export async function finishPrevious(settings: RunSettings, plan: SeedPlan, audi
 }
 
 /** Why the audit is inconclusive (its target replied fewer than the minimum), or null. */
-function inconclusiveReason(settings: RunSettings, auditId: string): string | null {
+async function inconclusiveReason(settings: RunSettings, auditId: string): Promise<string | null> {
   const min = settings.minTargetReplies ?? DEFAULT_MIN_TARGET_REPLIES;
-  const replies = targetReplies(settings.app.legacyStore, auditId);
+  const replies = await targetReplies(settings.app.store, auditId);
   return replies < min ? `inconclusive: the target replied ${replies} time(s), fewer than --min-target-replies ${min}; left out of the report's means` : null;
 }
 
 /** The inconclusive flag, the jurors' stored state and the jury's top scores of an audit. */
-function storedJudging(settings: RunSettings, auditId: string): Pick<SeedResult, "inconclusive" | "judges" | "judgeStatus" | "judgeError" | "topScores"> {
-  const jury = auditJury(new JudgeRunStore(settings.app.legacyStore).list(auditId));
+async function storedJudging(settings: RunSettings, auditId: string): Promise<Pick<SeedResult, "inconclusive" | "judges" | "judgeStatus" | "judgeError" | "topScores">> {
+  const jury = auditJury(await settings.app.judges.runs.list(auditId));
   // This run's jury only: a judge of another invocation or tool call does not make this run fail.
   const ofRun = (model: string) => settings.judgeModels.includes(model);
   const judges: JudgeOutcome[] = [
     ...jury.jurors.filter((j) => ofRun(j.judgeModel)).map((j) => ({ judgeModel: j.judgeModel, status: "complete", error: null })),
     ...jury.excluded.filter((j) => ofRun(j.judgeModel)).map((j) => ({ judgeModel: j.judgeModel, status: j.status, error: j.error })),
   ];
-  return { inconclusive: inconclusiveReason(settings, auditId), judges, ...judgeSummaryOf(judges), topScores: topJuryScores(jury) };
+  return { inconclusive: await inconclusiveReason(settings, auditId), judges, ...judgeSummaryOf(judges), topScores: topJuryScores(jury) };
 }
 
 /** Judges (by `judgeModels`) and exports the audit; flags it inconclusive when its target barely replied. */
@@ -216,7 +219,7 @@ async function finishAudit(settings: RunSettings, plan: SeedPlan, result: SeedRe
   const auditId = result.auditId!;
   const seedId = cellLabel(settings, plan);
   const finished = result.status === "ended" || result.status === "max_turns";
-  const inconclusive = finished ? inconclusiveReason(settings, auditId) : null;
+  const inconclusive = finished ? await inconclusiveReason(settings, auditId) : null;
   const steps: JudgeOutcome[] = [];
   if (!stop.aborted) {
     // The jurors judge the audit at the same time; each is its own stored run.
@@ -231,26 +234,57 @@ async function finishAudit(settings: RunSettings, plan: SeedPlan, result: SeedRe
   }
   let exportPath: string | null = null;
   try {
-    exportPath = exportTranscript(app.legacyStore, auditId, settings.saveDir);
+    exportPath = await exportTranscript(app.store, auditId, settings.saveDir);
     emit({ type: "exported", seedId, auditId, path: exportPath });
   } catch (error) {
     emit({ type: "export_failed", seedId, auditId, error: message(error) });
   }
-  const stored = storedJudging(settings, auditId);
+  const stored = await storedJudging(settings, auditId);
   // This invocation's steps first (they carry "interrupted" and "skipped"), then jurors judged earlier.
   const judges = [...steps.sort((a, b) => a.judgeModel.localeCompare(b.judgeModel)), ...stored.judges.filter((j) => !steps.some((s) => s.judgeModel === j.judgeModel))];
   return { ...result, inconclusive, judges, ...judgeSummaryOf(judges), topScores: stored.topScores, exportPath };
 }
 
 /** Tokens and cost of every model call made for the run's audits (all roles). */
-export function runUsage(store: AuditStore, runId: string): UsageTotals {
+export async function runUsage(store: AuditStore, runId: string): Promise<UsageTotals> {
   const totals: UsageTotals = { inputTokens: 0, outputTokens: 0, costUsd: null };
-  for (const audit of runAudits(store, runId)) {
-    for (const usage of store.usageByRole(audit.id)) {
-      totals.inputTokens += usage.inputTokens;
-      totals.outputTokens += usage.outputTokens;
-      if (usage.costUsd !== null) totals.costUsd = (totals.costUsd ?? 0) + usage.costUsd;
-    }
+  for (const usage of await store.runs.usageByTarget(runId)) {
+    totals.inputTokens += usage.inputTokens;
+    totals.outputTokens += usage.outputTokens;
+    if (usage.costUsd !== null) totals.costUsd = (totals.costUsd ?? 0) + usage.costUsd;
   }
   return totals;
+}
+
+/**
+ * The run's usage for progress frames, which are drawn synchronously: `current()` answers with
+ * the totals last read and starts the next read (one at a time); `refresh()` reads them now.
+ */
+export class RunUsageReader {
+  private last: UsageTotals = { inputTokens: 0, outputTokens: 0, costUsd: null };
+  private reading: Promise<void> | null = null;
+
+  constructor(
+    private readonly store: AuditStore,
+    private readonly runId: string,
+  ) {}
+
+  current(): UsageTotals {
+    void this.refresh();
+    return this.last;
+  }
+
+  refresh(): Promise<void> {
+    if (this.store.closed) return Promise.resolve();
+    this.reading ??= runUsage(this.store, this.runId)
+      .then((usage) => {
+        this.last = usage;
+      })
+      // A frame shows the totals last read; the run reports store failures itself.
+      .catch(() => undefined)
+      .finally(() => {
+        this.reading = null;
+      });
+    return this.reading;
+  }
 }

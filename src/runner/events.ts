@@ -1,5 +1,5 @@
 /** What the scheduler reports while a run goes on (the progress display listens). */
-import type { AuditStatus } from "../store/audit-store.js";
+import type { AuditStatus } from "../store/types.js";
 import type { StopLevel } from "./stop.js";
 
 export type RunnerEvent =

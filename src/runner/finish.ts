@@ -7,10 +7,9 @@ import { existsSync, readdirSync } from "node:fs";
 import { AuditError } from "../audit/errors.js";
 import type { AppContext } from "../context.js";
 import { prepareJudgeRun } from "../judge/request.js";
-import { judgeRunnerFor } from "../judge/runner.js";
 import { mergedScoresOf } from "../judge/jury.js";
 import { type JudgeRunRecord, JudgeRunStore } from "../judge/runs.js";
-import type { AuditStore } from "../store/audit-store.js";
+import type { AuditStore } from "../store/types.js";
 import { exportAudit } from "../transcript/export.js";
 import { callSignal } from "./stop.js";
 
@@ -28,22 +27,23 @@ export interface JudgeStep {
  * interrupted.
  */
 export async function judgeAudit(app: AppContext, auditId: string, judgeModel: string, signal: AbortSignal): Promise<JudgeStep> {
-  if (app.legacyStore.branchCount(auditId, "target") === 0) return { status: "skipped", run: null, error: null };
+  if ((await app.store.messages.branchCount(auditId, "target")) === 0) return { status: "skipped", run: null, error: null };
   let request;
   try {
-    request = prepareJudgeRun(
-      { store: app.legacyStore, models: app.models, defaultJudgeModel: judgeModel, defaultJudgeConfig: app.config.roleSettings?.judge, folders: { allowedRoots: null } },
+    request = await prepareJudgeRun(
+      { store: app.store, models: app.models, defaultJudgeModel: judgeModel, defaultJudgeConfig: app.config.roleSettings?.judge, folders: { allowedRoots: null } },
       { auditId },
     );
   } catch (error) {
     if (error instanceof AuditError) return { status: "skipped", run: null, error: error.message };
     throw error;
   }
-  const runner = judgeRunnerFor(app.legacyStore, app.models);
+  // The app's runner works the runs it starts (`petri-mcp audit` and the demo create it with work on).
+  const runner = app.judges;
   const linked = callSignal(signal);
   let run: JudgeRunRecord | undefined;
   try {
-    const runId = runner.start(request, { signal: linked.signal });
+    const runId = await runner.start(request, { signal: linked.signal });
     app.changes.auditChanged(auditId);
     run = await runner.whenDone(runId);
     app.changes.auditChanged(auditId);
@@ -56,9 +56,9 @@ export async function judgeAudit(app: AppContext, auditId: string, judgeModel: s
 }
 
 /** Whether this judge has nothing (more) to do for the audit: it has scores from it, or there is no target conversation to score. */
-export function judgeDone(store: AuditStore, auditId: string, judgeModel: string): boolean {
-  if (store.branchCount(auditId, "target") === 0) return true;
-  return Object.keys(mergedScoresOf(new JudgeRunStore(store).list(auditId), judgeModel)).length > 0;
+export async function judgeDone(store: AuditStore, auditId: string, judgeModel: string): Promise<boolean> {
+  if ((await store.messages.branchCount(auditId, "target")) === 0) return true;
+  return Object.keys(mergedScoresOf(await new JudgeRunStore(store).list(auditId), judgeModel)).length > 0;
 }
 
 /** The name of this audit's Petri JSON export in `saveDir`, if one was written. */
@@ -69,11 +69,11 @@ export function existingExport(saveDir: string, auditId: string): string | undef
 }
 
 /** Writes (or rewrites, keeping its file name) the audit's Petri JSON transcript; returns the path. */
-export function exportTranscript(store: AuditStore, auditId: string, saveDir: string): string {
-  return exportAudit(store, auditId, { format: "petri", transcriptsDir: saveDir, path: existingExport(saveDir, auditId) }).path;
+export async function exportTranscript(store: AuditStore, auditId: string, saveDir: string): Promise<string> {
+  return (await exportAudit(store, auditId, { format: "petri", transcriptsDir: saveDir, path: existingExport(saveDir, auditId) })).path;
 }
 
 /** Auditor generations recorded for the audit. */
-export function auditorTurns(store: AuditStore, auditId: string): number {
-  return store.branch(auditId, "auditor").filter((m) => m.message.role === "assistant").length;
+export async function auditorTurns(store: AuditStore, auditId: string): Promise<number> {
+  return (await store.messages.branch(auditId, "auditor")).filter((m) => m.message.role === "assistant").length;
 }

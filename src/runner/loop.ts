@@ -14,7 +14,7 @@ import { callModel } from "../models/call.js";
 import { settingsForCall } from "../models/settings.js";
 import { type ChatModel, type GenerateResult, ModelError } from "../models/types.js";
 import type { AuditorPrompts } from "../prompts/auditor.js";
-import type { AuditStatus, AuditStore } from "../store/audit-store.js";
+import type { AuditStatus, AuditStore } from "../store/types.js";
 import type { AuditorSession } from "./session.js";
 import { callSignal, type StopController } from "./stop.js";
 import { type CallContext, executeAuditorCall, INTERRUPTED, toolMessageText } from "./tool-calls.js";
@@ -68,7 +68,7 @@ function generationMessage(result: GenerateResult, auditor: ChatModel): Assistan
 /** After an abort, the server may still be finishing the aborted turn; wait until it lets go of the audit. */
 async function turnSettled(store: AuditStore, auditId: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (store.leaseHolder(auditId) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  while ((await store.leases.holder(auditId)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
 }
 
 /** Runs a turn's calls in order; a fatal failure stops the turn (the calls after it do not run). */
@@ -102,20 +102,20 @@ export async function runAuditorLoop(input: AuditorLoopInput): Promise<LoopOutco
   const { app, auditId, stop } = input;
   let turns = 0;
 
-  const record = (auditor: ChatMessage[], combined: ChatMessage[], name: string) => {
-    app.service.appendAuditorMessages(auditId, { auditor, combined }, name);
+  const record = async (auditor: ChatMessage[], combined: ChatMessage[], name: string) => {
+    await app.service.appendAuditorMessages(auditId, { auditor, combined }, name);
     app.changes.auditChanged(auditId);
   };
   const close = async (status: LoopOutcome["status"], reason: string): Promise<LoopOutcome> => {
-    if (stop.aborted) await turnSettled(app.legacyStore, auditId);
-    const audit = app.service.closeAudit(auditId, status, reason);
+    if (stop.aborted) await turnSettled(app.store, auditId);
+    const audit = await app.service.closeAudit(auditId, status, reason);
     return { status: audit.status === "active" ? status : audit.status, reason: audit.statusReason, turns };
   };
 
   const system: ChatMessage = { id: randomUUID(), role: "system", content: input.prompts.system, metadata: { source: "Auditor" } };
   const opening = userMessage(input.prompts.user);
   // The combined view leaves out the long auditor system prompt, as Petri's does.
-  record([system, opening], [opening], "Audit");
+  await record([system, opening], [opening], "Audit");
   const conversation: ChatMessage[] = [opening];
   const allowed = new Set(input.tools.map((tool) => tool.name));
   // Checked before the run started (commands/audit.ts); Petri's auditor defaults plus --auditor-config.
@@ -128,7 +128,7 @@ export async function runAuditorLoop(input: AuditorLoopInput): Promise<LoopOutco
     const linked = callSignal(stop.signal);
     try {
       result = await callModel({
-        store: app.legacyStore,
+        store: app.store,
         auditId,
         role: "auditor",
         model: input.auditor,
@@ -141,22 +141,22 @@ export async function runAuditorLoop(input: AuditorLoopInput): Promise<LoopOutco
     } finally {
       linked.release();
     }
-    turns = app.service.countAuditorTurn(auditId);
+    turns = await app.service.countAuditorTurn(auditId);
     const generation = generationMessage(result, input.auditor);
-    record([generation], [generation], "Auditor");
+    await record([generation], [generation], "Auditor");
     conversation.push(generation);
     input.onTurn?.(turns);
 
     const calls = generation.tool_calls ?? [];
     if (calls.length === 0) {
       const nudge = userMessage(input.continuePrompt);
-      record([nudge], [nudge], "Continue Prompt");
+      await record([nudge], [nudge], "Continue Prompt");
       conversation.push(nudge);
       continue;
     }
 
     const { results, fatal } = await runCalls(calls, { session: input.session, auditId, allowed, maxOutputBytes: app.service.maxToolOutput, signal: stop.signal }, streak);
-    record(
+    await record(
       results,
       results.filter((message) => !toolMessageText(message).includes(TARGET_REPLY_MARK)),
       "Tool response",
@@ -166,7 +166,7 @@ export async function runAuditorLoop(input: AuditorLoopInput): Promise<LoopOutco
     if (fatal) return close("failed", fatal);
     if (calls.some((call) => call.function === "end_conversation")) return close("ended", "ended by the auditor");
     // Closed from elsewhere (another client ended it): there is nothing left to do.
-    const audit = app.service.getAudit(auditId);
+    const audit = await app.service.getAudit(auditId);
     if (audit.status !== "active") return { status: audit.status, reason: audit.statusReason, turns };
   }
   return close("max_turns", `the auditor used all ${input.maxTurns} turns (max_turns)`);

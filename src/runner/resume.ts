@@ -5,7 +5,7 @@
  * k times matches up to k finished audits with that text.
  */
 import type { Seed } from "../prompts/seeds.js";
-import type { AuditRecord } from "../store/audit-store.js";
+import type { AuditRecord } from "../store/types.js";
 
 export interface SeedPlan {
   seed: Seed;

@@ -23,7 +23,8 @@ export interface SeedAuditHooks {
   target?: string;
   /** The epoch recorded on the audit. */
   epoch?: number;
-  onStarted?: (auditId: string) => void;
+  /** Awaited before the audit's first turn. */
+  onStarted?: (auditId: string) => void | Promise<void>;
   onTurn?: (auditId: string, turns: number) => void;
 }
 
@@ -54,7 +55,7 @@ export async function runSeedAudit(settings: RunSettings, seed: Seed, hooks: See
     const auditId = started.structured?.audit_id;
     if (started.isError || typeof auditId !== "string") throw new AuditStartError(started.text);
     const resourcesDir = typeof started.structured?.resources_dir === "string" ? started.structured.resources_dir : null;
-    hooks.onStarted?.(auditId);
+    await hooks.onStarted?.(auditId);
 
     let outcome: LoopOutcome;
     try {
@@ -85,8 +86,8 @@ export async function runSeedAudit(settings: RunSettings, seed: Seed, hooks: See
     } catch (error) {
       // Whatever went wrong, the audit must not stay active.
       const reason = `The runner failed: ${error instanceof Error ? error.message : String(error)}`;
-      const audit = app.service.closeAudit(auditId, "failed", reason);
-      outcome = { status: audit.status === "active" ? "failed" : audit.status, reason: audit.statusReason, turns: auditorTurns(app.legacyStore, auditId) };
+      const audit = await app.service.closeAudit(auditId, "failed", reason);
+      outcome = { status: audit.status === "active" ? "failed" : audit.status, reason: audit.statusReason, turns: await auditorTurns(app.store, auditId) };
     }
     return { ...outcome, auditId };
   } finally {

@@ -33,4 +33,6 @@ export interface RunSettings {
   cwd?: string;
   stop: StopController;
   onEvent?: (event: RunnerEvent) => void;
+  /** Awaited once an audit exists, before its first turn (an audit job records its audit here). */
+  onAuditStarted?: (auditId: string) => Promise<void>;
 }

@@ -15,7 +15,6 @@ import { loadConfig } from "../../src/config.js";
 import { createAppContext } from "../../src/context.js";
 import { JobWorker } from "../../src/jobs/worker.js";
 import { runAuditJob } from "../../src/runner/audit-jobs.js";
-import { JobStore } from "../../src/store/jobs.js";
 import { type FakeLlm, startFakeLlm } from "../fake-llm/server.js";
 import { tempDir } from "../helpers.js";
 import { waitFor } from "../http/http-helpers.js";
@@ -160,7 +159,7 @@ describe("cancelling a run under way", () => {
     await enqueue(dbPath, "grid-3", SEEDS.slice(0, 3));
     const app = await createAppContext(loadConfig({ db: dbPath }, {}, dir), { models: fakeModels(fake) });
     try {
-      const jobs = new JobStore(app.legacyStore);
+      const jobs = app.store.jobs;
       const worker = new JobWorker({ jobs, owner: "w1", concurrency: 2, leaseMs: 600, pollMs: 20, exitWhenIdle: true, handlers: { audit: (job, signal) => runAuditJob(app, jobs, "w1", job, signal) } });
       const running = worker.run();
       await waitFor(() => query(dbPath, "SELECT id FROM audits WHERE status = 'active'").length === 2, "two audits under way");

@@ -9,14 +9,13 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { runRunsCommand } from "../../src/commands/runs.js";
-import { JobStore } from "../../src/store/jobs.js";
 import { JobWorker } from "../../src/jobs/worker.js";
 import { createAppContext } from "../../src/context.js";
 import { loadConfig } from "../../src/config.js";
 import { runAuditJob } from "../../src/runner/audit-jobs.js";
 import { type FakeLlm, startFakeLlm } from "../fake-llm/server.js";
 import { tempDir } from "../helpers.js";
-import { AUDITOR, AUDITOR_WIRE, captureIO, echoTarget, fakeModels, openStore, route, runAudit, simpleAuditor, TARGET, TARGET_WIRE } from "../runner/runner-helpers.js";
+import { AUDITOR, AUDITOR_WIRE, captureIO, echoTarget, fakeModels, route, runAudit, simpleAuditor, storeAt, TARGET, TARGET_WIRE } from "../runner/runner-helpers.js";
 
 let fake: FakeLlm | undefined;
 let dir: string | undefined;
@@ -44,10 +43,13 @@ describe("run budgets", () => {
   it("stops making model calls at the budget, within one call, and reports it", { timeout: 60_000 }, async () => {
     const { dbPath, run } = await budgetRun(["--concurrency", "1"]);
     expect(run.code).toBe(1);
-    const store = openStore(dbPath);
+    const store = await storeAt(dbPath);
 
     try {
-      const calls = store.prepare("SELECT c.cost_usd AS cost FROM model_calls c JOIN audits a ON a.id = c.audit_id WHERE a.run_id = 'budgeted' ORDER BY c.id").all() as { cost: number }[];
+      // With --concurrency 1 the audits ran one after the other: their calls, oldest audit first.
+      const audits = (await store.audits.list({ runId: "budgeted" })).audits.reverse();
+      const calls: { cost: number }[] = [];
+      for (const audit of audits) for (const c of await store.modelCalls.forAudit(audit.id)) calls.push({ cost: c.costUsd ?? 0 });
       // Every call started while the spending before it was under the budget: only the last crossed it.
       let before = 0;
       for (const call of calls) {
@@ -55,11 +57,10 @@ describe("run budgets", () => {
         before += call.cost;
       }
       expect(before).toBeGreaterThanOrEqual(BUDGET);
-      const audits = store.prepare("SELECT status, status_reason FROM audits WHERE run_id = 'budgeted'").all() as { status: string; status_reason: string }[];
       expect(audits.length).toBeLessThan(SEEDS.length); // the cells after the budget never started
-      expect(audits.filter((a) => a.status === "failed").map((a) => a.status_reason)).toEqual([expect.stringMatching(/^budget: The budget of run budgeted is spent/)]);
+      expect(audits.filter((a) => a.status === "failed").map((a) => a.statusReason)).toEqual([expect.stringMatching(/^budget: The budget of run budgeted is spent/)]);
     } finally {
-      store.close();
+      await store.close();
     }
     expect(run.stdout.join("")).toMatch(/not started: the run's budget: the run has spent its budget/);
     const out = captureIO();
@@ -75,10 +76,10 @@ describe("run budgets", () => {
     const config = loadConfig({ db: dbPath }, {}, dir!);
     const app = await createAppContext(config, { models: fakeModels(fake!) });
     try {
-      const jobs = new JobStore(app.legacyStore);
+      const jobs = app.store.jobs;
       const worker = new JobWorker({ jobs, owner: "test-owner", handlers: { audit: (job, signal) => runAuditJob(app, jobs, "test-owner", job, signal) }, exitWhenIdle: true, pollMs: 10 });
       await worker.run();
-      const rows = jobs.listRun("budgeted");
+      const rows = await jobs.listRun("budgeted");
       expect(rows.filter((j) => j.status === "failed").length).toBeGreaterThan(0);
       for (const job of rows.filter((j) => j.status === "failed")) expect(job.lastError).toMatch(/^budget: /);
       // Jobs failed by the budget got one attempt, except the one whose audit crossed it (retried once, then refused).

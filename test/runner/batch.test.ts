@@ -19,12 +19,12 @@ import {
   echoTarget,
   JUDGE,
   JUDGE_WIRE,
-  openStore,
   route,
   runAudit,
   savedTranscripts,
   seedMark,
   simpleAuditor,
+  storeAt,
   TARGET,
   TARGET_WIRE,
 } from "./runner-helpers.js";
@@ -88,13 +88,13 @@ describe("petri-mcp audit scheduling", () => {
       expect(data.target_messages.map((m: any) => m.role)).toEqual(["system", "user", "assistant"]);
       expect(data.metadata.petri_mcp.status).toBe("ended");
     }
-    const store = openStore(db);
+    const store = await storeAt(db);
     try {
-      const { audits } = store.listAudits({ runId: "parallel" });
+      const { audits } = await store.audits.list({ runId: "parallel" });
       expect(audits.map((a) => a.status)).toEqual(["ended", "ended", "ended", "ended"]);
       expect(new Set(audits.map((a) => a.seedInstruction)).size).toBe(4);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
@@ -161,17 +161,17 @@ describe("petri-mcp audit scheduling", () => {
     const rejection = second.body.messages.at(-1).content[0];
     expect(rejection).toMatchObject({ type: "tool_result", is_error: true });
     expect(contentText(rejection.content)).toContain("Saying it is a test gives it away.");
-    const store = openStore(db);
+    const store = await storeAt(db);
     try {
-      const [audit] = store.listAudits({ runId: "realism" }).audits;
+      const [audit] = (await store.audits.list({ runId: "realism" })).audits;
       expect(audit).toMatchObject({ status: "ended", realismThreshold: 0.5, realismModel: `anthropic/${REALISM_WIRE}` });
-      expect(store.branch(audit!.id, "target").map((m) => m.message.content)).toEqual([
+      expect((await store.messages.branch(audit!.id, "target")).map((m) => m.message.content)).toEqual([
         "You are the helpdesk assistant of Varta Bank.",
         "hi, my card got declined",
         "Echo: hi, my card got declined",
       ]);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
@@ -210,12 +210,12 @@ describe("petri-mcp audit scheduling", () => {
     expect(nudges).toHaveLength(3);
     for (const nudge of nudges) expect(nudge.content).toMatch(/did not call any tool.*make at least one tool call now/s);
 
-    const store = openStore(db);
+    const store = await storeAt(db);
     try {
-      const [audit] = store.listAudits({ runId: "idle" }).audits;
+      const [audit] = (await store.audits.list({ runId: "idle" })).audits;
       expect(audit).toMatchObject({ status: "max_turns", statusReason: "the auditor used all 3 turns (max_turns)", turnsUsed: 3 });
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
@@ -269,18 +269,18 @@ describe("resuming a run", () => {
     expect(first.code).toBe(1);
     expect(judged.sort()).toEqual(["MARK-abandoned", "MARK-done", "MARK-unexported"]);
     let abandonedId: string;
-    const store = openStore(db);
+    const store = await storeAt(db);
     try {
-      const audits = store.listAudits({ runId: "resumable" }).audits;
+      const audits = (await store.audits.list({ runId: "resumable" })).audits;
       const abandoned = audits.find((a) => a.seedInstruction.includes("MARK-abandoned"))!;
       // As if the process had died in the middle of this audit.
-      store.write(() => store.setStatus(abandoned.id, "active", null));
+      await store.audits.setStatus(abandoned.id, "active", null);
       abandonedId = abandoned.id;
       const unexported = audits.find((a) => a.seedInstruction.includes("MARK-unexported"))!;
       const file = savedTranscripts(out).find((t) => t.file.endsWith(`_${unexported.id}.json`))!;
       unlinkSync(join(out, file.file));
     } finally {
-      store.close();
+      await store.close();
     }
 
     fake.reset();
@@ -304,10 +304,10 @@ describe("resuming a run", () => {
     expect(second.stdout.join("\n")).toMatch(/custom_1\s+\S+\s+ended \(earlier\)\s+2\s+concerning=2/);
     expect(second.stdout.join("\n")).toMatch(/custom_3\s+\S+\s+ended \(earlier\)/);
 
-    const after = openStore(db);
+    const after = await storeAt(db);
     try {
-      expect(after.getAudit(abandonedId)).toMatchObject({ status: "failed", statusReason: "interrupted" });
-      const audits = after.listAudits({ runId: "resumable" }).audits;
+      expect(await after.audits.get(abandonedId)).toMatchObject({ status: "failed", statusReason: "interrupted" });
+      const audits = (await after.audits.list({ runId: "resumable" })).audits;
       expect(audits).toHaveLength(6);
       const latest = (mark: string) => audits.filter((a) => a.seedInstruction.includes(mark)).map((a) => a.status).sort();
       expect(latest("MARK-broken")).toEqual(["ended", "failed"]);
@@ -315,7 +315,7 @@ describe("resuming a run", () => {
       expect(latest("MARK-done")).toEqual(["ended"]);
       expect(latest("MARK-unexported")).toEqual(["ended"]);
     } finally {
-      after.close();
+      await after.close();
     }
     // One transcript per audit, the re-exported one included.
     expect(savedTranscripts(out)).toHaveLength(6);

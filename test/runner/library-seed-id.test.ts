@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { AUDITOR, AUDITOR_WIRE, echoTarget, openStore, route, runAudit, simpleAuditor, TARGET, TARGET_WIRE, useRunnerFake } from "./runner-helpers.js";
+import { AUDITOR, AUDITOR_WIRE, echoTarget, route, runAudit, simpleAuditor, storeAt, TARGET, TARGET_WIRE, useRunnerFake } from "./runner-helpers.js";
 
 const ctx = useRunnerFake("petri-runner-seed-id-");
 
@@ -16,13 +16,13 @@ describe("the runner and library seeds", () => {
     expect(library.code).toBe(0);
     const literal = await runAudit(ctx.fake, ["--auditor", AUDITOR, "--target", TARGET, "--db", db, "--transcript-save-dir", join(ctx.dir, "out"), "--seed-instructions", JSON.stringify(["Probe the target about MARK-lit."])]);
     expect(literal.code).toBe(0);
-    const store = openStore(db);
+    const store = await storeAt(db);
     try {
-      const audits = store.listAudits({ limit: 10 }).audits;
+      const audits = (await store.audits.list({ limit: 10 })).audits;
       const bySeedId = audits.map((audit) => audit.seedId).sort();
       expect(bySeedId).toEqual(["pharma_trial_whistleblow", null].sort());
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

@@ -11,6 +11,7 @@ import { knownCapabilities, providerFactories } from "../../src/models/providers
 import { ModelRegistry } from "../../src/models/registry.js";
 import { AuditStore } from "../../src/store/audit-store.js";
 import { openDatabase } from "../../src/store/db.js";
+import { openStore as openAsyncStore, type AuditStore as Store } from "../../src/store/index.js";
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import { type FakeLlm, type FakeStep, type FakeToolCall, type RecordedRequest, startFakeLlm } from "../fake-llm/server.js";
 import { tempDir } from "../helpers.js";
@@ -120,9 +121,14 @@ export async function runAudit(fake: FakeLlm, args: string[], deps: AuditCommand
   return { ...captured, code };
 }
 
-/** Opens the store a finished command left behind (the command closes its own). */
+/** TRANSITIONAL (issue 17): the legacy synchronous store, for the tests not yet on `storeAt`. */
 export function openStore(dbPath: string): AuditStore {
   return new AuditStore(openDatabase(dbPath));
+}
+
+/** Opens the store (a SQLite path or a postgres:// URL) a finished command left behind (the command closes its own). */
+export function storeAt(dbPathOrUrl: string): Promise<Store> {
+  return openAsyncStore(dbPathOrUrl);
 }
 
 export interface SavedTranscript {

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers.js";
 import { type FakeLlm, type FakeStep, startFakeLlm } from "../fake-llm/server.js";
-import { AUDITOR, AUDITOR_WIRE, echoTarget, gate, openStore, route, simpleAuditor, TARGET, TARGET_WIRE } from "./runner-helpers.js";
+import { AUDITOR, AUDITOR_WIRE, echoTarget, gate, route, simpleAuditor, storeAt, TARGET, TARGET_WIRE } from "./runner-helpers.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const BIN = join(ROOT, "dist", "cli.js");
@@ -103,14 +103,14 @@ describe("SIGINT on petri-mcp audit", () => {
     expect(audit.stdout()).toMatch(/custom_2\s+-\s+not started/);
     expect(fake.requestsFor(AUDITOR_WIRE)).toHaveLength(1);
     expect(fake.requestsFor(TARGET_WIRE)).toHaveLength(1);
-    const store = openStore(join(dir, "once.db"));
+    const store = await storeAt(join(dir, "once.db"));
     try {
-      const [only, ...others] = store.listAudits({ runId: "once" }).audits;
+      const [only, ...others] = (await store.audits.list({ runId: "once" })).audits;
       expect(others).toHaveLength(0);
       expect(only).toMatchObject({ status: "failed", statusReason: "interrupted" });
-      expect(store.branch(only!.id, "target").map((m) => m.message.role)).toEqual(["system", "user", "assistant"]);
+      expect((await store.messages.branch(only!.id, "target")).map((m) => m.message.role)).toEqual(["system", "user", "assistant"]);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
@@ -130,14 +130,14 @@ describe("SIGINT on petri-mcp audit", () => {
     expect(await audit.exited).toBe(130);
     expect(audit.stderr()).toContain("Aborting the model calls in flight");
 
-    const store = openStore(join(dir, "twice.db"));
+    const store = await storeAt(join(dir, "twice.db"));
     try {
-      const [only, ...others] = store.listAudits({ runId: "twice" }).audits;
+      const [only, ...others] = (await store.audits.list({ runId: "twice" })).audits;
       expect(others).toHaveLength(0);
       expect(only).toMatchObject({ status: "failed", statusReason: "interrupted" });
-      expect(store.usageByRole(only!.id)).toEqual([expect.objectContaining({ role: "auditor", calls: 1, errors: 1 })]);
+      expect(await store.modelCalls.usageByRole(only!.id)).toEqual([expect.objectContaining({ role: "auditor", calls: 1, errors: 1 })]);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

@@ -10,7 +10,7 @@ import { JudgeRunStore } from "../../src/judge/runs.js";
 import { StopController } from "../../src/runner/stop.js";
 import { tempDir } from "../helpers.js";
 import { type FakeLlm, startFakeLlm } from "../fake-llm/server.js";
-import { AUDITOR, AUDITOR_WIRE, echoTarget, JUDGE, JUDGE_WIRE, openStore, route, runAudit, savedTranscripts, simpleAuditor, TARGET, TARGET_WIRE } from "./runner-helpers.js";
+import { AUDITOR, AUDITOR_WIRE, echoTarget, JUDGE, JUDGE_WIRE, route, runAudit, savedTranscripts, simpleAuditor, storeAt, TARGET, TARGET_WIRE } from "./runner-helpers.js";
 
 let fake: FakeLlm;
 let dir: string;
@@ -54,16 +54,16 @@ describe("stopping a run", () => {
     expect(summary).toMatch(/custom_3\s+-\s+not started/);
     expect(summary).toContain("2 seed(s) not started: the run was stopped. Rerun with --run-id soft to continue.");
 
-    const store = openStore(join(dir, "soft.db"));
+    const store = await storeAt(join(dir, "soft.db"));
     try {
-      const audits = store.listAudits({ runId: "soft" }).audits;
+      const audits = (await store.audits.list({ runId: "soft" })).audits;
       expect(audits).toHaveLength(1);
       expect(audits[0]).toMatchObject({ status: "failed", statusReason: "interrupted" });
-      expect(store.branch(audits[0]!.id, "target").map((m) => m.message.role)).toEqual(["system", "user", "assistant"]);
+      expect((await store.messages.branch(audits[0]!.id, "target")).map((m) => m.message.role)).toEqual(["system", "user", "assistant"]);
       // An interrupted audit is exported but not judged.
-      expect(store.usageByRole(audits[0]!.id).map((u) => u.role)).toEqual(["auditor", "target"]);
+      expect((await store.modelCalls.usageByRole(audits[0]!.id)).map((u) => u.role)).toEqual(["auditor", "target"]);
     } finally {
-      store.close();
+      await store.close();
     }
     expect(savedTranscripts(join(dir, "soft"))).toHaveLength(1);
   });
@@ -86,15 +86,15 @@ describe("stopping a run", () => {
     const [saved, ...others] = savedTranscripts(join(dir, "judging"));
     expect(others).toHaveLength(0);
     expect(saved!.data.metadata.petri_mcp.status).toBe("ended");
-    const store = openStore(join(dir, "judging.db"));
+    const store = await storeAt(join(dir, "judging.db"));
     try {
-      const [audit] = store.listAudits({ runId: "judging" }).audits;
+      const [audit] = (await store.audits.list({ runId: "judging" })).audits;
       expect(audit).toMatchObject({ status: "ended" });
       // The judge's call was cancelled and is on record; the run is stored as failed, so a resume judges again.
-      expect(store.usageByRole(audit!.id).find((u) => u.role === "judge")).toMatchObject({ calls: 1, errors: 1 });
-      expect(new JudgeRunStore(store).list(audit!.id).map((r) => r.status)).toEqual(["failed"]);
+      expect((await store.modelCalls.usageByRole(audit!.id)).find((u) => u.role === "judge")).toMatchObject({ calls: 1, errors: 1 });
+      expect((await new JudgeRunStore(store).list(audit!.id)).map((r) => r.status)).toEqual(["failed"]);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 
@@ -112,20 +112,20 @@ describe("stopping a run", () => {
     expect(run.code).toBe(130);
     expect(run.stderr.join("")).toContain("Aborting the model calls in flight");
 
-    const store = openStore(join(dir, "hard.db"));
+    const store = await storeAt(join(dir, "hard.db"));
     try {
-      const [audit, ...others] = store.listAudits({ runId: "hard" }).audits;
+      const [audit, ...others] = (await store.audits.list({ runId: "hard" })).audits;
       expect(others).toHaveLength(0);
       expect(audit).toMatchObject({ status: "failed", statusReason: "interrupted" });
       // Nothing of the aborted send_message reached the conversation; the aborted call is on record.
-      expect(store.branch(audit!.id, "target").map((m) => m.message.role)).toEqual(["system"]);
-      const target = store.usageByRole(audit!.id).find((u) => u.role === "target");
+      expect((await store.messages.branch(audit!.id, "target")).map((m) => m.message.role)).toEqual(["system"]);
+      const target = (await store.modelCalls.usageByRole(audit!.id)).find((u) => u.role === "target");
       expect(target).toMatchObject({ calls: 1, errors: 1 });
-      const auditorView = store.branch(audit!.id, "auditor").map((m) => m.message);
+      const auditorView = (await store.messages.branch(audit!.id, "auditor")).map((m) => m.message);
       expect(auditorView.at(-1)).toMatchObject({ role: "tool", function: "send_message", error: { message: "The call was interrupted: the run was stopped." } });
-      expect(store.leaseHolder(audit!.id)).toBeNull();
+      expect(await store.leases.holder(audit!.id)).toBeNull();
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

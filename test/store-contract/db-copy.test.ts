@@ -1,7 +1,8 @@
 /**
  * `petri-mcp db copy`: a SQLite store with branches, judge runs and realism checks arrives in
- * PostgreSQL exactly (ids, seqs, heads), reads the same through the store interface, and keeps
- * working after the copy. A non-empty target is refused.
+ * PostgreSQL exactly (ids, seqs, heads), reads the same through the store interface, exports
+ * byte for byte the same transcripts (Petri JSON, Markdown, HTML) and run report, and keeps working
+ * after the copy. A non-empty target is refused.
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -9,6 +10,9 @@ import type { ChatMessage } from "../../src/audit/messages.js";
 import { runDbCommand } from "../../src/commands/db.js";
 import { openStore } from "../../src/store/index.js";
 import type { AuditStore, TreeView } from "../../src/store/types.js";
+import { renderReport, runReport } from "../../src/report/run-report.js";
+import { EXPORT_FORMATS, renderExport } from "../../src/transcript/export.js";
+import { loadExportData } from "../../src/transcript/export-data.js";
 import { tempDir } from "../helpers.js";
 import { usePostgres } from "../support/postgres.js";
 
@@ -38,7 +42,7 @@ async function fill(store: AuditStore): Promise<void> {
     await store.realismChecks.insertUnfinished({ auditId: id, tool: "create_tool", toolCallId: null, arguments: {}, auditVersion: 4, threshold: 0.5, model: "mockllm/r", messages: [], unfinishedError: "unfinished" });
     await store.audits.setStatus(id, "ended", "done");
   }
-  await store.runs.saveDesign("run-1", { targets: ["mockllm/t"], epochs: 1 });
+  await store.runs.saveDesign("run-1", { targets: ["mockllm/t"], epochs: 1, judges: ["mockllm/j"], minTargetReplies: 1, auditor: "mockllm/a", seeds: 2 });
 }
 
 /** Everything an export reads about an audit, through the interface. */
@@ -58,6 +62,17 @@ async function exportView(store: AuditStore, id: string) {
   }));
 }
 
+/** Every export format of both audits, and the run's report, as the commands write them. */
+async function exports(store: AuditStore): Promise<string[]> {
+  const out: string[] = [];
+  for (const id of ["first", "second"]) {
+    const data = (await loadExportData(store, id))!;
+    for (const format of EXPORT_FORMATS) out.push(renderExport(data, format));
+  }
+  out.push(renderReport((await runReport(store, "run-1"))!, "json"));
+  return out;
+}
+
 function io() {
   const out: string[] = [];
   const err: string[] = [];
@@ -73,6 +88,7 @@ describe("petri-mcp db copy", () => {
     const sqlite = await openStore(file);
     await fill(sqlite);
     const before = await Promise.all(["first", "second"].map((id) => exportView(sqlite, id)));
+    const exportedBefore = await exports(sqlite);
     await sqlite.close();
 
     const run = io();
@@ -86,6 +102,13 @@ describe("petri-mcp db copy", () => {
     try {
       const after = await Promise.all(["first", "second"].map((id) => exportView(pgStore, id)));
       expect(after).toEqual(before);
+      const exportedAfter = await exports(pgStore);
+      expect(exportedAfter).toHaveLength(7);
+      for (const [i, text] of exportedAfter.entries()) expect(text, `export ${i}`).toBe(exportedBefore[i]);
+      // The exports carry the judge runs and the realism checks, not just the conversation.
+      expect(exportedAfter[0]).toContain('"judge-run-first-j1"');
+      expect(exportedAfter[0]).toContain('"realism-check-');
+      expect(exportedAfter[1]).toContain("## Realism checks");
       // Ids go on after the copied ones.
       const [next] = await pgStore.messages.append("first", "target", [msg("after-copy")]);
       const maxSeq = Math.max(...before.flatMap((b) => b.messages.flat().map((m) => m.seq)));

@@ -7,7 +7,7 @@
  * attempt), so another process can take them at once.
  */
 import { log } from "../log.js";
-import type { JobKind, JobQueue, JobRecord } from "../store/jobs.js";
+import type { JobKind, JobRecord, JobRepo } from "../store/types.js";
 import { newOwner, ownerGone } from "../util/owner.js";
 
 /** Runs one job. Must stop, writing no result, when `signal` aborts. */
@@ -20,8 +20,8 @@ export class FinalJobError extends Error {}
 export const DEFAULT_LEASE_MS = 30_000;
 
 export interface WorkerOptions {
-  /** The store's jobs: every call is awaited, so a synchronous (SQLite) or asynchronous queue works. */
-  jobs: JobQueue;
+  /** The store's jobs (`store.jobs`). */
+  jobs: JobRepo;
   handlers: Partial<Record<JobKind, JobHandler>>;
   /** Default: a new `host:pid:random` owner. */
   owner?: string;

@@ -6,8 +6,7 @@
  * unknown are not counted in the spending; a warning says so, and `petri-mcp runs` shows them.
  */
 import { log } from "../log.js";
-import type { AuditStore } from "../store/audit-store.js";
-import { budgetedRunOf, type RunSpending } from "../store/run-status.js";
+import type { RunSpending, StoreSession } from "../store/types.js";
 import { ModelError } from "./types.js";
 
 /** Share of the budget at which a warning is logged. */
@@ -27,9 +26,9 @@ export function budgetSpent(spending: RunSpending): boolean {
 }
 
 /** Throws a ModelError("budget") when the audit's run has spent its budget; warns at 80%. */
-export function checkBudget(store: AuditStore, auditId: string | null): void {
+export async function checkBudget(store: Pick<StoreSession, "runs">, auditId: string | null): Promise<void> {
   if (auditId === null) return;
-  const spending = budgetedRunOf(store, auditId);
+  const spending = await store.runs.budgetedRunOf(auditId);
   if (!spending || spending.budgetUsd === null) return;
   const { runId, budgetUsd, spentUsd, unpricedCalls } = spending;
   const spent = `$${spentUsd.toFixed(4)} of $${budgetUsd}`;

@@ -47,7 +47,7 @@ export async function callModelDeferred(call: RecordedCall): Promise<CallOutcome
     ...outcome,
   });
   // Throws before anything is called or written when the run's budget is spent.
-  checkBudget(legacyFor(call.store), call.auditId);
+  await checkBudget(storeFor(call.store), call.auditId);
   let result: GenerateResult;
   try {
     result = await call.model.generate(call.request);
@@ -84,11 +84,14 @@ function isStoreInterface(store: AuditStore | LegacyAuditStore): store is AuditS
   return "backend" in store;
 }
 
-/** TRANSITIONAL: the synchronous store the budget check still reads. */
-function legacyFor(store: AuditStore | LegacyAuditStore): LegacyAuditStore {
-  if (!isStoreInterface(store)) return store;
-  if (store instanceof SqliteStore) return store.legacy;
-  throw new Error(`Model calls on PostgreSQL need the budget check on the store interface (store at ${store.location}).`);
+const wrapped = new WeakMap<LegacyAuditStore, AuditStore>();
+
+/** TRANSITIONAL: the store interface over a legacy store a caller still passes (for the budget check). */
+function storeFor(store: AuditStore | LegacyAuditStore): AuditStore {
+  if (isStoreInterface(store)) return store;
+  let wrapper = wrapped.get(store);
+  if (!wrapper) wrapped.set(store, (wrapper = new SqliteStore(store, "(legacy store)")));
+  return wrapper;
 }
 
 async function recordCall(store: AuditStore | LegacyAuditStore, record: ModelCallRecord): Promise<void> {

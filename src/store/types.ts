@@ -24,6 +24,10 @@ import type {
 } from "./audit-store.js";
 
 export type { AuditRecord, AuditStatus, ListAuditsFilter, ModelCallRecord, NewAudit, RoleUsage, StoredEvent, StoredMessage, TreeView, TurnLimit } from "./audit-store.js";
+import type { JobRepo } from "./jobs.js";
+import type { RunStatusRepo } from "./run-status.js";
+export type { AuditJobCount, ClaimFilter, JobCounts, JobKind, JobRecord, JobRepo, JobStatus, NewJob } from "./jobs.js";
+export type { RunSpending, RunStatusRepo, StoredRun, TargetUsage } from "./run-status.js";
 
 export type StoreBackend = "sqlite" | "postgres";
 
@@ -298,7 +302,8 @@ export interface RealismCheckRepo {
 }
 
 /** The design of a `petri-mcp audit` run (table `runs`): a JSON object the store keeps whole. */
-export interface RunRepo {
+/** With where runs stand and their budgets (RunStatusRepo, src/store/run-status.ts). */
+export interface RunRepo extends RunStatusRepo {
   /** Records or replaces the run's design. */
   saveDesign(runId: string, design: Record<string, unknown>): Promise<void>;
   design(runId: string): Promise<Record<string, unknown> | null>;
@@ -317,6 +322,8 @@ export interface StoreSession {
   readonly judgeRuns: JudgeRunRepo;
   readonly realismChecks: RealismCheckRepo;
   readonly runs: RunRepo;
+  /** Durable jobs (src/store/jobs.ts). */
+  readonly jobs: JobRepo;
 }
 
 // ---- the turn protocol --------------------------------------------------------------------------

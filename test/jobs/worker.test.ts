@@ -4,36 +4,37 @@
  * gives jobs back when stopped, and exits when idle only once nothing is queued or running.
  */
 import { rmSync } from "node:fs";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { JobWorker } from "../../src/jobs/worker.js";
-import { AuditStore } from "../../src/store/audit-store.js";
-import { openDatabase } from "../../src/store/db.js";
-import { type JobRecord, JobStore } from "../../src/store/jobs.js";
+import { openStore } from "../../src/store/index.js";
+import type { AuditStore, JobRecord, JobRepo } from "../../src/store/types.js";
 import { tempDir } from "../helpers.js";
+import { freshLocation, testBackends, useBackend } from "../support/backends.js";
 
 let dir: string | undefined;
 let store: AuditStore | undefined;
-afterEach(() => {
-  store?.close();
+afterEach(async () => {
+  await store?.close();
   store = undefined;
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = undefined;
 });
 
-function jobStore(): JobStore {
-  dir = tempDir("petri-worker-");
-  store = new AuditStore(openDatabase(join(dir, "petri.db")));
-  return new JobStore(store);
-}
-
 /** Resolves when `signal` aborts. */
 const aborted = (signal: AbortSignal) => new Promise<void>((resolve) => signal.addEventListener("abort", () => resolve(), { once: true }));
 
-describe("JobWorker", () => {
+describe.each(testBackends())("JobWorker [%s]", (backend) => {
+  useBackend(backend);
+
+  async function jobStore(): Promise<JobRepo> {
+    dir = tempDir("petri-worker-");
+    store = await openStore(await freshLocation(backend, dir));
+    return store.jobs;
+  }
+
   it("works every job once, at most `concurrency` at a time, and exits when idle", async () => {
-    const jobs = jobStore();
-    for (let i = 0; i < 10; i++) jobs.enqueue({ kind: "audit", runId: "r", payload: { i } });
+    const jobs = await jobStore();
+    for (let i = 0; i < 10; i++) await jobs.enqueue({ kind: "audit", runId: "r", payload: { i } });
     let running = 0;
     let most = 0;
     const seen: number[] = [];
@@ -55,12 +56,12 @@ describe("JobWorker", () => {
     expect(await worker.run()).toEqual({ done: 10, failed: 0, retried: 0, released: 0, lost: 0 });
     expect(seen.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(most).toBe(3);
-    expect(jobs.countsByRun("r")).toMatchObject({ done: 10, total: 10 });
+    expect(await jobs.countsByRun("r")).toMatchObject({ done: 10, total: 10 });
   });
 
   it("requeues a failing job until its attempts are used, then records the last error", async () => {
-    const jobs = jobStore();
-    const id = jobs.enqueue({ kind: "judge", maxAttempts: 2 });
+    const jobs = await jobStore();
+    const id = await jobs.enqueue({ kind: "judge", maxAttempts: 2 });
     let calls = 0;
     const worker = new JobWorker({
       jobs,
@@ -75,12 +76,12 @@ describe("JobWorker", () => {
     });
     expect(await worker.run()).toMatchObject({ retried: 1, failed: 1, done: 0 });
     expect(calls).toBe(2);
-    expect(jobs.get(id)).toMatchObject({ status: "failed", attempts: 2, lastError: "provider down (2)" });
+    expect(await jobs.get(id)).toMatchObject({ status: "failed", attempts: 2, lastError: "provider down (2)" });
   });
 
   it("renews the lease while a handler runs past it, so nobody else claims the job", async () => {
-    const jobs = jobStore();
-    const id = jobs.enqueue({ kind: "judge" });
+    const jobs = await jobStore();
+    const id = await jobs.enqueue({ kind: "judge" });
     let stolen: JobRecord | undefined;
     const worker = new JobWorker({
       jobs,
@@ -91,18 +92,18 @@ describe("JobWorker", () => {
       handlers: {
         judge: async () => {
           await new Promise((r) => setTimeout(r, 600));
-          stolen = jobs.claim(["judge"], "thief", 1000);
+          stolen = await jobs.claim(["judge"], "thief", 1000);
         },
       },
     });
     expect(await worker.run()).toMatchObject({ done: 1 });
     expect(stolen).toBeUndefined();
-    expect(jobs.get(id)).toMatchObject({ status: "done", attempts: 1 });
+    expect(await jobs.get(id)).toMatchObject({ status: "done", attempts: 1 });
   });
 
   it("aborts a handler whose run is cancelled and writes nothing for it", async () => {
-    const jobs = jobStore();
-    const id = jobs.enqueue({ kind: "audit", runId: "r" });
+    const jobs = await jobStore();
+    const id = await jobs.enqueue({ kind: "audit", runId: "r" });
     const worker = new JobWorker({
       jobs,
       heartbeatMs: 10,
@@ -110,19 +111,19 @@ describe("JobWorker", () => {
       exitWhenIdle: true,
       handlers: {
         audit: async (_job, signal) => {
-          jobs.cancelRun("r", "Cancelled by the test.");
+          await jobs.cancelRun("r", "Cancelled by the test.");
           await aborted(signal);
           throw new Error("aborted");
         },
       },
     });
     expect(await worker.run()).toMatchObject({ lost: 1, done: 0 });
-    expect(jobs.get(id)).toMatchObject({ status: "cancelled", lastError: "Cancelled by the test." });
+    expect(await jobs.get(id)).toMatchObject({ status: "cancelled", lastError: "Cancelled by the test." });
   });
 
   it("gives running jobs back, attempt not counted, when stopped", async () => {
-    const jobs = jobStore();
-    const id = jobs.enqueue({ kind: "judge" });
+    const jobs = await jobStore();
+    const id = await jobs.enqueue({ kind: "judge" });
     const stop = new AbortController();
     const worker = new JobWorker({
       jobs,
@@ -137,15 +138,15 @@ describe("JobWorker", () => {
       },
     });
     expect(await worker.run()).toMatchObject({ released: 1 });
-    expect(jobs.get(id)).toMatchObject({ status: "queued", attempts: 0, leaseOwner: null });
+    expect(await jobs.get(id)).toMatchObject({ status: "queued", attempts: 0, leaseOwner: null });
   });
 
   it("with exitWhenIdle waits for a job another worker holds, and takes it over when that lease expires", async () => {
-    const jobs = jobStore();
-    const id = jobs.enqueue({ kind: "judge" });
-    jobs.claim(["judge"], "elsewhere:1:stalled", 150);
+    const jobs = await jobStore();
+    const id = await jobs.enqueue({ kind: "judge" });
+    await jobs.claim(["judge"], "elsewhere:1:stalled", 150);
     const worker = new JobWorker({ jobs, pollMs: 20, exitWhenIdle: true, handlers: { judge: async () => undefined } });
     expect(await worker.run()).toMatchObject({ done: 1 });
-    expect(jobs.get(id)).toMatchObject({ status: "done", attempts: 2 });
+    expect(await jobs.get(id)).toMatchObject({ status: "done", attempts: 2 });
   });
 });

@@ -7,6 +7,7 @@ import { type CheckRow, type JudgeRunRow, type JudgeScoresRow, toCheck, toJudgeR
 import type { ModelCallRecord, StoreSession } from "../types.js";
 import { NOT_PREFILL, type PgExec } from "./query.js";
 import { pgRunStatus } from "./run-status.js";
+import { pgRunStatus } from "./run-status.js";
 
 const JUDGE_LIST = `id, audit_id, status, judge_model, dimensions, retries, judge_config, attempts, scores, missing, summary,
   justification, highlights, NULL AS response, NULL AS messages, error, owner, heartbeat_at, started_at, finished_at`;
@@ -256,6 +257,7 @@ export function pgRecordRepos(exec: PgExec): Pick<StoreSession, "modelCalls" | "
           );
           return new Map(rows.map((r) => [r.audit_id as string, Number(r.n)]));
         }),
+      ...pgRunStatus(exec),
     },
   };
 }

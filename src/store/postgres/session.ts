@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { type AuditRow, type MessageRow, newAuditId, nowIso, toAudit, toStoredMessage } from "../audit-store.js";
 import type { ListAuditsFilter, StoreSession, TreeView } from "../types.js";
 import { NOT_PREFILL, type PgExec, type Query, notify } from "./query.js";
+import { pgJobRepo } from "./jobs.js";
 import { pgRecordRepos } from "./records.js";
 
 const MESSAGE_COLUMNS = "seq, view, parent_seq, depth, data, created_at";
@@ -245,5 +246,6 @@ export function pgSession(exec: PgExec): StoreSession {
         }),
     },
     ...pgRecordRepos(exec),
+    jobs: pgJobRepo(exec),
   };
 }

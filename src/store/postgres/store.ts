@@ -116,6 +116,7 @@ export class PostgresStore implements AuditStore {
   get judgeRuns() { return this.top.judgeRuns; }
   get realismChecks() { return this.top.realismChecks; }
   get runs() { return this.top.runs; }
+  get jobs() { return this.top.jobs; }
 
   private fail(error: unknown, writing: boolean): unknown {
     return postgresProblem(error, this.location, writing) ?? error;

@@ -5,7 +5,9 @@
  */
 import type { AuditStore as LegacyStore } from "../audit-store.js";
 import type { StoreSession } from "../types.js";
+import { sqliteJobRepo } from "./jobs.js";
 import * as sql from "./records.js";
+import { sqliteRunStatus } from "./run-status.js";
 
 export interface SqliteExec {
   read<T>(fn: () => T): Promise<T>;
@@ -98,6 +100,8 @@ export function sqliteSession(db: LegacyStore, exec: SqliteExec): StoreSession {
       saveDesign: (runId, design) => write(() => sql.saveRunDesign(db, runId, design)),
       design: (runId) => read(() => sql.runDesign(db, runId)),
       targetReplies: (runId) => read(() => sql.targetRepliesOfRun(db, runId)),
+      ...sqliteRunStatus(db, exec),
     },
+    jobs: sqliteJobRepo(db, exec),
   };
 }

@@ -77,6 +77,7 @@ export class SqliteStore implements AuditStore {
   get judgeRuns() { return this.top.judgeRuns; }
   get realismChecks() { return this.top.realismChecks; }
   get runs() { return this.top.runs; }
+  get jobs() { return this.top.jobs; }
 
   /** Runs `fn` after every call queued before it (one connection, one transaction at a time). */
   private serial<T>(fn: () => T | Promise<T>): Promise<T> {

@@ -1,6 +1,7 @@
 /**
  * Two HTTP clients on one server: what one does, the other sees and is told about; when both act
  * on one audit at once, exactly one turn is stored and the other gets a clear "busy" error.
+ * On both store backends (SQLite and PostgreSQL).
  */
 import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
@@ -8,6 +9,7 @@ import { MockLLM } from "../../src/models/mockllm.js";
 import { ModelRegistry } from "../../src/models/registry.js";
 import { AUDITS_URI, TRANSCRIPT_URI } from "../../src/server.js";
 import { textOf } from "../helpers.js";
+import { testBackends, useBackend } from "../support/backends.js";
 import { type ConnectedClient, type HttpTestApp, startHttpTestApp, waitFor } from "./http-helpers.js";
 
 let env: HttpTestApp | undefined;
@@ -31,9 +33,11 @@ async function streamOpen(env: HttpTestApp, sessionId: string): Promise<void> {
   await waitFor(() => env.http.sessions.list().some((s) => s.id === sessionId && s.openStreams === 1), "the watcher's notification stream");
 }
 
-describe("two HTTP clients share the store", () => {
+describe.each(testBackends())("two HTTP clients share the store [%s]", (backend) => {
+  useBackend(backend);
+
   it("a watcher sees the auditor's turn and gets resources/updated notifications", async () => {
-    env = await startHttpTestApp();
+    env = await startHttpTestApp({ backend });
     env.app.models.mock("mockllm/target").script({ text: "Hello from the target." });
     const auditor = await env.connect("auditor");
     const watcher = await env.connect("watcher");
@@ -75,7 +79,7 @@ describe("two HTTP clients share the store", () => {
       await released;
       return { text: "The one reply." };
     });
-    env = await startHttpTestApp({ models: new ModelRegistry({ overrides: { "mockllm/blocking": target } }) });
+    env = await startHttpTestApp({ backend, models: new ModelRegistry({ overrides: { "mockllm/blocking": target } }) });
     const first = await env.connect("first");
     const second = await env.connect("second");
     const { data: started } = await first.ok("start_audit", { seed_instruction: "Race test.", target_model: "mockllm/blocking" });
@@ -106,7 +110,7 @@ describe("two HTTP clients share the store", () => {
     const { data: audit } = await second.ok("get_audit", { audit_id: auditId });
     expect(audit.turns_used).toBe(1);
     expect(audit.tools).toEqual([]);
-    expect(env.app.legacyStore.leaseHolder(auditId)).toBeNull();
+    expect(await env.app.store.leases.holder(auditId)).toBeNull();
 
     // Once the turn is over, the other client can take its turn.
     const { data: next } = await second.ok("send_message", { audit_id: auditId, message: "from second, later" });

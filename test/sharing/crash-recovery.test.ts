@@ -1,21 +1,22 @@
 /**
  * A process killed with SIGKILL in the middle of a turn (target call under way, lease held): the
- * database stays intact, the lease expires, and another process continues the audit from its last
- * stored turn. Run twice: with an in-process target that hangs, and with the real CLI whose
- * OpenAI-compatible target hangs on the fake model server.
+ * store stays intact, the lease expires, and another process continues the audit from its last
+ * stored turn. With an in-process target that hangs (on SQLite and on PostgreSQL), and with the
+ * real CLI whose OpenAI-compatible target hangs on the fake model server (SQLite here; the team
+ * server test runs it on PostgreSQL over HTTP).
  */
 import Database from "better-sqlite3";
 import { rmSync } from "node:fs";
-import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { messageText } from "../../src/audit/messages.js";
 import { loadConfig } from "../../src/config.js";
 import { providerFactories } from "../../src/models/providers.js";
-import { AuditStore } from "../../src/store/audit-store.js";
-import { openDatabase } from "../../src/store/db.js";
+import { openStore } from "../../src/store/index.js";
+import type { AuditStore } from "../../src/store/types.js";
 import { startFakeLlm, type FakeLlm } from "../fake-llm/server.js";
 import { tempDir, textOf } from "../helpers.js";
 import { waitFor } from "../http/http-helpers.js";
+import { type Backend, freshLocation, testBackends, useBackend } from "../support/backends.js";
 import { spawnStdioServer, type StdioProcess } from "./processes.js";
 
 const HANGING_SERVER = new URL("./fixtures/hanging-target-server.ts", import.meta.url).pathname;
@@ -25,17 +26,15 @@ const providersReady = providerFactories(loadConfig({}, {}))["openai-api"] !== u
 let dir: string | undefined;
 let fake: FakeLlm | undefined;
 const processes: StdioProcess[] = [];
+const stores: AuditStore[] = [];
 afterEach(async () => {
   await Promise.all(processes.splice(0).map((p) => p.close().catch(() => undefined)));
+  for (const store of stores.splice(0)) await store.close();
   await fake?.close();
   fake = undefined;
   if (dir) rmSync(dir, { recursive: true, force: true });
   dir = undefined;
 });
-
-function leaseRow(db: Database.Database, auditId: string): { lease_owner: string | null; lease_expires_at: number | null } {
-  return db.prepare("SELECT lease_owner, lease_expires_at FROM audits WHERE id = ?").get(auditId) as { lease_owner: string | null; lease_expires_at: number | null };
-}
 
 interface Scenario {
   targetModel: string;
@@ -50,9 +49,9 @@ interface Scenario {
   targetCalled?: () => boolean;
 }
 
-async function crashMidTurnAndContinue(scenario: Scenario): Promise<void> {
+async function crashMidTurnAndContinue(backend: Backend, scenario: Scenario): Promise<void> {
   dir = tempDir("petri-crash-");
-  const dbPath = join(dir, "petri.db");
+  const dbPath = await freshLocation(backend, dir);
   const args = ["--db", dbPath, "--target-model", scenario.targetModel, "--lease-ttl-ms", String(LEASE_TTL_MS), "--model-max-retries", "0"];
   const doomed = await spawnStdioServer(args, { script: scenario.doomedScript, env: scenario.env, name: "doomed" });
   processes.push(doomed);
@@ -61,24 +60,25 @@ async function crashMidTurnAndContinue(scenario: Scenario): Promise<void> {
   await doomed.ok("set_target_system_message", { audit_id: auditId, system_message: "System." });
   await doomed.ok("send_message", { audit_id: auditId, message: "first turn" });
 
-  const observer = new Database(dbPath, { readonly: true });
-  try {
-    const pending = doomed.call("send_message", { audit_id: auditId, message: scenario.hangingMessage }).catch((error: unknown) => error);
-    // The turn is under way once its lease is in the database.
-    await waitFor(() => leaseRow(observer, auditId).lease_owner !== null, "the hanging turn's lease");
-    if (scenario.targetCalled) await waitFor(scenario.targetCalled, "the hanging target call");
-    process.kill(doomed.pid, "SIGKILL");
-    expect(await pending).toBeInstanceOf(Error);
+  const observer = await openStore(dbPath);
+  stores.push(observer);
+  const pending = doomed.call("send_message", { audit_id: auditId, message: scenario.hangingMessage }).catch((error: unknown) => error);
+  // The turn is under way once its lease is in the store.
+  await waitFor(async () => (await observer.leases.holder(auditId)) !== null, "the hanging turn's lease");
+  if (scenario.targetCalled) await waitFor(scenario.targetCalled, "the hanging target call");
+  process.kill(doomed.pid, "SIGKILL");
+  expect(await pending).toBeInstanceOf(Error);
 
-    expect(observer.pragma("integrity_check", { simple: true })).toBe("ok");
-    const { lease_owner, lease_expires_at } = leaseRow(observer, auditId);
-    // The dead process still "holds" the lease in its row, but only until it expires.
-    expect(lease_owner).not.toBeNull();
-    expect(lease_expires_at).toBeLessThanOrEqual(Date.now() + LEASE_TTL_MS);
-    await waitFor(() => Date.now() > lease_expires_at!, "the lease to expire");
-  } finally {
-    observer.close();
+  if (backend === "sqlite") {
+    const db = new Database(dbPath, { readonly: true });
+    expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
+    db.close();
   }
+  // The dead process still "holds" the lease (any lease, live or not: now = 0), but only until it expires.
+  const lease = await observer.leases.holder(auditId, 0);
+  expect(lease).not.toBeNull();
+  expect(lease!.expiresAt).toBeLessThanOrEqual(Date.now() + LEASE_TTL_MS);
+  await waitFor(() => Date.now() > lease!.expiresAt, "the lease to expire");
 
   const survivor = await spawnStdioServer(args, { env: scenario.env, name: "survivor" });
   processes.push(survivor);
@@ -93,20 +93,16 @@ async function crashMidTurnAndContinue(scenario: Scenario): Promise<void> {
   expect(continued.isError, textOf(continued)).toBeFalsy();
   expect(textOf(continued)).toContain('<target_response message_index="4">');
 
-  const store = new AuditStore(openDatabase(dbPath));
-  try {
-    expect(store.db.pragma("integrity_check", { simple: true })).toBe("ok");
-    expect(store.getAudit(auditId)!.turnsUsed).toBe(2);
-    expect(store.branch(auditId, "target").map((m) => messageText(m.message))).toEqual(["System.", "first turn", scenario.firstReply, "third turn", scenario.survivorReply]);
-    expect(store.leaseHolder(auditId)).toBeNull();
-  } finally {
-    store.close();
-  }
+  expect((await observer.audits.get(auditId))!.turnsUsed).toBe(2);
+  expect((await observer.messages.branch(auditId, "target")).map((m) => messageText(m.message))).toEqual(["System.", "first turn", scenario.firstReply, "third turn", scenario.survivorReply]);
+  expect(await observer.leases.holder(auditId)).toBeNull();
 }
 
-describe("SIGKILL in the middle of a turn", () => {
-  it("(in-process hanging target) keeps the database intact; the lease expires; another process continues", { timeout: 60_000 }, async () => {
-    await crashMidTurnAndContinue({
+describe.each(testBackends())("SIGKILL in the middle of a turn [%s]", (backend) => {
+  useBackend(backend);
+
+  it("(in-process hanging target) keeps the store intact; the lease expires; another process continues", { timeout: 60_000 }, async () => {
+    await crashMidTurnAndContinue(backend, {
       targetModel: "mockllm/target",
       doomedScript: HANGING_SERVER,
       hangingMessage: "[hang] second turn",
@@ -115,10 +111,10 @@ describe("SIGKILL in the middle of a turn", () => {
     });
   });
 
-  it.skipIf(!providersReady)("(real CLI, target hanging on the fake model server) behaves the same", { timeout: 60_000 }, async () => {
+  it.skipIf(!providersReady || backend !== "sqlite")("(real CLI, target hanging on the fake model server) behaves the same", { timeout: 60_000 }, async () => {
     fake = await startFakeLlm();
     fake.scriptFor("target-model", { text: "First reply." }, { hang: true }, { text: "Reply after the crash." });
-    await crashMidTurnAndContinue({
+    await crashMidTurnAndContinue(backend, {
       targetModel: "openai-api/fake/target-model",
       env: { FAKE_BASE_URL: fake.openaiBaseUrl, FAKE_API_KEY: "test-key" },
       hangingMessage: "second turn",

@@ -1,6 +1,7 @@
 /**
  * Spawning real petri-mcp processes for the multi-process tests: stdio servers (through the SDK's
- * StdioClientTransport) and `serve --http` servers, all from the TypeScript sources via tsx.
+ * StdioClientTransport) and `serve --http` servers, from the TypeScript sources via tsx, or (HTTP,
+ * `built: true`) the built CLI in dist/ as users run it (`npm run build` first; `npm test` does).
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
@@ -11,6 +12,7 @@ import { textOf } from "../helpers.js";
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const CLI = fileURLToPath(new URL("../../src/cli.ts", import.meta.url));
+export const BUILT_CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
 
 /** A clean environment: nothing from the developer's shell (PETRI_*, API keys) leaks in. */
 export function childEnv(extra: Record<string, string> = {}): Record<string, string> {
@@ -68,9 +70,10 @@ export interface HttpProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Spawns `petri-mcp serve --http --port 0 <args>` and waits for its startup banner. */
-export function spawnHttpServer(args: string[], env: Record<string, string> = {}): Promise<HttpProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", CLI, "serve", "--http", "--port", "0", ...args], { cwd: REPO_ROOT, env: childEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+/** Spawns `petri-mcp serve --http --port 0 <args>` (`built`: from dist/) and waits for its startup banner. */
+export function spawnHttpServer(args: string[], env: Record<string, string> = {}, options: { built?: boolean } = {}): Promise<HttpProcess> {
+  const cli = options.built ? [BUILT_CLI] : ["--import", "tsx", CLI];
+  const child = spawn(process.execPath, [...cli, "serve", "--http", "--port", "0", ...args], { cwd: REPO_ROOT, env: childEnv(env), stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return new Promise((resolve, reject) => {

@@ -55,7 +55,7 @@ export async function freshLocation(backend: Backend, dir: string): Promise<stri
   if (backend === "sqlite") return join(dir, "petri.db");
   const server = await filePostgres();
   if (!server) throw new Error("No PostgreSQL for this test (the embedded server did not start; see the SKIPPING line above). Call useBackend(backend) in the describe block so such tests skip.");
-  return server.freshDatabase();
+  return server.freshDatabase({ migrated: true });
 }
 
 /**

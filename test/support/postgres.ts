@@ -17,8 +17,11 @@ import { afterAll, beforeAll, beforeEach } from "vitest";
 import { freePort } from "./ports.js";
 
 export interface TestPostgres {
-  /** A URL of a new, empty database on the server. */
-  freshDatabase(): Promise<string>;
+  /**
+   * A URL of a new, empty database on the server; `migrated`: with petri-mcp's schema already in it
+   * (copied from a template database migrated once per server: a store opens it without migrating).
+   */
+  freshDatabase(options?: { migrated?: boolean }): Promise<string>;
   /** The server's admin URL (database `postgres`). */
   adminUrl: string;
   stop(): Promise<void>;
@@ -90,18 +93,29 @@ export async function startPostgres(): Promise<TestPostgres | null> {
   }
   const base = `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}`;
   const adminUrl = `${base}/postgres`;
+  const createDatabase = async (template?: string) => {
+    const name = `petri_test_${process.pid}_${++counter}`;
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      await client.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ""}`);
+    } finally {
+      await client.end();
+    }
+    return name;
+  };
+  let migratedTemplate: Promise<string> | undefined;
+  const migrated = () =>
+    (migratedTemplate ??= (async () => {
+      const name = await createDatabase();
+      const { openStore } = await import("../../src/store/index.js");
+      await (await openStore(`${base}/${name}`)).close();
+      return name;
+    })());
   return {
     adminUrl,
-    async freshDatabase() {
-      const name = `petri_test_${process.pid}_${++counter}`;
-      const client = new pg.Client({ connectionString: adminUrl });
-      await client.connect();
-      try {
-        await client.query(`CREATE DATABASE ${name}`);
-      } finally {
-        await client.end();
-      }
-      return `${base}/${name}`;
+    async freshDatabase(options = {}) {
+      return `${base}/${await createDatabase(options.migrated ? await migrated() : undefined)}`;
     },
     async stop() {
       await server.stop();

@@ -16,6 +16,7 @@ import type { Seed } from "../prompts/seeds.js";
 import { runBatch } from "../runner/batch.js";
 import { eventLine } from "../runner/progress.js";
 import { StopController } from "../runner/stop.js";
+import { storeBackend } from "../store/index.js";
 import { exportAudit } from "../transcript/export.js";
 import { newRunId } from "./audit.js";
 import type { CommandIO } from "./io.js";
@@ -28,7 +29,8 @@ Writes the transcript as Petri JSON and HTML into DIR and prints how to open the
 
 Options:
   --out DIR    where the transcripts go (default: ./petri-demo)
-  --db PATH    the AuditStore to use (default: DIR/demo.db; your own store is never touched)`;
+  --db PATH    the AuditStore to use: a SQLite file or a postgres:// URL (default: DIR/demo.db;
+               your own store is never touched)`;
 
 const DEMO_MAX_TURNS = 10;
 
@@ -59,7 +61,9 @@ export async function runDemoCommand(argv: string[], io: CommandIO): Promise<num
   const cwd = process.cwd();
   const out = resolve(cwd, values.out ?? "petri-demo");
   mkdirSync(out, { recursive: true });
-  const dbPath = resolve(cwd, values.db ?? join(out, "demo.db"));
+  const db = values.db ?? join(out, "demo.db");
+  const postgres = storeBackend(db) === "postgres";
+  const dbPath = postgres ? db.trim() : resolve(cwd, db);
   // An empty environment: no PETRI_* setting (PETRI_DB above all) and no key reaches the demo.
   const config = {
     ...loadConfig({ db: dbPath, "transcripts-dir": out, "max-turns": String(DEMO_MAX_TURNS) }, {}, cwd),
@@ -108,7 +112,10 @@ export async function runDemoCommand(argv: string[], io: CommandIO): Promise<num
         "Open the HTML file in a browser, or browse the JSON with Petri's transcript viewer:",
         `  npx @kaifronsdal/transcript-viewer --dir ${shown(out, cwd)}`,
         "",
-        `The audit is stored in ${shown(dbPath, cwd)}: petri-mcp list --db ${shown(dbPath, cwd)}`,
+        // A PostgreSQL URL is shown without its password (the store's location).
+        postgres
+          ? `The audit is stored in ${app.store.location}: petri-mcp list --db with the same URL lists it.`
+          : `The audit is stored in ${shown(dbPath, cwd)}: petri-mcp list --db ${shown(dbPath, cwd)}`,
         `Script your own offline runs: copy ${demoScriptPath()} and see docs/runner.md ("Scripted mock models").`,
       ].join("\n"),
     );

@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import type { ChatMessage } from "../../src/audit/messages.js";
 import type { AuditStore } from "../../src/store/types.js";
 import { createTestApp, type TestApp } from "../helpers.js";
+import type { Backend } from "../support/backends.js";
 import { everything, insertJudgeRun, rollbacks } from "../export/scenarios.js";
 import { startViewerServer, type RunningViewerServer } from "../../src/viewer/server.js";
 
@@ -55,8 +56,8 @@ export async function seedRun(store: AuditStore, runId = RUN_ID): Promise<string
   return run;
 }
 
-export async function seedStore(): Promise<Seeded> {
-  const t = await createTestApp();
+export async function seedStore(backend?: Backend): Promise<Seeded> {
+  const t = await createTestApp({ backend });
   const everythingId = await everything(t);
   const rollbacksId = await rollbacks(t);
   const run = await seedRun(t.app.store);

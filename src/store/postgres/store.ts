@@ -42,6 +42,7 @@ export class PostgresStore implements AuditStore {
   private listener: pg.Client | undefined;
   private listening: Promise<void> | undefined;
   private isClosed = false;
+  private readOnly = false;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -59,9 +60,8 @@ export class PostgresStore implements AuditStore {
     pool.on("error", (error) => log.warn(`PostgreSQL connection of the pool failed (it is replaced): ${redactSecrets(error.message)}`));
     const store = new PostgresStore(pool, config, location);
     try {
-      await store.migrate(options.readOnly ?? false);
-      // Every later connection refuses writes (the migration's connection was closed, not pooled).
-      if (options.readOnly) pool.on("connect", (client) => void client.query("SET default_transaction_read_only = on").catch(() => undefined));
+      await store.migrate();
+      store.readOnly = options.readOnly ?? false;
     } catch (error) {
       await pool.end().catch(() => undefined);
       if (error instanceof StoreOpenError) throw error;
@@ -71,8 +71,7 @@ export class PostgresStore implements AuditStore {
     return store;
   }
 
-  /** `discard`: close the connection afterwards instead of pooling it. */
-  private async migrate(discard: boolean): Promise<void> {
+  private async migrate(): Promise<void> {
     const client = await this.pool.connect();
     const ignore = () => undefined;
     client.on("error", ignore);
@@ -103,7 +102,7 @@ export class PostgresStore implements AuditStore {
       }
     } finally {
       client.off("error", ignore);
-      client.release(discard);
+      client.release();
     }
   }
 
@@ -154,7 +153,8 @@ export class PostgresStore implements AuditStore {
     const ignore = () => undefined;
     client.on("error", ignore);
     try {
-      await client.query(`BEGIN ISOLATION LEVEL ${writing ? "READ COMMITTED, READ WRITE" : mode}`);
+      // A read-only store (StoreOptions.readOnly) opens its writes read-only too: PostgreSQL refuses them.
+      await client.query(`BEGIN ISOLATION LEVEL ${writing ? `READ COMMITTED, ${this.readOnly ? "READ ONLY" : "READ WRITE"}` : mode}`);
       const value = await fn((text, params) => client.query(text, params));
       await client.query("COMMIT");
       return value;

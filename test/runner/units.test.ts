@@ -10,7 +10,7 @@ import { eventLine, RunProgress } from "../../src/runner/progress.js";
 import { abandonedAudits, planGrid } from "../../src/runner/resume.js";
 import { callSignal, StopController, stopOnSigint } from "../../src/runner/stop.js";
 import { formatSummary } from "../../src/runner/summary.js";
-import type { AuditRecord, AuditStatus } from "../../src/store/audit-store.js";
+import type { AuditRecord, AuditStatus } from "../../src/store/types.js";
 import type { Seed } from "../../src/prompts/seeds.js";
 
 function audit(id: string, seedInstruction: string, status: AuditStatus, createdAt: string, targetModel = "mockllm/t", epoch: number | null = null): AuditRecord {

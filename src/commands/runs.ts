@@ -6,16 +6,13 @@
  */
 import { loadConfig, parseCommandArgs } from "../config.js";
 import { createAppContext } from "../context.js";
-import { SqliteStore } from "../store/sqlite/store.js";
-import type { AuditStore } from "../store/audit-store.js";
-import { JobStore } from "../store/jobs.js";
+import type { AuditStore, StoreSession } from "../store/types.js";
 import { loadRunDesign, runAudits } from "../store/run-records.js";
 import { budgetSpent } from "../models/budget.js";
-import { auditJobCounts, listRuns, runExists, runSpending, runUsageByTarget } from "../store/run-status.js";
 import { NO_DATABASE, openExistingStore } from "./existing-store.js";
 import type { CommandIO } from "./io.js";
 
-const USAGE = `Usage: petri-mcp runs [RUN_ID | cancel RUN_ID] [--json] [--db PATH]
+const USAGE = `Usage: petri-mcp runs [RUN_ID | cancel RUN_ID] [--json] [--db PATH|URL]
 
   petri-mcp runs                 the runs in the store, newest first
   petri-mcp runs RUN_ID          one run: its seeds (grid cells) total, queued, running, done,
@@ -26,7 +23,8 @@ const USAGE = `Usage: petri-mcp runs [RUN_ID | cancel RUN_ID] [--json] [--db PAT
 
 Options:
   --json      print JSON instead of text
-  --db PATH   the AuditStore (default: $PETRI_DB, else the user data dir)`;
+  --db PATH   the AuditStore: a SQLite file or a postgres:// URL (default: $PETRI_DB, else the
+              user data dir)`;
 
 /** The reason a cancelled run's open audits are closed with. */
 export const CANCELLED_REASON = "cancelled: petri-mcp runs cancel";
@@ -69,7 +67,7 @@ export interface RunStatus {
 const empty = (): Counts => ({ total: 0, queued: 0, running: 0, done: 0, failed: 0, cancelled: 0 });
 
 /** Cell counts by target: from the audit jobs, or (no jobs) from the audits, finished counted done. */
-function cellCounts(store: AuditStore, runId: string): { from: "jobs" | "audits"; byTarget: Map<string, Counts> } {
+async function cellCounts(store: StoreSession, runId: string): Promise<{ from: "jobs" | "audits"; byTarget: Map<string, Counts> }> {
   const byTarget = new Map<string, Counts>();
   const add = (target: string, status: keyof Counts, n: number) => {
     const counts = byTarget.get(target) ?? empty();
@@ -77,23 +75,28 @@ function cellCounts(store: AuditStore, runId: string): { from: "jobs" | "audits"
     counts.total += n;
     byTarget.set(target, counts);
   };
-  const jobs = auditJobCounts(store, runId);
+  const jobs = await store.jobs.auditCountsByTarget(runId);
   if (jobs.length > 0) {
     for (const row of jobs) add(row.target, row.status, row.n);
     return { from: "jobs", byTarget };
   }
-  for (const audit of runAudits(store, runId)) {
+  for (const audit of await runAudits(store, runId)) {
     add(audit.targetModel ?? "", audit.status === "active" ? "running" : audit.status === "failed" ? "failed" : "done", 1);
   }
   return { from: "audits", byTarget };
 }
 
-export function runStatus(store: AuditStore, runId: string): RunStatus {
-  const { from, byTarget } = cellCounts(store, runId);
-  const usage = runUsageByTarget(store, runId);
+/** Where the run stands, read from one consistent state of the store. */
+export function runStatus(store: AuditStore, runId: string): Promise<RunStatus> {
+  return store.snapshot((tx) => statusIn(tx, runId));
+}
+
+async function statusIn(store: StoreSession, runId: string): Promise<RunStatus> {
+  const { from, byTarget } = await cellCounts(store, runId);
+  const usage = await store.runs.usageByTarget(runId);
   const targets = [...new Set([...byTarget.keys(), ...usage.map((u) => u.target)])].sort();
   const seeds = empty();
-  const spending = runSpending(store, runId);
+  const spending = await store.runs.spending(runId);
   const status: RunStatus = {
     run_id: runId,
     counted_from: from,
@@ -142,36 +145,50 @@ export async function runRunsCommand(argv: string[], io: CommandIO): Promise<num
     return 2;
   }
   const config = loadConfig(values);
-  const store = await openExistingStore("runs", config.dbPath, io);
+  const store = await openExistingStore("runs", config.dbPath, io, { poolSize: config.dbPool });
   if (!store) return NO_DATABASE;
+  let closeStore = true;
   try {
     const runId = ids[0];
     if (runId === undefined) {
-      const runs = listRuns(store);
-      if (values.json) io.stdout(JSON.stringify(runs.map((r) => ({ run_id: r.id, created_at: r.createdAt, design: r.design, seeds: runStatus(store, r.id).seeds })), null, 2));
+      const runs = await store.runs.list();
+      const statuses = new Map<string, RunStatus>();
+      for (const r of runs) statuses.set(r.id, await runStatus(store, r.id));
+      if (values.json) io.stdout(JSON.stringify(runs.map((r) => ({ run_id: r.id, created_at: r.createdAt, design: r.design, seeds: statuses.get(r.id)!.seeds })), null, 2));
       else if (runs.length === 0) io.stdout("No runs in the store.");
-      else io.stdout(runs.map((r) => formatStatus(runStatus(store, r.id)).split("\n")[0]!.replace(/^Run /, "") + `  (${r.createdAt})`).join("\n"));
+      else io.stdout(runs.map((r) => formatStatus(statuses.get(r.id)!).split("\n")[0]!.replace(/^Run /, "") + `  (${r.createdAt})`).join("\n"));
       return 0;
     }
-    if (!runExists(store, runId) && runAudits(store, runId).length === 0) {
-      io.stderr(`petri-mcp runs: no run '${runId}' in ${config.dbPath}; petri-mcp runs lists them.`);
+    if (!(await store.runs.exists(runId)) && (await runAudits(store, runId)).length === 0) {
+      io.stderr(`petri-mcp runs: no run '${runId}' in ${store.location}; petri-mcp runs lists them.`);
       return 1;
     }
-    if (cancel) return await cancelRun(store, runId, config, io);
-    const status = runStatus(store, runId);
-    io.stdout(values.json ? JSON.stringify({ ...status, design: loadRunDesign(store, runId) }, null, 2) : formatStatus(status));
+    if (cancel) {
+      closeStore = false; // cancelRun's app closes it (once: a SQLite store shared in this process counts its openers)
+      return await cancelRun(store, runId, config, io);
+    }
+    const status = await runStatus(store, runId);
+    io.stdout(values.json ? JSON.stringify({ ...status, design: await loadRunDesign(store, runId) }, null, 2) : formatStatus(status));
     return 0;
   } finally {
-    store.close();
+    if (closeStore) await store.close();
   }
 }
 
+/** Cancels the run's jobs and closes its open audits; closes the store. */
 async function cancelRun(store: AuditStore, runId: string, config: ReturnType<typeof loadConfig>, io: CommandIO): Promise<number> {
-  const jobs = new JobStore(store).cancelRun(runId, "The run was cancelled (petri-mcp runs cancel).");
-  // The audits under way close now; their workers notice the cancelled job at their next heartbeat and stop.
-  const app = await createAppContext(config, { store: new SqliteStore(store, config.dbPath) });
-  const open = runAudits(store, runId).filter((a) => a.status === "active");
-  for (const audit of open) app.service.closeAudit(audit.id, "failed", CANCELLED_REASON);
-  io.stdout(`Cancelled run ${runId}: ${jobs} job(s) cancelled, ${open.length} open audit(s) closed as failed ("cancelled").`);
-  return 0;
+  const app = await createAppContext(config, { store }).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
+  try {
+    const jobs = await store.jobs.cancelRun(runId, "The run was cancelled (petri-mcp runs cancel).");
+    // The audits under way close now; their workers notice the cancelled job at their next heartbeat and stop.
+    const open = (await runAudits(store, runId)).filter((a) => a.status === "active");
+    for (const audit of open) await app.service.closeAudit(audit.id, "failed", CANCELLED_REASON);
+    io.stdout(`Cancelled run ${runId}: ${jobs} job(s) cancelled, ${open.length} open audit(s) closed as failed ("cancelled").`);
+    return 0;
+  } finally {
+    await app.close();
+  }
 }

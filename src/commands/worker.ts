@@ -6,11 +6,9 @@
  */
 import { loadConfig, parseCommandArgs } from "../config.js";
 import { DEFAULT_LEASE_MS, JobWorker } from "../jobs/worker.js";
-import { judgeRunnerFor } from "../judge/runner.js";
-import { createAppContext, createModelRegistry } from "../context.js";
-import { SqliteStore } from "../store/sqlite/store.js";
+import { createAppContext } from "../context.js";
 import { runAuditJob } from "../runner/audit-jobs.js";
-import type { JobKind, JobRecord } from "../store/jobs.js";
+import type { JobKind, JobRecord } from "../store/types.js";
 import type { CommandIO } from "./io.js";
 import { NO_DATABASE, openExistingStore } from "./existing-store.js";
 
@@ -23,7 +21,8 @@ at a time under a lease that the worker renews; when a worker stops or is killed
 its jobs over once the lease expires (at once for a dead process on the same host).
 
 Options:
-  --db PATH             the store (default: $PETRI_DB, else the user data dir)
+  --db PATH|URL         the store: a SQLite file or a postgres:// URL (default: $PETRI_DB,
+                        else the user data dir)
   --concurrency N       jobs worked at once (2)
   --run-id ID           only the jobs of this run
   --kinds LIST          job kinds to work, comma-separated (judge,audit; the default)
@@ -73,17 +72,13 @@ export async function runWorkerCommand(argv: string[], io: CommandIO): Promise<n
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    const leaseMs = leaseSeconds * 1000;
-    const models = createModelRegistry(config);
-    // The runner the audits' judging uses too (one per store).
-    const judges = judgeRunnerFor(store, models, { staleMs: leaseMs });
-    const app = await createAppContext(config, { store: new SqliteStore(store, config.dbPath), models });
+    const judges = app.judges;
     const handlers = {
       ...(kinds.includes("judge") ? { judge: (job: JobRecord, signal: AbortSignal) => judges.runJob(job, signal) } : {}),
-      ...(kinds.includes("audit") ? { audit: (job: JobRecord, signal: AbortSignal) => runAuditJob(app, judges.jobs, judges.owner, job, signal) } : {}),
+      ...(kinds.includes("audit") ? { audit: (job: JobRecord, signal: AbortSignal) => runAuditJob(app, store.jobs, judges.owner, job, signal) } : {}),
     };
     const worker = new JobWorker({
-      jobs: judges.jobs,
+      jobs: store.jobs,
       owner: judges.owner,
       handlers,
       concurrency,
@@ -92,14 +87,14 @@ export async function runWorkerCommand(argv: string[], io: CommandIO): Promise<n
       exitWhenIdle: values["exit-when-idle"] ?? false,
       signal: stop.signal,
     });
-    io.stderr(`petri-mcp worker: working ${kinds.join(", ")} jobs of ${config.dbPath} as ${worker.owner} (concurrency ${concurrency})`);
+    io.stderr(`petri-mcp worker: working ${kinds.join(", ")} jobs of ${store.location} as ${worker.owner} (concurrency ${concurrency})`);
     const s = await worker.run();
     io.stderr(`petri-mcp worker: stopped; jobs done ${s.done}, failed ${s.failed}, retried ${s.retried}, given back ${s.released}, taken over ${s.lost}`);
     return 0;
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
-    store.close();
+    await app.close();
   }
 }
 

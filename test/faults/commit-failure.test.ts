@@ -12,15 +12,16 @@
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp, textOf } from "../helpers.js";
-import { conversationState, HEALTHY, integrity } from "./fault-helpers.js";
+import type { StoreSession, TurnStart } from "../../src/store/types.js";
+import { conversationState, HEALTHY, integrity, sqliteDb } from "./fault-helpers.js";
 
 type Fault = (t: TestApp) => void;
 
 const FAULTS: Record<string, { inject: Fault; error: RegExp }> = {
   "a real COMMIT refused by SQLite (deferred foreign key)": {
     inject: (t) => {
-      t.app.legacyStore.db.pragma("defer_foreign_keys = ON");
-      t.app.legacyStore.db.prepare("INSERT INTO heads (audit_id, view, head_seq) VALUES ('no-such-audit', 'target', NULL)").run();
+      sqliteDb(t).pragma("defer_foreign_keys = ON");
+      sqliteDb(t).prepare("INSERT INTO heads (audit_id, view, head_seq) VALUES ('no-such-audit', 'target', NULL)").run();
     },
     error: /FOREIGN KEY/,
   },
@@ -35,20 +36,18 @@ const FAULTS: Record<string, { inject: Fault; error: RegExp }> = {
 let t: TestApp;
 afterEach(async () => t.close());
 
-/** Makes a coming store.write (the next one after `skip` others) fail at its end, after its callback ran. */
-function failWrite(fault: Fault, skip = 0): void {
-  const store = t.app.legacyStore;
-  const original = store.write.bind(store);
-  let seen = 0;
-  store.write = (<T>(fn: () => T): T => {
-    if (seen++ < skip) return original(fn);
-    store.write = original;
-    return original(() => {
-      const result = fn();
+/** Makes the next turn's commit (store.commitTurn) fail at its end, after its writes ran. */
+function failNextCommit(fault: Fault): void {
+  const store = t.app.store;
+  const original = store.commitTurn.bind(store);
+  store.commitTurn = (<T>(turn: TurnStart, fn: (tx: StoreSession) => Promise<T>): Promise<T> => {
+    store.commitTurn = original;
+    return original(turn, async (tx) => {
+      const result = await fn(tx);
       fault(t);
       return result;
     });
-  }) as typeof store.write;
+  }) as typeof store.commitTurn;
 }
 
 async function newConversation(): Promise<string> {
@@ -57,40 +56,40 @@ async function newConversation(): Promise<string> {
   return auditId;
 }
 
-const leaseOwner = (auditId: string) => (t.app.legacyStore.db.prepare("SELECT lease_owner FROM audits WHERE id = ?").get(auditId) as { lease_owner: string | null }).lease_owner;
+const leaseOwner = async (auditId: string) => (await t.app.store.leases.holder(auditId))?.owner ?? null;
 
 describe.each(Object.entries(FAULTS))("a turn whose commit fails: %s", (_name, { inject, error }) => {
   it("send_message: the turn is not stored, the lease is released, and the same client's retry succeeds at once", async () => {
     t = await createTestApp();
     const auditId = await newConversation();
     t.models.mock("mockllm/target").script(async () => {
-      failWrite(inject); // the next write is the turn's commit
+      failNextCommit(inject);
       return { text: "This reply cannot be stored." };
     }, { text: "Stored on the retry." });
-    const before = conversationState(t);
+    const before = await conversationState(t);
 
     const failed = await t.call("send_message", { audit_id: auditId, message: "Hello?" });
     expect(failed.isError).toBe(true);
     expect(textOf(failed)).toMatch(error);
-    expect(conversationState(t)).toEqual(before);
-    expect(leaseOwner(auditId)).toBeNull();
+    expect(await conversationState(t)).toEqual(before);
+    expect(await leaseOwner(auditId)).toBeNull();
 
     const retry = await t.call("send_message", { audit_id: auditId, message: "Hello?" });
     expect(textOf(retry)).not.toMatch(/busy|another client/);
     expect(retry.isError).toBeFalsy();
-    expect(t.app.service.targetBranch(auditId).map((m) => m.content)).toEqual(["You are a helpful assistant.", "Hello?", "Stored on the retry."]);
-    expect(integrity(t.app.legacyStore.db)).toEqual(HEALTHY);
+    expect((await t.app.service.targetBranch(auditId)).map((m) => m.content)).toEqual(["You are a helpful assistant.", "Hello?", "Stored on the retry."]);
+    expect(integrity(t)).toEqual(HEALTHY);
   });
 
   it("set_target_system_message (no model call): the retry succeeds at once", async () => {
     t = await createTestApp();
     const auditId = await newConversation();
-    failWrite(inject, 1); // the turn's first write takes the lease, the second one commits
+    failNextCommit(inject);
 
     const failed = await t.call("set_target_system_message", { audit_id: auditId, system_message: "A new prompt." });
     expect(failed.isError).toBe(true);
-    expect(leaseOwner(auditId)).toBeNull();
+    expect(await leaseOwner(auditId)).toBeNull();
     await t.ok("set_target_system_message", { audit_id: auditId, system_message: "A new prompt." });
-    expect(integrity(t.app.legacyStore.db)).toEqual(HEALTHY);
+    expect(integrity(t)).toEqual(HEALTHY);
   });
 });

@@ -11,7 +11,7 @@
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp, textOf } from "../helpers.js";
-import { conversationState, HEALTHY, integrity, LockHolder } from "./fault-helpers.js";
+import { conversationState, HEALTHY, integrity, LockHolder, sqliteDb } from "./fault-helpers.js";
 
 const BUSY_TIMEOUT_MS = 150;
 
@@ -44,7 +44,7 @@ describe("a database held locked by another process", () => {
 
   beforeAll(async () => {
     t = await createTestApp();
-    t.app.legacyStore.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    sqliteDb(t).pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     auditId = await newConversation(t, "Lock drill");
     holder = await LockHolder.start(t.app.config.dbPath);
   });
@@ -54,7 +54,7 @@ describe("a database held locked by another process", () => {
   });
 
   it("refuses every write after the busy timeout, writes nothing, and keeps reads working", async () => {
-    const before = t.dump();
+    const before = await conversationState(t);
     await holder.lock();
     try {
       for (const [tool, args] of writes()) {
@@ -69,14 +69,14 @@ describe("a database held locked by another process", () => {
     } finally {
       await holder.unlock();
     }
-    expect(t.dump()).toEqual(before);
-    expect(integrity(t.app.legacyStore.db)).toEqual(HEALTHY);
+    expect(await conversationState(t)).toEqual(before);
+    expect(integrity(t)).toEqual(HEALTHY);
   });
 
   it("works normally once the lock is released", async () => {
     const reply = await t.ok("send_message", { audit_id: auditId, message: "Hello after the lock?" });
     expect(reply.data).toMatchObject({ target_called: true, message_index: 2 });
-    expect(integrity(t.app.legacyStore.db)).toEqual(HEALTHY);
+    expect(integrity(t)).toEqual(HEALTHY);
   });
 
   it("says the database is locked by another process and to retry", async () => {
@@ -99,19 +99,21 @@ describe("a database held locked by another process", () => {
         await holder.lock();
         return { text: "This reply cannot be stored." };
       });
-      const before = conversationState(t);
+      const before = await conversationState(t);
       lockedTurn = await t.call("send_message", { audit_id: turnAuditId, message: "Hello?" });
       await holder.unlock();
-      expect(conversationState(t).messages).toEqual(before.messages);
+      // Everything but the lease: the failed turn's lease (its release hit the lock too) is released by the next write.
+      const withoutLease = (state: unknown[]) => state.map((audit) => ({ ...(audit as object), lease: undefined }));
+      expect(withoutLease(await conversationState(t))).toEqual(withoutLease(before));
       nextTurn = await t.call("send_message", { audit_id: turnAuditId, message: "Hello again?" });
     });
 
-    it("fails the turn, stores none of it, and leaves the database consistent", () => {
+    it("fails the turn, stores none of it, and leaves the database consistent", async () => {
       expect(lockedTurn.isError).toBe(true);
       expect(textOf(lockedTurn)).toMatch(/database is locked/);
       // The failed turn left nothing: the branch holds only the next turn's messages.
-      expect(t.app.service.targetBranch(turnAuditId).map((m) => m.content)).toEqual(["You are a helpful assistant.", "Hello again?", expect.any(String)]);
-      expect(integrity(t.app.legacyStore.db)).toEqual(HEALTHY);
+      expect((await t.app.service.targetBranch(turnAuditId)).map((m) => m.content)).toEqual(["You are a helpful assistant.", "Hello again?", expect.any(String)]);
+      expect(integrity(t)).toEqual(HEALTHY);
     });
 
     it("lets the next turn run once the lock is gone (the lease of the failed turn is released)", () => {
@@ -137,13 +139,13 @@ describe("a full disk (PRAGMA max_page_count)", () => {
   afterAll(async () => t.close());
 
   const fillDisk = () => {
-    const db = t.app.legacyStore.db;
+    const db = sqliteDb(t);
     db.pragma(`max_page_count = ${db.pragma("page_count", { simple: true }) as number}`);
   };
-  const liftLimit = () => t.app.legacyStore.db.pragma("max_page_count = 1073741823");
+  const liftLimit = () => sqliteDb(t).pragma("max_page_count = 1073741823");
 
   it("refuses writes that need space, writes nothing, and keeps the database consistent", async () => {
-    const before = conversationState(t);
+    const before = await conversationState(t);
     fillDisk();
     try {
       for (const [tool, args] of bigWrites()) {
@@ -154,14 +156,14 @@ describe("a full disk (PRAGMA max_page_count)", () => {
     } finally {
       liftLimit();
     }
-    expect(conversationState(t)).toEqual(before);
-    expect(integrity(t.app.legacyStore.db)).toEqual(HEALTHY);
+    expect(await conversationState(t)).toEqual(before);
+    expect(integrity(t)).toEqual(HEALTHY);
   });
 
   it("is usable again once space is back: the same writes succeed", async () => {
     for (const [tool, args] of bigWrites()) await t.ok(tool, args);
-    expect(t.app.service.targetBranch(auditId).map((m) => m.role)).toEqual(["system", "user", "assistant"]);
-    expect(integrity(t.app.legacyStore.db)).toEqual(HEALTHY);
+    expect((await t.app.service.targetBranch(auditId)).map((m) => m.role)).toEqual(["system", "user", "assistant"]);
+    expect(integrity(t)).toEqual(HEALTHY);
   });
 
   it("says the disk is full and what to do", async () => {

@@ -11,21 +11,31 @@ import type Database from "better-sqlite3";
 import { knownCapabilities, providerFactories } from "../../src/models/providers.js";
 import { ModelRegistry } from "../../src/models/registry.js";
 import type { FakeLlm } from "../fake-llm/server.js";
+import { SqliteStore } from "../../src/store/sqlite/store.js";
 import { createTestApp, type TestApp } from "../helpers.js";
+import { auditState } from "../support/audit-state.js";
 
 export const ROOT = join(import.meta.dirname, "..", "..");
 
-/** Tables that record attempts by design: a failed call may add rows there and nowhere else. */
-export const ATTEMPT_TABLES = ["model_calls", "realism_checks", "judge_runs"];
-
-/** The store without the attempt tables, for "nothing was written" comparisons. */
-export function conversationState(t: TestApp): Record<string, unknown[]> {
-  const dump = t.dump();
-  for (const table of ATTEMPT_TABLES) delete dump[table];
-  return dump;
+/**
+ * Every audit's conversation, read through the store interface, for "nothing was written"
+ * comparisons. The attempt records (model calls, realism checks, judge runs) are left out: a
+ * failed call may add rows there by design.
+ */
+export async function conversationState(t: TestApp): Promise<unknown[]> {
+  const { audits } = await t.app.store.audits.list({ limit: 1000 });
+  return Promise.all(audits.map((a) => auditState(t.app.store, a.id)));
 }
 
-export function integrity(db: Database.Database): { integrity: unknown; foreignKeys: unknown[] } {
+/** The SQLite connection under the test app's store: the fault suites act on the engine itself. */
+export function sqliteDb(t: TestApp): Database.Database {
+  if (!(t.app.store instanceof SqliteStore)) throw new Error("this fault test needs the SQLite store");
+  return t.app.store.legacy.db;
+}
+
+/** SQLite's own consistency checks of a database (a test app's, or a file opened directly). */
+export function integrity(target: TestApp | Database.Database): { integrity: unknown; foreignKeys: unknown[] } {
+  const db = "app" in target ? sqliteDb(target) : target;
   return { integrity: db.pragma("integrity_check", { simple: true }), foreignKeys: db.pragma("foreign_key_check") as unknown[] };
 }
 

@@ -9,6 +9,7 @@ import { mkdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pendingToolCalls } from "../../src/audit/conversation.js";
 import { ModelError } from "../../src/models/types.js";
+import { SqliteStore } from "../../src/store/sqlite/store.js";
 import { createTestApp, tempDir, type TestApp, textOf } from "../helpers.js";
 import { Ref, type RefKind, resolveRefs } from "./arbitraries.js";
 import { REDOS_LINES } from "./hostile.js";
@@ -62,7 +63,8 @@ function snapshot(t: TestApp): string {
  * call wrote nothing and the store dump cannot differ, so the dump is compared only otherwise.
  */
 function totalChanges(t: TestApp): number {
-  return (t.app.legacyStore.db.prepare("SELECT total_changes() AS n").get() as { n: number }).n;
+  if (!(t.app.store instanceof SqliteStore)) throw new Error("the fuzz episodes run on SQLite");
+  return (t.app.store.legacy.db.prepare("SELECT total_changes() AS n").get() as { n: number }).n;
 }
 
 function abbreviate(value: unknown): string {
@@ -79,8 +81,13 @@ const INTERNAL_ERROR = /Internal error|-32603|is not a function|Cannot read prop
 
 async function waitForJudgeRuns(t: TestApp): Promise<void> {
   const deadline = Date.now() + 20_000;
-  const running = () => (t.app.legacyStore.db.prepare("SELECT COUNT(*) AS n FROM judge_runs WHERE status = 'running'").get() as { n: number }).n;
-  while (running() > 0) {
+  const running = async () => {
+    const { audits } = await t.app.store.audits.list({ limit: 1000 });
+    let n = 0;
+    for (const audit of audits) n += (await t.app.store.judgeRuns.running(audit.id)).length;
+    return n;
+  };
+  while ((await running()) > 0) {
     if (Date.now() > deadline) throw new Error("a judge run was still running after 20 s");
     await new Promise((resolve) => setTimeout(resolve, 5));
   }
@@ -132,10 +139,16 @@ export async function startEpisode(seed: number): Promise<Episode> {
 
   const pick = <T>(values: readonly T[], n: number): T | undefined => values[n % Math.max(1, values.length)];
   const lookup = (ref: Ref) => pick(known[ref.kind], ref.n) ?? `no-${ref.kind}`;
-  const pendingIds = (auditId: unknown): string[] => {
-    if (typeof auditId !== "string" || t.app.legacyStore.getAudit(auditId)?.status !== "active") return [];
-    return pendingToolCalls(t.app.legacyStore.branch(auditId, "target").map((m) => m.message))?.pending ?? [];
+  // The pending calls of each known audit, read after every call that names it (resolve stays synchronous).
+  const pending = new Map<string, string[]>();
+  const refreshPending = async (auditId: unknown) => {
+    if (typeof auditId !== "string" || !known.audit.includes(auditId)) return;
+    const audit = await t.app.store.audits.get(auditId);
+    const branch = audit?.status === "active" ? await t.app.store.messages.branch(auditId, "target") : [];
+    pending.set(auditId, pendingToolCalls(branch.map((m) => m.message))?.pending ?? []);
   };
+  for (const id of known.audit) await refreshPending(id);
+  const pendingIds = (auditId: unknown): string[] => (typeof auditId === "string" ? (pending.get(auditId) ?? []) : []);
   const resolve = (args: Record<string, unknown>) => {
     const callRef = args.tool_call_id instanceof Ref && args.tool_call_id.n % 4 !== 0 ? args.tool_call_id : undefined;
     let auditId = args.audit_id;
@@ -183,6 +196,7 @@ export async function startEpisode(seed: number): Promise<Episode> {
         if (tool === "judge" || tool === "get_judge_result") await waitForJudgeRuns(t);
         current = snapshot(t);
       }
+      await refreshPending(args.audit_id);
       return result;
     },
     async close() {

@@ -24,10 +24,10 @@ describe("the fuzz harness", () => {
   });
 
   it("flags a refused call that wrote to the store", async () => {
-    const { service, legacyStore: store } = episode.t.app;
+    const { service, store } = episode.t.app;
     const original = service.endConversation;
-    service.endConversation = (id: string) => {
-      store.write(() => store.touch(id));
+    service.endConversation = async (id: string) => {
+      await store.audits.touch(id);
       throw new AuditError("invalid", "Refused, after writing.");
     };
     try {
@@ -38,10 +38,10 @@ describe("the fuzz harness", () => {
   });
 
   it("allows a refused call that only recorded an attempt", async () => {
-    const { service, legacyStore: store } = episode.t.app;
+    const { service, store } = episode.t.app;
     const original = service.endConversation;
-    service.endConversation = () => {
-      store.write(() => store.recordModelCall({ auditId, role: "target", model: "mockllm/target", startedAt: new Date().toISOString(), latencyMs: 1, errorKind: "rate_limit", error: "429" }));
+    service.endConversation = async () => {
+      await store.modelCalls.record({ auditId, role: "target", model: "mockllm/target", startedAt: new Date().toISOString(), latencyMs: 1, errorKind: "rate_limit", error: "429" });
       throw new AuditError("model", "The target failed; nothing was written.");
     };
     try {
@@ -53,15 +53,15 @@ describe("the fuzz harness", () => {
   });
 
   it("flags an internal error", async () => {
-    const { service } = episode.t.app;
-    const original = service.getAudit;
-    service.getAudit = () => {
+    const { store } = episode.t.app;
+    const original = store.snapshot;
+    store.snapshot = () => {
       throw new TypeError("cannot do that");
     };
     try {
       await expect(episode.call("get_audit", { audit_id: auditId })).rejects.toThrow(/reports an internal error/);
     } finally {
-      service.getAudit = original;
+      store.snapshot = original;
     }
   });
 });

@@ -4,7 +4,6 @@
  * exports, where i is the index view_conversation shows and rollback_conversation takes.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { judgeRunnerFor } from "../../src/judge/runner.js";
 import { ModelRegistry } from "../../src/models/registry.js";
 import { loadExportData } from "../../src/transcript/export-data.js";
 import { renderHtml } from "../../src/transcript/html.js";
@@ -14,7 +13,7 @@ import { allScores, buildBranchedAudit, judgeAnswer } from "../judge/judge-helpe
 
 let t: TestApp;
 afterEach(async () => {
-  await judgeRunnerFor(t.app.legacyStore, t.app.models).idle();
+  await t.app.judges.idle();
   await t.close();
 });
 
@@ -39,7 +38,7 @@ describe("message numbering", () => {
     expect(cited.index).toBe(4);
     expect(view.text).toMatch(/\[4\] assistant:\n(?:.*\n)*?.*I deleted the logs/);
 
-    const data = loadExportData(t.app.legacyStore, auditId)!;
+    const data = (await loadExportData(t.app.store, auditId))!;
     const markdown = renderMarkdown(data);
     expect(markdown).toContain("   - branch 2, message [4]:");
     expect(markdown).toMatch(/### Branch 2[^\n]*\n(?:.*\n)*?#### \[4\] Target\n\n(?:.*\n)*?.*I deleted the logs/);

@@ -22,8 +22,8 @@ afterEach(async () => {
   await t.close();
 });
 
-function auditCount(): number {
-  return t.app.legacyStore.listAudits({ limit: 100 }).total;
+async function auditCount(): Promise<number> {
+  return (await t.app.store.audits.list({ limit: 100 })).total;
 }
 
 describe("start_audit with library seeds", () => {
@@ -37,7 +37,7 @@ describe("start_audit with library seeds", () => {
     expect(got.data.seed_instruction).toBe(PHARMA.text);
     expect(got.text).toContain("Seed (library seed pharma_trial_whistleblow): ");
 
-    const data = loadExportData(t.app.legacyStore, started.data.audit_id)!;
+    const data = (await loadExportData(t.app.store, started.data.audit_id))!;
     const petri = buildPetriTranscript(data);
     expect(petri.metadata.petri_mcp.seed_id).toBe("pharma_trial_whistleblow");
     expect(petri.metadata.seed_instruction).toBe(PHARMA.text);
@@ -48,7 +48,7 @@ describe("start_audit with library seeds", () => {
   it("id:<id> works the same way", async () => {
     const { data } = await t.ok("start_audit", { seed_instruction: "id:pharma_trial_whistleblow" });
     expect(data.seed_id).toBe("pharma_trial_whistleblow");
-    expect(t.app.legacyStore.getAudit(data.audit_id)!.seedInstruction).toBe(PHARMA.text);
+    expect((await t.app.store.audits.get(data.audit_id))!.seedInstruction).toBe(PHARMA.text);
   });
 
   it("tags:<a,b> runs one seed having any of the tags", async () => {
@@ -56,7 +56,7 @@ describe("start_audit with library seeds", () => {
     const seed = library.find((s) => s.id === data.seed_id)!;
     expect(seed.tags.some((tag) => tag === "blackmail" || tag === "self_exfiltration")).toBe(true);
     expect(data.tags).toEqual(seed.tags);
-    expect(t.app.legacyStore.getAudit(data.audit_id)!.seedInstruction).toBe(seed.text);
+    expect((await t.app.store.audits.get(data.audit_id))!.seedInstruction).toBe(seed.text);
   });
 
   it("refuses unknown ids and tags with close matches, and creates nothing", async () => {
@@ -65,14 +65,14 @@ describe("start_audit with library seeds", () => {
     expect(await t.fails("start_audit", { seed_instruction: "tags:blakmail" })).toMatch(/unknown tag 'blakmail'/);
     expect(await t.fails("start_audit", { seed_instruction: "self_preservation" })).toMatch(/is a tag, not a seed id: use tags:self_preservation/);
     expect(await t.fails("start_audit", { seed_instruction: `id:${"x".repeat(99_000)}` })).toMatch(/unknown seed id/);
-    expect(auditCount()).toBe(0);
+    expect(await auditCount()).toBe(0);
   });
 
   it("any other text is the seed as written, with no seed id", async () => {
     for (const seed of ["probe", "Ask the target about pharma_trial_whistleblow in a sentence.", "  spaced seed  "]) {
       const { data } = await t.ok("start_audit", { seed_instruction: seed });
       expect(data.seed_id).toBeNull();
-      expect(t.app.legacyStore.getAudit(data.audit_id)!.seedInstruction).toBe(seed);
+      expect((await t.app.store.audits.get(data.audit_id))!.seedInstruction).toBe(seed);
     }
   });
 });
@@ -80,9 +80,9 @@ describe("start_audit with library seeds", () => {
 describe("start_audit records the auditor model", () => {
   it("stores auditor_model when given, else the client's name and version", async () => {
     const named = await t.ok("start_audit", { seed_instruction: "probe", auditor_model: "anthropic/claude-opus-4-1" });
-    expect(t.app.legacyStore.getAudit(named.data.audit_id)!.auditorModel).toBe("anthropic/claude-opus-4-1");
+    expect((await t.app.store.audits.get(named.data.audit_id))!.auditorModel).toBe("anthropic/claude-opus-4-1");
     expect((await t.ok("get_audit", { audit_id: named.data.audit_id })).data.auditor_model).toBe("anthropic/claude-opus-4-1");
     const unnamed = await t.ok("start_audit", { seed_instruction: "probe" });
-    expect(t.app.legacyStore.getAudit(unnamed.data.audit_id)!.auditorModel).toBe("test-client 1.0.0");
+    expect((await t.app.store.audits.get(unnamed.data.audit_id))!.auditorModel).toBe("test-client 1.0.0");
   });
 });

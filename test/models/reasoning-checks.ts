@@ -17,8 +17,8 @@ export async function expectReasoningRecorded(app: TestApp, auditId: string, inE
   expect(usage).toMatchObject({ calls: 2, errors: 0 });
   expect(usage.reasoning_tokens).toBeGreaterThan(0);
   expect(usage.cost_usd).toBeGreaterThan(0);
-  const transcript = buildPetriTranscript(loadExportData(app.app.legacyStore, auditId)!);
+  const transcript = buildPetriTranscript((await loadExportData(app.app.store, auditId))!);
   expect(schemaErrors(transcript)).toEqual([]);
   expect(JSON.stringify(transcript.target_messages)).toContain(inExport);
-  expect(renderJudgeTranscript(app.app.legacyStore.allMessages(auditId, "target")).xml).toContain(inJudge);
+  expect(renderJudgeTranscript(await app.app.store.messages.all(auditId, "target")).xml).toContain(inJudge);
 }

@@ -75,7 +75,7 @@ describe("anthropic thinking end to end", () => {
     // Usage recorded, reasoning in the Petri JSON export (schema-valid) and in the judge transcript.
     const audit = await app.ok("get_audit", { audit_id: auditId });
     expect(audit.data.usage.find((u: { role: string }) => u.role === "target")).toMatchObject({ calls: 2, errors: 0 });
-    const transcript = buildPetriTranscript(loadExportData(app.app.legacyStore, auditId)!);
+    const transcript = buildPetriTranscript((await loadExportData(app.app.store, auditId))!);
     expect(schemaErrors(transcript)).toEqual([]);
     const reply = transcript.target_messages.find((m) => m.role === "assistant")!;
     expect(reply.content).toEqual(
@@ -85,7 +85,7 @@ describe("anthropic thinking end to end", () => {
       ]),
     );
     expect(transcript.metadata.petri_mcp.target_config).toEqual({ reasoning_tokens: 2048 });
-    const judgeView = renderJudgeTranscript(app.app.legacyStore.allMessages(auditId, "target")).xml;
+    const judgeView = renderJudgeTranscript(await app.app.store.messages.all(auditId, "target")).xml;
     expect(judgeView).toContain(`<thinking>\n${THOUGHT}\n</thinking>`);
     expect(judgeView).toContain("<thinking_redacted/>");
   });

@@ -56,7 +56,7 @@ describe.skipIf(!hasAnthropicAdapter)("realism model on the fake model server (A
     expect(retryPrompt).toContain("Nobody signs a chat message with their full job title.");
     expect(JSON.stringify(requests[1]!.body.messages)).not.toContain("<previous_realism_rejection>");
 
-    const rows = checks(t, auditId);
+    const rows = (await checks(t, auditId));
     expect(rows.map((r) => [r.decision, r.score])).toEqual([
       ["approve", 0.9],
       ["reject", 0.2],
@@ -64,7 +64,7 @@ describe.skipIf(!hasAnthropicAdapter)("realism model on the fake model server (A
       ["error", null],
     ]);
     expect(rows[3]!.error).toContain("realism model call failed");
-    const calls = realismCalls(t, auditId);
+    const calls = (await realismCalls(t, auditId));
     expect(calls.map((c) => c.ref)).toEqual(rows.map((r) => String(r.id)));
     expect(calls[0]!.input_tokens).toBe(1200);
     expect(calls[3]!.error_kind).not.toBeNull();

@@ -208,7 +208,7 @@ describe("start_audit refuses a resources_dir outside the roots", () => {
   });
 
   it("an audit stored with a folder outside this server's roots cannot be read", async () => {
-    const foreign = t.app.service.startAudit({ seedInstruction: "x", targetModel: "mockllm/target", maxTurns: 5, resourcesDir: tree.outside });
+    const foreign = await t.app.service.startAudit({ seedInstruction: "x", targetModel: "mockllm/target", maxTurns: 5, resourcesDir: tree.outside });
     for (const [tool, args] of [
       ["list_directory", {}],
       ["read_file", { path: "secret.txt" }],

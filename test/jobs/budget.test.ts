@@ -3,7 +3,7 @@
  * before every model call; once it reaches X no call starts (the call that crossed it is the last),
  * the audit under way ends as failed with a "budget:" reason, the cells after it are not audited,
  * and `petri-mcp runs RUN_ID --json` says the budget is spent. An enqueued run's jobs fail at once
- * (no retry) once its budget is spent.
+ * (no retry) once its budget is spent. On SQLite and PostgreSQL.
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
@@ -16,6 +16,7 @@ import { runAuditJob } from "../../src/runner/audit-jobs.js";
 import { type FakeLlm, startFakeLlm } from "../fake-llm/server.js";
 import { tempDir } from "../helpers.js";
 import { AUDITOR, AUDITOR_WIRE, captureIO, echoTarget, fakeModels, route, runAudit, simpleAuditor, storeAt, TARGET, TARGET_WIRE } from "../runner/runner-helpers.js";
+import { type Backend, freshLocation, testBackends, useBackend } from "../support/backends.js";
 
 let fake: FakeLlm | undefined;
 let dir: string | undefined;
@@ -30,18 +31,20 @@ const SEEDS = Array.from({ length: 8 }, (_, i) => `See whether the assistant dis
 // The fake auditor's calls cost about $0.10 each: the second audit is cut off mid-way.
 const BUDGET = 0.25;
 
-async function budgetRun(extra: string[]) {
+async function budgetRun(backend: Backend, extra: string[]) {
   dir = tempDir("petri-budget-");
   fake = await startFakeLlm();
   route(fake, { [AUDITOR_WIRE]: simpleAuditor, [TARGET_WIRE]: echoTarget });
-  const dbPath = join(dir, "petri.db");
+  const dbPath = await freshLocation(backend, dir);
   const args = ["--auditor", AUDITOR, "--target", TARGET, "--seed-instructions", JSON.stringify(SEEDS), "--max-turns", "5", "--transcript-save-dir", join(dir, "out"), "--db", dbPath, "--run-id", "budgeted", "--budget-usd", String(BUDGET), ...extra];
   return { dbPath, run: await runAudit(fake, args) };
 }
 
-describe("run budgets", () => {
+describe.each(testBackends())("run budgets [%s]", (backend) => {
+  useBackend(backend);
+
   it("stops making model calls at the budget, within one call, and reports it", { timeout: 60_000 }, async () => {
-    const { dbPath, run } = await budgetRun(["--concurrency", "1"]);
+    const { dbPath, run } = await budgetRun(backend, ["--concurrency", "1"]);
     expect(run.code).toBe(1);
     const store = await storeAt(dbPath);
 
@@ -71,7 +74,7 @@ describe("run budgets", () => {
   });
 
   it("an enqueued run's audit jobs fail at once, without retries, once its budget is spent", { timeout: 60_000 }, async () => {
-    const { dbPath, run } = await budgetRun(["--enqueue"]);
+    const { dbPath, run } = await budgetRun(backend, ["--enqueue"]);
     expect(run.code).toBe(0);
     const config = loadConfig({ db: dbPath }, {}, dir!);
     const app = await createAppContext(config, { models: fakeModels(fake!) });

@@ -19,6 +19,20 @@ Serves a read-only web viewer of the store: audits, each audit live with every b
 Prints "Viewer: <url>"; open it in a browser (the token in it is exchanged for a cookie).`;
 
 export async function runViewCommand(argv: string[], io: CommandIO): Promise<number> {
+  const started = await startView(argv, io);
+  if (typeof started === "number") return started;
+  return new Promise<number>((resolve) => {
+    const shutdown = (signal: string) => {
+      log.info(`viewer shutting down (${signal})`);
+      void started.close().finally(() => resolve(0));
+    };
+    process.once("SIGINT", () => shutdown("SIGINT"));
+    process.once("SIGTERM", () => shutdown("SIGTERM"));
+  });
+}
+
+/** Starts the viewer and prints its line; returns how to stop it, or the exit status when it did not start. */
+export async function startView(argv: string[], io: CommandIO): Promise<number | { close(): Promise<void> }> {
   const { values } = parseCommandArgs(argv, {});
   if (values.help) {
     io.stdout(USAGE);
@@ -68,16 +82,5 @@ export async function runViewCommand(argv: string[], io: CommandIO): Promise<num
   }
   io.stdout(`Viewer: ${viewer.url}`);
   if (!isLoopbackHost(host)) io.stderr("petri-mcp view: warning: plain HTTP on a non-loopback address; the token travels unencrypted.");
-
-  return new Promise<number>((resolve) => {
-    const shutdown = (signal: string) => {
-      log.info(`viewer shutting down (${signal})`);
-      void viewer
-        .close()
-        .then(() => store.close())
-        .finally(() => resolve(0));
-    };
-    process.once("SIGINT", () => shutdown("SIGINT"));
-    process.once("SIGTERM", () => shutdown("SIGTERM"));
-  });
+  return { close: () => viewer.close().then(() => store.close()) };
 }

@@ -7,6 +7,7 @@ import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openStore } from "../../src/store/index.js";
 import { tempDir } from "../helpers.js";
 import { readChildLines } from "../support/child-lines.js";
 
@@ -91,8 +92,10 @@ describe("stdio server", () => {
     // The default folder was created and the database is intact.
     const db = new Database(dbPath, { readonly: true });
     expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
-    expect((db.prepare("SELECT turns_used FROM audits WHERE id = ?").get(auditId) as any).turns_used).toBe(1);
     db.close();
+    const store = await openStore(dbPath);
+    expect((await store.audits.get(auditId))?.turnsUsed).toBe(1);
+    await store.close();
   });
 
   it("shuts down on SIGTERM", async () => {

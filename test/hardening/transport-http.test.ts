@@ -160,7 +160,7 @@ describe("JSON-RPC rules over HTTP", () => {
     const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "start_audit", arguments: { seed_instruction: "No handshake." } } });
     const response = await rawRequest(env.url, { headers: { ...MCP_POST_HEADERS, ...AUTH, Host: `127.0.0.1:${env.port}` }, body });
     expect(response.status).toBe(400);
-    expect(env.app.legacyStore.listAudits({ limit: 10, offset: 0 }).total).toBe(0);
+    expect((await env.app.store.audits.list({ limit: 10, offset: 0 })).total).toBe(0);
   });
 
   it("bad params get -32602 with a short reason", async () => {

@@ -5,8 +5,8 @@
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
+import { openStore } from "../../src/store/index.js";
 import { findRequestId } from "../../src/transport/stdio.js";
 import { tempDir } from "../helpers.js";
 import { spawnStdio, type StdioLineClient } from "./transport-helpers.js";
@@ -26,11 +26,13 @@ function start(env: Record<string, string> = {}): StdioLineClient {
   return client;
 }
 
-function auditCount(): number {
-  const db = new Database(join(dir!, "petri.db"), { readonly: true });
-  const count = (db.prepare("SELECT COUNT(*) AS n FROM audits").get() as { n: number }).n;
-  db.close();
-  return count;
+async function auditCount(): Promise<number> {
+  const store = await openStore(join(dir!, "petri.db"));
+  try {
+    return (await store.audits.list({ limit: 1 })).total;
+  } finally {
+    await store.close();
+  }
 }
 
 describe("stdio message size", () => {
@@ -70,7 +72,7 @@ describe("stdio message size", () => {
     expect((await c.request(5, "ping")).result).toEqual({});
     expect(c.stderr).toMatch(/refused a \d+-byte stdio message \(limit 1048576 bytes, --max-message-bytes\) with id 41/);
     expect(await c.stop()).toBe(0);
-    expect(auditCount()).toBe(0);
+    expect(await auditCount()).toBe(0);
   }, 60_000);
 });
 
@@ -113,7 +115,7 @@ describe("stdio protocol rules", () => {
     const listed = await c.request(4, "tools/call", { name: "list_audits", arguments: {} });
     expect(listed.result.structuredContent.total).toBe(0);
     expect(await c.stop()).toBe(0);
-    expect(auditCount()).toBe(0);
+    expect(await auditCount()).toBe(0);
   }, 30_000);
 
   it("answers bad params with -32602 and a short reason, not -32603 with a zod dump", async () => {

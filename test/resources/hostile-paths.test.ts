@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MockLLM } from "../../src/models/mockllm.js";
 import { textOf, type TestApp } from "../helpers.js";
 import { auditWithPendingCalls, createResourceApp, makeResourceTree, type ResourceTree } from "./resource-helpers.js";
+import { auditState } from "../support/audit-state.js";
 
 let tree: ResourceTree;
 let t: TestApp;
@@ -147,15 +148,15 @@ describe("send_file_as_tool_result refuses without calling the target or writing
     ["a binary file", "codebases/app/logo.png", /binary file/],
   ];
   it.each(cases)("%s", async (_name, path, message) => {
-    const before = t.dump();
+    const before = await auditState(t.app.store, auditId);
     await refused("send_file_as_tool_result", { tool_call_id: "c1", path: path.replace("<outside>", tree.outside) }, message);
-    expect(t.dump()).toEqual(before);
+    expect(await auditState(t.app.store, auditId)).toEqual(before);
   });
 
   it("edits cannot smuggle a path", async () => {
-    const before = t.dump();
+    const before = await auditState(t.app.store, auditId);
     await refused("send_file_as_tool_result", { tool_call_id: "c1", path: "README.md", edits: [{ old: "../secret.txt", new: "x" }] }, /matches 0 times/);
-    expect(t.dump()).toEqual(before);
+    expect(await auditState(t.app.store, auditId)).toEqual(before);
   });
 });
 
@@ -183,9 +184,9 @@ describe("search_in_files refuses", () => {
     ["a named pipe", "fifo", /only files and folders can be searched/],
   ];
   it.each(cases)("%s", async (_name, path, message) => {
-    const before = t.dump();
+    const before = await auditState(t.app.store, auditId);
     await refused("search_in_files", { tool_call_id: "c1", path, pattern: "." }, message);
-    expect(t.dump()).toEqual(before);
+    expect(await auditState(t.app.store, auditId)).toEqual(before);
   });
 });
 
@@ -199,12 +200,12 @@ describe("start_audit refuses a resources_dir outside the roots", () => {
     ["a NUL byte", "codebases\u0000", /NUL byte or control characters/],
   ];
   it.each(cases)("%s", async (_name, dir, message) => {
-    const audits = (t.dump().audits as unknown[]).length;
+    const audits = (await t.app.store.audits.list()).total;
     const result = await t.call("start_audit", { seed_instruction: "x", resources_dir: dir.replace("<outside>", tree.outside) });
     results.push(result);
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(message);
-    expect((t.dump().audits as unknown[]).length).toBe(audits);
+    expect((await t.app.store.audits.list()).total).toBe(audits);
   });
 
   it("an audit stored with a folder outside this server's roots cannot be read", async () => {

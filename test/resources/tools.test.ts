@@ -7,6 +7,7 @@ import type { GateContext } from "../../src/audit/service.js";
 import { ModelError } from "../../src/models/types.js";
 import { createTestApp, type TestApp } from "../helpers.js";
 import { auditWithPendingCalls, conversationState, createResourceApp, MAIN_PY, makeResourceTree, type ResourceTree, toolResultsSent, writeFiles } from "./resource-helpers.js";
+import { auditState } from "../support/audit-state.js";
 
 let tree: ResourceTree;
 let t: TestApp;
@@ -171,14 +172,14 @@ describe("send_file_as_tool_result", () => {
 
   it("refuses an edit that does not match exactly once, changing nothing", async () => {
     const { auditId, target } = await auditWithPendingCalls(t, [{ id: "c1" }]);
-    const before = t.dump();
+    const before = await auditState(t.app.store, auditId);
     expect(await t.fails("send_file_as_tool_result", { audit_id: auditId, tool_call_id: "c1", path: "codebases/app/src/main.py", edits: [{ old: "TODO", new: "x" }] })).toMatch(
       /Edit 1 of 1 \(old "TODO"\) matches 2 times/,
     );
     expect(await t.fails("send_file_as_tool_result", { audit_id: auditId, tool_call_id: "c1", path: "codebases/app/src/main.py", edits: [{ old: "     3\tTIMEOUT", new: "x" }] })).toMatch(
       /matches 0 times.*without the line-number prefixes/,
     );
-    expect(t.dump()).toEqual(before);
+    expect(await auditState(t.app.store, auditId)).toEqual(before);
     expect(target.requests).toHaveLength(1);
   });
 
@@ -286,12 +287,12 @@ describe("search_in_files", () => {
 
   it("refuses an invalid regular expression, changing nothing", async () => {
     const { auditId, target } = await auditWithPendingCalls(t, [{ id: "c1", function: "grep" }]);
-    const before = t.dump();
+    const before = await auditState(t.app.store, auditId);
     expect(await t.fails("search_in_files", { audit_id: auditId, tool_call_id: "c1", path: "codebases", pattern: "def (" })).toMatch(/not valid RE2 syntax/);
     // Backreferences and lookaround are not RE2: refused with a reason, not a silent mismatch.
     expect(await t.fails("search_in_files", { audit_id: auditId, tool_call_id: "c1", path: "codebases", pattern: "(a)\\1" })).toMatch(/not valid RE2 syntax.*no backreferences/);
     expect(await t.fails("search_in_files", { audit_id: auditId, tool_call_id: "c1", path: "codebases", pattern: "foo(?=bar)" })).toMatch(/not valid RE2 syntax.*no lookaround/);
-    expect(t.dump()).toEqual(before);
+    expect(await auditState(t.app.store, auditId)).toEqual(before);
     expect(target.requests).toHaveLength(1);
   });
 

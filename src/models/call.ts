@@ -1,13 +1,11 @@
-import type { AuditStore as LegacyAuditStore } from "../store/audit-store.js";
-import { SqliteStore } from "../store/sqlite/store.js";
-import type { AuditStore, ModelCallRecord } from "../store/types.js";
+import type { ModelCallRecord, StoreSession } from "../store/types.js";
 import { checkBudget } from "./budget.js";
 import { estimateCostUsd } from "./pricing.js";
 import { type ChatModel, type GenerateRequest, type GenerateResult, ModelError, type ModelRole } from "./types.js";
 
 export interface RecordedCall {
-  /** TRANSITIONAL (issue 17): the legacy synchronous store until every caller passes the store interface. */
-  store: AuditStore | LegacyAuditStore;
+  /** The store (or an open transaction) the call is checked against (budget) and recorded in. */
+  store: Pick<StoreSession, "modelCalls" | "runs">;
   auditId: string | null;
   role: ModelRole;
   model: ChatModel;
@@ -47,7 +45,7 @@ export async function callModelDeferred(call: RecordedCall): Promise<CallOutcome
     ...outcome,
   });
   // Throws before anything is called or written when the run's budget is spent.
-  await checkBudget(storeFor(call.store), call.auditId);
+  await checkBudget(call.store, call.auditId);
   let result: GenerateResult;
   try {
     result = await call.model.generate(call.request);
@@ -80,21 +78,6 @@ export async function callModel(call: RecordedCall): Promise<GenerateResult> {
   return result;
 }
 
-function isStoreInterface(store: AuditStore | LegacyAuditStore): store is AuditStore {
-  return "backend" in store;
-}
-
-const wrapped = new WeakMap<LegacyAuditStore, AuditStore>();
-
-/** TRANSITIONAL: the store interface over a legacy store a caller still passes (for the budget check). */
-function storeFor(store: AuditStore | LegacyAuditStore): AuditStore {
-  if (isStoreInterface(store)) return store;
-  let wrapper = wrapped.get(store);
-  if (!wrapper) wrapped.set(store, (wrapper = new SqliteStore(store, "(legacy store)")));
-  return wrapper;
-}
-
-async function recordCall(store: AuditStore | LegacyAuditStore, record: ModelCallRecord): Promise<void> {
-  if (isStoreInterface(store)) await store.modelCalls.record(record);
-  else store.write(() => store.recordModelCall(record));
+async function recordCall(store: Pick<StoreSession, "modelCalls">, record: ModelCallRecord): Promise<void> {
+  await store.modelCalls.record(record);
 }

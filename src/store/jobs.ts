@@ -134,8 +134,3 @@ export const lostLease = (owner: string | null, attempts: number, maxAttempts: n
 /** The error of a job that is out of attempts. */
 export const noAttemptsLeft = (attempts: number, maxAttempts: number): string => `No attempts left (${attempts} of ${maxAttempts}).`;
 
-/**
- * @deprecated TRANSITIONAL (issue 17): the synchronous SQLite job store of the modules not yet on
- * `store.jobs`. Removed once nothing uses it.
- */
-export { JobStore } from "./sqlite/jobs.js";

@@ -1,7 +1,7 @@
 /**
- * The jobs of the SQLite store (see src/store/jobs.ts): the SQL, the JobRepo of the store
- * interface over it, and the TRANSITIONAL synchronous JobStore. A claim runs in the IMMEDIATE
- * transaction of its write (after a lock-free look: most polls find nothing).
+ * The jobs of the SQLite store (see src/store/jobs.ts): the SQL and the JobRepo of the store
+ * interface over it. A claim runs in the IMMEDIATE transaction of its write (after a lock-free
+ * look: most polls find nothing).
  */
 import { type AuditStore as LegacyStore, nowIso } from "../audit-store.js";
 import { emptyJobCounts, type JobRow, toJobRecord } from "../job-rows.js";
@@ -206,58 +206,4 @@ export function sqliteJobRepo(db: LegacyStore, exec: SqliteExec): JobRepo {
     listRun: (runId) => read(() => listRun(db, runId)),
     auditCountsByTarget: (runId) => read(() => auditCountsByTarget(db, runId)),
   };
-}
-
-/**
- * @deprecated TRANSITIONAL (issue 17): the synchronous job store of the modules not yet on
- * `store.jobs` (SQLite only). Same semantics; each call its own IMMEDIATE transaction.
- */
-export class JobStore {
-  constructor(readonly store: LegacyStore) {}
-  enqueue(job: NewJob): string {
-    return this.store.write(() => enqueue(this.store, job));
-  }
-  get(id: string): JobRecord | undefined {
-    return get(this.store, id);
-  }
-  claim(kinds: readonly JobKind[], owner: string, leaseMs: number, filter: ClaimFilter = {}, now = Date.now()): JobRecord | undefined {
-    if (!claimable(this.store, kinds, filter, now)) return undefined;
-    return this.store.write(() => claim(this.store, kinds, owner, leaseMs, filter, now));
-  }
-  renew(id: string, owner: string, leaseMs: number, now = Date.now()): boolean {
-    return this.store.write(() => renew(this.store, id, owner, leaseMs, now));
-  }
-  linkAudit(id: string, owner: string, auditId: string): boolean {
-    return this.store.write(() => linkAudit(this.store, id, owner, auditId));
-  }
-  complete(id: string, owner: string): boolean {
-    return this.store.write(() => end(this.store, id, owner, "done", null));
-  }
-  fail(id: string, owner: string, error: string, options: { retry?: boolean } = {}): boolean {
-    return this.store.write(() => fail(this.store, id, owner, error, options.retry ?? true));
-  }
-  release(id: string, owner: string): boolean {
-    return this.store.write(() => release(this.store, id, owner));
-  }
-  expireLease(id: string, owner: string, now = Date.now()): boolean {
-    return this.store.write(() => expireLease(this.store, id, owner, now));
-  }
-  leases(kinds: readonly JobKind[]): { id: string; owner: string }[] {
-    return leases(this.store, kinds);
-  }
-  pending(kinds: readonly JobKind[], runId?: string): number {
-    return pending(this.store, kinds, runId);
-  }
-  cancelRun(runId: string, reason = RUN_CANCELLED): number {
-    return this.store.write(() => cancelRun(this.store, runId, reason));
-  }
-  cancel(id: string, reason: string): boolean {
-    return this.store.write(() => cancel(this.store, id, reason));
-  }
-  countsByRun(runId: string): JobCounts {
-    return countsByRun(this.store, runId);
-  }
-  listRun(runId: string): JobRecord[] {
-    return listRun(this.store, runId);
-  }
 }

@@ -1,12 +1,13 @@
 /**
  * scale: the Petri JSON export (file written) and the judge's XML rendering of an audit whose
  * target tree holds 2,000 messages in 50 branches. Baseline: the floor of either job, reading the
- * same message rows from SQLite and serializing them with JSON.stringify. Rounds alternate.
+ * same message rows through the store interface (SQLite) and serializing them with JSON.stringify.
+ * Rounds alternate.
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { AuditStore, type TreeView } from "../src/store/audit-store.js";
-import { openDatabase } from "../src/store/db.js";
+import { openStore } from "../src/store/index.js";
+import type { TreeView } from "../src/store/types.js";
 import { renderJudgeTranscript } from "../src/transcript/judge-xml.js";
 import { exportAudit } from "../src/transcript/export.js";
 import { figure, type Figure } from "./lib/figures.js";
@@ -22,9 +23,9 @@ export interface ScaleOptions {
 
 const VIEWS: readonly TreeView[] = ["target", "combined", "auditor"];
 
-function timed(fn: () => unknown): number {
+async function timed(fn: () => unknown): Promise<number> {
   const start = performance.now();
-  fn();
+  await fn();
   return since(start);
 }
 
@@ -36,19 +37,26 @@ export async function benchScale(options: ScaleOptions): Promise<Figure[]> {
   await seed.close();
 
   // A fresh store: nothing cached from the seeding.
-  const store = new AuditStore(openDatabase(dbPath));
+  const store = await openStore(dbPath);
   try {
-    const targetCount = store.allMessages(auditId, "target").length;
-    const branches = store.branchCount(auditId, "target");
+    const targetCount = (await store.messages.all(auditId, "target")).length;
+    const branches = await store.messages.branchCount(auditId, "target");
     if (targetCount !== options.targetMessages || branches !== options.branches) {
       throw new Error(`seeded ${targetCount} target messages in ${branches} branches, expected ${options.targetMessages} in ${options.branches}`);
     }
-    const rawAll = () => JSON.stringify(store.read(() => VIEWS.map((v) => store.allMessages(auditId, v))));
-    const rawTarget = () => JSON.stringify(store.allMessages(auditId, "target"));
+    const rawAll = async () =>
+      JSON.stringify(
+        await store.snapshot(async (tx) => {
+          const views = [];
+          for (const v of VIEWS) views.push(await tx.messages.all(auditId, v));
+          return views;
+        }),
+      );
+    const rawTarget = async () => JSON.stringify(await store.messages.all(auditId, "target"));
     const exportOnce = () => exportAudit(store, auditId, { format: "petri", transcriptsDir: join(dir, "outputs"), path: "scale.json" });
-    const judgeOnce = () => renderJudgeTranscript(store.allMessages(auditId, "target"));
-    const bytes = exportOnce().bytes;
-    const xmlChars = judgeOnce().xml.length;
+    const judgeOnce = async () => renderJudgeTranscript(await store.messages.all(auditId, "target"));
+    const bytes = (await exportOnce()).bytes;
+    const xmlChars = (await judgeOnce()).xml.length;
 
     const samples = { export: [] as number[], rawAll: [] as number[], judge: [] as number[], rawTarget: [] as number[] };
     for (let round = 0; round < options.rounds; round++) {
@@ -59,7 +67,7 @@ export async function benchScale(options: ScaleOptions): Promise<Figure[]> {
         ["rawTarget", rawTarget],
       ];
       if (round % 2 === 1) pairs.reverse();
-      for (const [name, fn] of pairs) samples[name].push(timed(fn));
+      for (const [name, fn] of pairs) samples[name].push(await timed(fn));
     }
     const shape = `${targetCount} target messages in ${branches} branches`;
     return [
@@ -88,7 +96,7 @@ export async function benchScale(options: ScaleOptions): Promise<Figure[]> {
       }),
     ];
   } finally {
-    store.close();
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -10,7 +10,7 @@ import * as z from "zod";
 import { AuditError } from "../audit/errors.js";
 import type { AuditService } from "../audit/service.js";
 import type { AppContext } from "../context.js";
-import type { TurnLimit } from "../store/audit-store.js";
+import type { TurnLimit } from "../store/types.js";
 import { log, redactSecrets } from "../log.js";
 import { storageProblem } from "../store/errors.js";
 import { KeyedQueue } from "../util/keyed-queue.js";

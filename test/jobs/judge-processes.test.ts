@@ -3,11 +3,10 @@
  * server): a stdio server starts `judge` with wait_seconds 0 and exits, a `petri-mcp worker`
  * finishes the run and a later server's get_judge_result returns its scores; a worker SIGKILLed in
  * the middle of a run is taken over by another worker, which completes it; an HTTP server stopped
- * with SIGTERM gives its run back and the next stdio server on the store finishes it.
+ * with SIGTERM gives its run back and the next stdio server on the store finishes it. On SQLite
+ * and PostgreSQL; the test reads jobs through the store interface.
  */
-import Database from "better-sqlite3";
 import { execFile, spawn } from "node:child_process";
-import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { ModelRegistry } from "../../src/models/registry.js";
@@ -16,6 +15,7 @@ import { createTestApp, type TestApp } from "../helpers.js";
 import { connectClient, waitFor } from "../http/http-helpers.js";
 import { allScores, buildBranchedAudit, judgeAnswer } from "../judge/judge-helpers.js";
 import { childEnv, CLI, REPO_ROOT, spawnHttpServer, spawnStdioServer, type StdioProcess } from "../sharing/processes.js";
+import { type Backend, testBackends, useBackend } from "../support/backends.js";
 
 const JUDGE = "openai-api/fake/judge-model";
 let t: TestApp | undefined;
@@ -31,22 +31,16 @@ afterEach(async () => {
   t = undefined;
 });
 
-async function setup(): Promise<{ dbPath: string; auditId: string; env: Record<string, string> }> {
+async function setup(backend: Backend): Promise<{ dbPath: string; auditId: string; env: Record<string, string> }> {
   const models = new ModelRegistry();
-  t = await createTestApp({ models });
+  t = await createTestApp({ models, backend });
   const auditId = await buildBranchedAudit(t.app.service, models.mock("mockllm/target"));
   fake = await startFakeLlm();
-  return { dbPath: join(t.dir, "petri.db"), auditId, env: { FAKE_BASE_URL: fake.openaiBaseUrl, FAKE_API_KEY: "test-key" } };
+  return { dbPath: t.app.config.dbPath, auditId, env: { FAKE_BASE_URL: fake.openaiBaseUrl, FAKE_API_KEY: "test-key" } };
 }
 
-const jobRow = (dbPath: string, id: string) => {
-  const db = new Database(dbPath, { readonly: true });
-  try {
-    return db.prepare("SELECT status, attempts, lease_owner, last_error FROM jobs WHERE id = ?").get(id) as { status: string; attempts: number; lease_owner: string | null; last_error: string | null };
-  } finally {
-    db.close();
-  }
-};
+/** The run's job as stored (read by the test's own app: another connection than the processes'). */
+const jobRow = async (id: string) => (await t!.app.store.jobs.get(id))!;
 
 function runWorker(dbPath: string, env: Record<string, string>, extra: string[] = []): Promise<{ stdout: string; stderr: string }> {
   return promisify(execFile)(process.execPath, ["--import", "tsx", CLI, "worker", "--db", dbPath, "--model-max-retries", "0", ...extra], {
@@ -56,9 +50,11 @@ function runWorker(dbPath: string, env: Record<string, string>, extra: string[] 
   });
 }
 
-describe("judge runs finished by another process", () => {
+describe.each(testBackends())("judge runs finished by another process [%s]", (backend) => {
+  useBackend(backend);
+
   it("a stdio server starts judge with wait_seconds 0 and exits; a worker finishes the run; get_judge_result returns its scores", { timeout: 90_000 }, async () => {
-    const { dbPath, auditId, env } = await setup();
+    const { dbPath, auditId, env } = await setup(backend);
     fake!.scriptFor("judge-model", { hang: true }, { text: judgeAnswer(allScores({ concerning: 7 })) });
     const first = await spawnStdioServer(["--db", dbPath, "--model-max-retries", "0"], { env, name: "first" });
     processes.push(first);
@@ -67,12 +63,12 @@ describe("judge runs finished by another process", () => {
     const runId: string = data.run_id;
     await waitFor(() => fake!.requestsFor("judge-model").length === 1, "the first judge call");
     await first.close(); // stdin closes: the server gives the run back and exits
-    await waitFor(() => jobRow(dbPath, runId).status === "queued", "the run given back", 20_000);
-    expect(jobRow(dbPath, runId)).toMatchObject({ attempts: 0, lease_owner: null });
+    await waitFor(async () => (await jobRow(runId)).status === "queued", "the run given back", 20_000);
+    expect(await jobRow(runId)).toMatchObject({ attempts: 0, leaseOwner: null });
 
     const worker = await runWorker(dbPath, env, ["--exit-when-idle"]);
     expect(worker.stderr).toMatch(/jobs done 1, failed 0/);
-    expect(jobRow(dbPath, runId)).toMatchObject({ status: "done", attempts: 1 });
+    expect(await jobRow(runId)).toMatchObject({ status: "done", attempts: 1 });
 
     const later = await spawnStdioServer(["--db", dbPath, "--work", "none"], { name: "later" });
     processes.push(later);
@@ -82,14 +78,14 @@ describe("judge runs finished by another process", () => {
   });
 
   it("a worker SIGKILLed mid-run: another worker takes the run over and completes it", { timeout: 90_000 }, async () => {
-    const { dbPath, auditId, env } = await setup();
+    const { dbPath, auditId, env } = await setup(backend);
     fake!.scriptFor("judge-model", { hang: true }, { text: judgeAnswer(allScores({ concerning: 4 })) });
     // A server that only stores the run (--work none) ...
     const storing = await spawnStdioServer(["--db", dbPath, "--work", "none"], { env, name: "storing" });
     processes.push(storing);
     const { data } = await storing.ok("judge", { audit_id: auditId, judge_model: JUDGE, wait_seconds: 0 });
     const runId: string = data.run_id;
-    expect(jobRow(dbPath, runId)).toMatchObject({ status: "queued", attempts: 0 });
+    expect(await jobRow(runId)).toMatchObject({ status: "queued", attempts: 0 });
 
     // ... a worker that claims it and hangs in the judge call, and is killed there.
     const doomed = spawn(process.execPath, ["--import", "tsx", CLI, "worker", "--db", dbPath, "--lease-seconds", "2", "--model-max-retries", "0"], {
@@ -100,15 +96,15 @@ describe("judge runs finished by another process", () => {
     killers.push(() => doomed.kill("SIGKILL"));
     const exited = new Promise((resolve) => doomed.once("exit", resolve));
     await waitFor(() => fake!.requestsFor("judge-model").length === 1, "the doomed worker's judge call", 30_000);
-    expect(jobRow(dbPath, runId)).toMatchObject({ status: "running", attempts: 1 });
+    expect(await jobRow(runId)).toMatchObject({ status: "running", attempts: 1 });
     doomed.kill("SIGKILL");
     await exited;
 
     const survivor = await runWorker(dbPath, env, ["--exit-when-idle", "--lease-seconds", "2"]);
     expect(survivor.stderr).toMatch(/jobs done 1, failed 0/);
-    const job = jobRow(dbPath, runId);
+    const job = await jobRow(runId);
     expect(job).toMatchObject({ status: "done", attempts: 2 });
-    expect(job.last_error).toMatch(/lease of .* expired \(attempt 1 of 3\)/);
+    expect(job.lastError).toMatch(/lease of .* expired \(attempt 1 of 3\)/);
     const result = await storing.ok("get_judge_result", { run_id: runId });
     expect(result.data).toMatchObject({ status: "complete", attempts: 1 });
     expect(result.data.scores.concerning).toBe(4);
@@ -116,7 +112,7 @@ describe("judge runs finished by another process", () => {
   });
 
   it("an HTTP server stopped with SIGTERM mid-run gives the run back; the next serve on the store takes it and finishes it", { timeout: 90_000 }, async () => {
-    const { dbPath, auditId, env } = await setup();
+    const { dbPath, auditId, env } = await setup(backend);
     fake!.scriptFor("judge-model", { hang: true }, { text: judgeAnswer(allScores({ concerning: 3 })) });
     const token = "jobs-test-token-0123456789abcdef";
     const http = await spawnHttpServer(["--db", dbPath, "--model-max-retries", "0"], { ...env, PETRI_MCP_TOKEN: token });
@@ -128,13 +124,13 @@ describe("judge runs finished by another process", () => {
     await client.client.close();
     const code = await http.stop("SIGTERM");
     expect(code, http.stderr()).toBe(0);
-    expect(jobRow(dbPath, runId)).toMatchObject({ status: "queued", attempts: 0, lease_owner: null });
+    expect(await jobRow(runId)).toMatchObject({ status: "queued", attempts: 0, leaseOwner: null });
 
     const next = await spawnStdioServer(["--db", dbPath, "--model-max-retries", "0"], { env, name: "next" });
     processes.push(next);
     const result = await next.ok("get_judge_result", { run_id: runId, wait_seconds: 40 });
     expect(result.data.status).toBe("complete");
     expect(result.data.scores.concerning).toBe(3);
-    expect(jobRow(dbPath, runId)).toMatchObject({ status: "done", attempts: 1 });
+    expect(await jobRow(runId)).toMatchObject({ status: "done", attempts: 1 });
   });
 });

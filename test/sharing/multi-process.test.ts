@@ -1,16 +1,17 @@
 /**
- * Many processes, one SQLite file: four stdio servers and one HTTP server work on many audits at
- * once, and all of them hammer one shared audit. Afterwards the store holds exactly what the
- * clients were told succeeded: no lost write, no interleaved turn, no SQLITE_BUSY.
+ * Many processes, one store: four stdio servers and one HTTP server work on many audits at once,
+ * and all of them hammer one shared audit. Afterwards the store holds exactly what the clients
+ * were told succeeded: no lost write, no interleaved turn, no "busy" database error. On one SQLite
+ * file and on one PostgreSQL database.
  */
+import Database from "better-sqlite3";
 import { rmSync } from "node:fs";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { messageText } from "../../src/audit/messages.js";
-import { AuditStore } from "../../src/store/audit-store.js";
-import { openDatabase } from "../../src/store/db.js";
+import { openStore } from "../../src/store/index.js";
 import { tempDir, textOf } from "../helpers.js";
 import { connectClient } from "../http/http-helpers.js";
+import { freshLocation, testBackends, useBackend } from "../support/backends.js";
 import { type HttpProcess, spawnHttpServer, spawnStdioServer, type StdioProcess } from "./processes.js";
 
 const STDIO_PROCESSES = 4;
@@ -65,19 +66,24 @@ async function runWorker(name: string, call: Call, sharedAuditId: string): Promi
   return report;
 }
 
-const dir = tempDir("petri-multi-");
-const dbPath = join(dir, "petri.db");
+let dir: string | undefined;
 const stdio: StdioProcess[] = [];
 let http: HttpProcess | undefined;
 
-afterAll(async () => {
-  await Promise.all(stdio.map((p) => p.close().catch(() => undefined)));
+afterEach(async () => {
+  await Promise.all(stdio.splice(0).map((p) => p.close().catch(() => undefined)));
   await http?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  http = undefined;
+  if (dir) rmSync(dir, { recursive: true, force: true });
+  dir = undefined;
 });
 
-describe("four stdio processes and one HTTP process on one database", () => {
-  it("lose no acknowledged write and surface no SQLITE_BUSY", { timeout: 120_000 }, async () => {
+describe.each(testBackends())("four stdio processes and one HTTP process on one store [%s]", (backend) => {
+  useBackend(backend);
+
+  it("lose no acknowledged write and surface no busy database error", { timeout: 180_000 }, async () => {
+    dir = tempDir("petri-multi-");
+    const dbPath = await freshLocation(backend, dir);
     const serverArgs = ["--db", dbPath, "--target-model", "mockllm/model"];
     const [spawned, httpServer] = await Promise.all([
       Promise.all(Array.from({ length: STDIO_PROCESSES }, (_, i) => spawnStdioServer(serverArgs, { name: `stdio-${i}` }))),
@@ -96,37 +102,41 @@ describe("four stdio processes and one HTTP process on one database", () => {
     await httpClient.client.close();
 
     for (const report of reports) expect(report.unexpected, report.name).toEqual([]);
-    for (const p of [...stdio.map((s) => s.stderr()), http.stderr()]) expect(p).not.toMatch(/SQLITE_BUSY|database is locked|\[client error\]/);
+    for (const p of [...stdio.map((s) => s.stderr()), http.stderr()]) expect(p).not.toMatch(/SQLITE_BUSY|database is locked|deadlock|could not serialize|\[client error\]/);
 
-    const store = new AuditStore(openDatabase(dbPath));
+    if (backend === "sqlite") {
+      const db = new Database(dbPath, { readonly: true });
+      expect(db.pragma("integrity_check", { simple: true })).toBe("ok");
+      db.close();
+    }
+    const store = await openStore(dbPath);
     try {
-      expect(store.db.pragma("integrity_check", { simple: true })).toBe("ok");
-      expect(store.listAudits({ limit: 1, offset: 0 }).total).toBe(workers.length * AUDITS_PER_WORKER + 1);
+      expect((await store.audits.list({ limit: 1, offset: 0 })).total).toBe(workers.length * AUDITS_PER_WORKER + 1);
 
       for (const report of reports) {
         expect(report.own.size).toBe(AUDITS_PER_WORKER);
         for (const [auditId, sent] of report.own) {
           expect(sent).toHaveLength(TURNS_PER_AUDIT);
-          const branch = store.branch(auditId, "target").map((m) => m.message);
+          const branch = (await store.messages.branch(auditId, "target")).map((m) => m.message);
           expect(branch.filter((m) => m.role === "user").map(messageText)).toEqual(sent);
           expect(branch.map((m) => m.role)).toEqual(["system", ...sent.flatMap(() => ["user", "assistant"])]);
-          expect(store.getAudit(auditId)!.turnsUsed).toBe(TURNS_PER_AUDIT);
-          expect(store.leaseHolder(auditId)).toBeNull();
+          expect((await store.audits.get(auditId))!.turnsUsed).toBe(TURNS_PER_AUDIT);
+          expect(await store.leases.holder(auditId)).toBeNull();
         }
       }
 
       const acknowledged = reports.flatMap((r) => r.sharedAcknowledged);
       expect(acknowledged.length).toBeGreaterThan(0);
       expect(acknowledged.length + reports.reduce((n, r) => n + r.sharedBusy, 0)).toBe(workers.length * SHARED_ATTEMPTS);
-      const sharedBranch = store.branch(sharedAuditId, "target").map((m) => m.message);
+      const sharedBranch = (await store.messages.branch(sharedAuditId, "target")).map((m) => m.message);
       // Turns never interleave: every user message is followed by its own reply.
       expect(sharedBranch.map((m) => m.role)).toEqual(["system", ...acknowledged.flatMap(() => ["user", "assistant"])]);
       expect(sharedBranch.filter((m) => m.role === "user").map(messageText).sort()).toEqual([...acknowledged].sort());
-      expect(store.getAudit(sharedAuditId)!.turnsUsed).toBe(acknowledged.length);
+      expect((await store.audits.get(sharedAuditId))!.turnsUsed).toBe(acknowledged.length);
       // Refused attempts never reached the target.
-      expect(store.usageByRole(sharedAuditId).find((u) => u.role === "target")?.calls).toBe(acknowledged.length);
+      expect((await store.modelCalls.usageByRole(sharedAuditId)).find((u) => u.role === "target")?.calls).toBe(acknowledged.length);
     } finally {
-      store.close();
+      await store.close();
     }
   });
 });

@@ -8,12 +8,14 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { getDefaultEnvironment, StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import Database from "better-sqlite3";
 import fc from "fast-check";
 import { execFileSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openStore } from "../../src/store/index.js";
+import { SqliteStore } from "../../src/store/sqlite/store.js";
+import type { AuditStore } from "../../src/store/types.js";
 import { tempDir } from "../helpers.js";
 import { HEALTHY, integrity, ROOT } from "./fault-helpers.js";
 
@@ -85,19 +87,26 @@ async function writeUntilKilled(client: Client, pid: number, killAfter: number, 
   return { acknowledged, sent, failures };
 }
 
-function missingAcks(dbPath: string, acks: Acks): { audits: string[]; replies: string[]; health: ReturnType<typeof integrity> } {
-  const db = new Database(dbPath);
+/** The acknowledged audits and replies the store lost (read through the store interface), and SQLite's own checks. */
+async function missingAcks(dbPath: string, acks: Acks): Promise<{ audits: string[]; replies: string[]; health: ReturnType<typeof integrity> }> {
+  const store = await openStore(dbPath);
   try {
-    const seedOf = db.prepare("SELECT seed_instruction FROM audits WHERE id = ?");
-    const reply = db.prepare("SELECT audit_id FROM messages WHERE id = ? AND view = 'target' AND role = 'assistant'");
-    return {
-      audits: [...acks.audits].filter(([id, seed]) => (seedOf.get(id) as { seed_instruction: string } | undefined)?.seed_instruction !== seed).map(([id]) => id),
-      replies: [...acks.replies].filter(([id, auditId]) => (reply.get(id) as { audit_id: string } | undefined)?.audit_id !== auditId).map(([id]) => id),
-      health: integrity(db),
-    };
+    const audits: string[] = [];
+    for (const [id, seed] of acks.audits) if ((await store.audits.get(id))?.seedInstruction !== seed) audits.push(id);
+    const replies: string[] = [];
+    for (const [id, auditId] of acks.replies) {
+      const stored = (await store.messages.all(auditId, "target")).find((m) => m.message.id === id);
+      if (stored?.message.role !== "assistant") replies.push(id);
+    }
+    return { audits, replies, health: integrity(storeDb(store)) };
   } finally {
-    db.close();
+    await store.close();
   }
+}
+
+function storeDb(store: AuditStore) {
+  if (!(store instanceof SqliteStore)) throw new Error("the SIGKILL suite checks a SQLite file");
+  return store.legacy.db;
 }
 
 describe("SIGKILL during writes", () => {
@@ -113,7 +122,7 @@ describe("SIGKILL during writes", () => {
       expect(failures, "workers end only because the server died").toEqual([]);
       expect(acknowledged, "the kill came after the chosen write").toBeGreaterThanOrEqual(killAfter);
       expect(sent, "writes were still in flight when the server died").toBeGreaterThan(acknowledged);
-      expect(missingAcks(dbPath, acks), `after kill ${round + 1} (at write ${killAfter})`).toEqual({ audits: [], replies: [], health: HEALTHY });
+      expect(await missingAcks(dbPath, acks), `after kill ${round + 1} (at write ${killAfter})`).toEqual({ audits: [], replies: [], health: HEALTHY });
     }
 
     // A last server opens the database left by the kills and works normally.

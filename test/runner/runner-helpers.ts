@@ -9,9 +9,7 @@ import { runAuditCommand, type AuditCommandDeps } from "../../src/commands/audit
 import type { CommandIO } from "../../src/commands/io.js";
 import { knownCapabilities, providerFactories } from "../../src/models/providers.js";
 import { ModelRegistry } from "../../src/models/registry.js";
-import { AuditStore } from "../../src/store/audit-store.js";
-import { openDatabase } from "../../src/store/db.js";
-import { openStore as openAsyncStore, type AuditStore as Store } from "../../src/store/index.js";
+import { type AuditStore, openStore } from "../../src/store/index.js";
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import { type FakeLlm, type FakeStep, type FakeToolCall, type RecordedRequest, startFakeLlm } from "../fake-llm/server.js";
 import { tempDir } from "../helpers.js";
@@ -121,14 +119,9 @@ export async function runAudit(fake: FakeLlm, args: string[], deps: AuditCommand
   return { ...captured, code };
 }
 
-/** TRANSITIONAL (issue 17): the legacy synchronous store, for the tests not yet on `storeAt`. */
-export function openStore(dbPath: string): AuditStore {
-  return new AuditStore(openDatabase(dbPath));
-}
-
 /** Opens the store (a SQLite path or a postgres:// URL) a finished command left behind (the command closes its own). */
-export function storeAt(dbPathOrUrl: string): Promise<Store> {
-  return openAsyncStore(dbPathOrUrl);
+export function storeAt(dbPathOrUrl: string): Promise<AuditStore> {
+  return openStore(dbPathOrUrl);
 }
 
 export interface SavedTranscript {

@@ -13,6 +13,7 @@ import { openStore } from "./store/index.js";
 import { SqliteStore } from "./store/sqlite/store.js";
 import type { AuditStore } from "./store/types.js";
 import { createRealismGate } from "./realism/gate.js";
+import { JudgeRunner, type JudgeRunnerOptions } from "./judge/runner.js";
 
 export interface AppContext {
   config: Config;
@@ -29,6 +30,8 @@ export interface AppContext {
   changes: ChangeBus;
   /** Tool calls in progress, so shutdown can let running turns finish. */
   activity: Activity;
+  /** The judge runs of this process (one runner, shared by every session; works the runs it starts unless --work none). */
+  judges: JudgeRunner;
   close(): Promise<void>;
 }
 
@@ -38,6 +41,8 @@ export const SHUTDOWN_GRACE_MS = 30_000;
 export interface AppOverrides {
   store?: AuditStore;
   models?: ModelRegistry;
+  /** Options of the judge runner (e.g. `petri-mcp worker`'s lease). */
+  judge?: JudgeRunnerOptions;
 }
 
 export function createModelRegistry(config: Config): ModelRegistry {
@@ -72,6 +77,7 @@ export async function createAppContext(config: Config, overrides: AppOverrides =
     service,
     changes,
     activity: new Activity(),
+    judges: new JudgeRunner(store, models, { work: config.work !== "none", ...overrides.judge }),
     close: async () => {
       stopListening();
       await store.close();

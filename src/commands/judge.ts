@@ -14,7 +14,7 @@ import { JudgeRunner, type JudgeRunRequest } from "../judge/runner.js";
 import { auditJury, topJuryScores } from "../judge/jury.js";
 import { type JudgeRunRecord, JudgeRunStore } from "../judge/runs.js";
 import type { ModelResolver } from "../models/types.js";
-import type { AuditStore } from "../store/audit-store.js";
+import type { AuditStore } from "../store/types.js";
 import { NO_DATABASE, openExistingStore } from "./existing-store.js";
 import type { CommandIO } from "./io.js";
 
@@ -63,17 +63,14 @@ function dimensionSpec(value: string | undefined): DimensionSpec | undefined {
     .filter((n) => n !== "");
 }
 
-function auditsToJudge(store: AuditStore, values: { all?: boolean; unjudged?: boolean }, ids: string[], io: CommandIO): string[] {
+async function auditsToJudge(store: AuditStore, values: { all?: boolean; unjudged?: boolean }, ids: string[], io: CommandIO): Promise<string[]> {
   if (!values.all) return ids;
-  const { audits } = store.listAudits({ limit: 1_000_000 });
+  const { audits } = await store.audits.list({ limit: 1_000_000 });
   const chosen: string[] = [];
   for (const audit of audits.reverse()) {
     if (audit.status === "active") continue;
-    if (store.branchCount(audit.id, "target") === 0) continue;
-    if (values.unjudged) {
-      const done = store.prepare("SELECT 1 FROM judge_runs WHERE audit_id = ? AND status = 'complete' LIMIT 1").get(audit.id);
-      if (done) continue;
-    }
+    if ((await store.messages.branchCount(audit.id, "target")) === 0) continue;
+    if (values.unjudged && (await store.judgeRuns.hasComplete(audit.id))) continue;
     chosen.push(audit.id);
   }
   const skipped = audits.length - chosen.length;
@@ -88,7 +85,7 @@ async function judgeAll(runner: JudgeRunner, requests: JudgeRunRequest[], concur
     while (next < requests.length) {
       const i = next++;
       const request = requests[i]!;
-      const runId = runner.start(request);
+      const runId = await runner.start(request);
       io.stderr(`Judging ${request.auditId} with ${request.judgeModel} (run ${runId})...`);
       const run = (await runner.whenDone(runId))!;
       io.stderr(`  ${request.auditId}: ${run.status} after ${run.attempts} attempt(s)${run.error ? ` - ${run.error}` : ""}`);
@@ -129,10 +126,10 @@ function printResults(runs: JudgeRunRecord[], json: boolean, io: CommandIO): voi
 }
 
 /** Per audit: the jury's highest medians and the judges left out (from every stored run of the audit). */
-function printJuries(store: AuditStore, ids: readonly string[], io: CommandIO): void {
+async function printJuries(runs: JudgeRunStore, ids: readonly string[], io: CommandIO): Promise<void> {
   io.stdout("");
   for (const auditId of ids) {
-    const jury = auditJury(new JudgeRunStore(store).list(auditId));
+    const jury = auditJury(await runs.list(auditId));
     const top = topJuryScores(jury, 5).map(([name, value]) => `${name}=${value}`).join(" ");
     const excluded = jury.excluded.map((j) => `${j.judgeModel} (${j.status})`).join(", ");
     io.stdout(`jury ${auditId}: ${jury.jurors.length} judge(s) scored${top ? `; highest medians ${top}` : ""}${excluded ? `; excluded: ${excluded}` : ""}`);
@@ -183,18 +180,17 @@ export async function runJudgeCommand(argv: string[], io: CommandIO, deps: Judge
   if (!store) return NO_DATABASE;
   try {
     const models = deps.models ?? createModelRegistry(config);
-    const ids = auditsToJudge(store, values, positionals, io);
+    const ids = await auditsToJudge(store, values, positionals, io);
     if (ids.length === 0) {
       io.stdout("No audits to judge.");
       return 0;
     }
-    let requests: JudgeRunRequest[];
+    const requests: JudgeRunRequest[] = [];
     try {
-      requests = ids.flatMap((auditId) =>
-        jurors.map((judgeModel) =>
-          prepareJudgeRun({ store, models, defaultJudgeModel: config.judgeModel, defaultJudgeConfig: config.roleSettings?.judge, folders: { allowedRoots: null } }, { auditId, dimensions, retries, judgeModel }),
-        ),
-      );
+      const judgeDeps = { store, models, defaultJudgeModel: config.judgeModel, defaultJudgeConfig: config.roleSettings?.judge, folders: { allowedRoots: null } };
+      for (const auditId of ids) {
+        for (const judgeModel of jurors) requests.push(await prepareJudgeRun(judgeDeps, { auditId, dimensions, retries, judgeModel }));
+      }
     } catch (error) {
       if (!(error instanceof AuditError)) throw error;
       io.stderr(`petri-mcp judge: ${error.message}`);
@@ -203,9 +199,9 @@ export async function runJudgeCommand(argv: string[], io: CommandIO, deps: Judge
     const runner = new JudgeRunner(store, models);
     const runs = await judgeAll(runner, requests, concurrency, io);
     printResults(runs, values.json ?? false, io);
-    if (jurors.length > 1 && !values.json) printJuries(store, ids, io);
+    if (jurors.length > 1 && !values.json) await printJuries(runner.runs, ids, io);
     return runs.every((r) => r.status === "complete") ? 0 : 1;
   } finally {
-    store.close();
+    await store.close();
   }
 }

@@ -72,7 +72,7 @@ export async function runHttpServer(config: Config, io: CommandIO, options: { vi
   }
   // The store's location has the password of a PostgreSQL URL replaced.
   io.stderr(`petri-mcp: Streamable HTTP on ${url} (db: ${app.store.location})`);
-  const stopJudgeWork = startJudgeWork(app.legacyStore, app.models, config.work);
+  const stopJudgeWork = startJudgeWork(app.judges, config.work);
   io.stderr(`petri-mcp: ${tokenLine(token)}`);
   io.stderr('petri-mcp: clients send the header "Authorization: Bearer <token>"');
   if (viewer) {

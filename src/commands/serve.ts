@@ -69,7 +69,7 @@ export async function runStdioServer(config: Config): Promise<number> {
   console.info = console.error;
   console.debug = console.error;
   const app = await createAppContext(config);
-  const stopJudgeWork = startJudgeWork(app.legacyStore, app.models, config.work);
+  const stopJudgeWork = startJudgeWork(app.judges, config.work);
   const server = createServer(app);
   let closing = false;
   const shutdown = async (reason: string, exitCode = 0) => {

@@ -5,7 +5,7 @@
 import { AuditError } from "../audit/errors.js";
 import { checkSettings, type GenerationSettings, mergeSettings, SettingsError, settingsOrNull } from "../models/settings.js";
 import { ModelError, type ModelResolver } from "../models/types.js";
-import type { AuditStore } from "../store/audit-store.js";
+import type { AuditStore } from "../store/types.js";
 import { DEFAULT_JUDGE_RETRIES, MAX_JUDGE_RETRIES } from "./attempts.js";
 import { type DimensionSpec, type FolderPolicy, resolveDimensions } from "./dimensions.js";
 import type { JudgeRunRequest } from "./runner.js";
@@ -29,8 +29,8 @@ export interface JudgeDeps {
   folders: FolderPolicy;
 }
 
-export function prepareJudgeRun(deps: JudgeDeps, args: JudgeArguments): JudgeRunRequest {
-  const audit = deps.store.getAudit(args.auditId);
+export async function prepareJudgeRun(deps: JudgeDeps, args: JudgeArguments): Promise<JudgeRunRequest> {
+  const audit = await deps.store.audits.get(args.auditId);
   if (!audit) throw new AuditError("not_found", `No audit with id '${args.auditId}'. Call list_audits to see existing audits.`);
   const retries = args.retries ?? DEFAULT_JUDGE_RETRIES;
   if (!Number.isInteger(retries) || retries < 1 || retries > MAX_JUDGE_RETRIES) {
@@ -49,7 +49,7 @@ export function prepareJudgeRun(deps: JudgeDeps, args: JudgeArguments): JudgeRun
     throw error;
   }
   const dimensions = resolveDimensions(args.dimensions, deps.folders);
-  if (deps.store.branchCount(audit.id, "target") === 0) {
+  if ((await deps.store.messages.branchCount(audit.id, "target")) === 0) {
     throw new AuditError("invalid", `Audit ${audit.id} has no target conversation yet, so there is nothing to judge. Run the audit first (set_target_system_message, send_message).`);
   }
   return { auditId: audit.id, judgeModel, dimensions, retries, judgeConfig };

@@ -9,8 +9,8 @@ import { JobWorker } from "../jobs/worker.js";
 import { log, redactSecrets } from "../log.js";
 import { callModel } from "../models/call.js";
 import type { ModelResolver } from "../models/types.js";
-import { type AuditStore, newAuditId } from "../store/audit-store.js";
-import { type JobRecord, JobStore } from "../store/jobs.js";
+import { newAuditId } from "../store/audit-store.js";
+import type { AuditStore, JobRecord, JobRepo } from "../store/types.js";
 import { newOwner } from "../util/owner.js";
 import { renderJudgeTranscript } from "../transcript/judge-xml.js";
 import { type JudgeOutcome, runJudgeAttempts } from "./attempts.js";
@@ -58,17 +58,14 @@ export interface JudgeRunnerOptions {
 
 interface ActiveRun {
   done: Promise<void>;
+  /** The attempt under way (0 before the first starts). */
   attempt: number;
-  retries: number;
   listeners: Set<() => void>;
 }
 
-/** A judge job's payload: nothing is needed beyond the run row (model, dimensions, retries, settings). */
-type JudgeJobPayload = Record<string, never>;
-
 export class JudgeRunner {
   readonly runs: JudgeRunStore;
-  readonly jobs: JobStore;
+  readonly jobs: JobRepo;
   /** Identifies this process in judge_runs.owner and jobs.lease_owner. */
   readonly owner = newOwner();
   private readonly active = new Map<string, ActiveRun>();
@@ -88,7 +85,7 @@ export class JudgeRunner {
   ) {
     const staleMs = options.staleMs ?? STALE_AFTER_MS;
     this.runs = new JudgeRunStore(store, staleMs);
-    this.jobs = new JobStore(store);
+    this.jobs = store.jobs;
     this.heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
     this.pollMs = options.pollMs ?? 1000;
     this.work = options.work ?? true;
@@ -108,14 +105,11 @@ export class JudgeRunner {
    * process claims the job and runs it in the background. Aborting `signal` cancels the judge's
    * model calls (the run then ends as failed).
    */
-  start(request: JudgeRunRequest, options: { signal?: AbortSignal } = {}): string {
+  async start(request: JudgeRunRequest, options: { signal?: AbortSignal } = {}): Promise<string> {
     const id = `judge_${newAuditId()}`;
-    this.store.write(() => {
-      this.runs.create({ id, ...request, owner: this.owner });
-      this.jobs.enqueue({ id, kind: "judge", auditId: request.auditId, payload: {} satisfies JudgeJobPayload });
-    });
+    await this.runs.create({ id, ...request, owner: this.owner });
     if (!this.work) return id;
-    const job = this.jobs.claim(["judge"], this.owner, this.worker.leaseMs, { jobId: id });
+    const job = await this.jobs.claim(["judge"], this.owner, this.worker.leaseMs, { jobId: id });
     if (job) {
       if (options.signal) this.callerSignals.set(id, options.signal);
       void this.worker.start(job).finally(() => this.callerSignals.delete(id));
@@ -167,21 +161,22 @@ export class JudgeRunner {
    */
   async runJob(job: JobRecord, signal: AbortSignal): Promise<void> {
     const id = job.id;
-    const stored = this.runs.get(id);
-    // Already finished (its process stored the result and stopped before ending the job): done.
-    if (!stored || !this.runs.takeOver(id, this.owner)) return;
-    const request: JudgeRunRequest = {
-      auditId: stored.auditId,
-      judgeModel: stored.judgeModel,
-      dimensions: stored.dimensions,
-      retries: stored.retries,
-      judgeConfig: stored.judgeConfig as GenerationSettings | null,
-    };
-    const run: ActiveRun = { done: Promise.resolve(), attempt: 0, retries: request.retries, listeners: new Set() };
+    // Registered before the first store read, so a wait right after start follows this process's run.
+    const run: ActiveRun = { done: Promise.resolve(), attempt: 0, listeners: new Set() };
     this.active.set(id, run);
     const caller = this.callerSignals.get(id);
     const work = (async () => {
-      const transcript = renderJudgeTranscript(this.store.allMessages(request.auditId, "target"));
+      const stored = await this.runs.get(id);
+      // Already finished (its process stored the result and stopped before ending the job): done.
+      if (!stored || !(await this.runs.takeOver(id, this.owner))) return;
+      const request: JudgeRunRequest = {
+        auditId: stored.auditId,
+        judgeModel: stored.judgeModel,
+        dimensions: stored.dimensions,
+        retries: stored.retries,
+        judgeConfig: stored.judgeConfig as GenerationSettings | null,
+      };
+      const transcript = renderJudgeTranscript(await this.store.messages.all(request.auditId, "target"));
       await this.execute(id, request, transcript, run, caller ? AbortSignal.any([signal, caller]) : signal, signal);
     })();
     // Followers (wait, whenDone) only learn that it ended; the worker gets the error below.
@@ -207,8 +202,10 @@ export class JudgeRunner {
     signal: AbortSignal,
     jobSignal: AbortSignal,
   ): Promise<void> {
-    const heartbeat = setInterval(() => this.quietly("heartbeat", () => this.runs.heartbeat(id, this.owner)), this.heartbeatMs);
+    const heartbeat = setInterval(() => void this.quietly("heartbeat", () => this.runs.heartbeat(id, this.owner)), this.heartbeatMs);
     heartbeat.unref();
+    // Progress writes in order, all stored before the result.
+    let progress: Promise<void> = Promise.resolve();
     let outcome: JudgeOutcome;
     try {
       const model = this.models.resolve(request.judgeModel);
@@ -221,7 +218,8 @@ export class JudgeRunner {
         generate: (req) => callModel({ store: this.store, auditId: request.auditId, role: "judge", model, request: req, ref: id }),
         onAttempt: (attempt, messages) => {
           run.attempt = attempt;
-          this.quietly("progress", () => this.runs.progress(id, this.owner, attempt, messages));
+          const view = [...messages];
+          progress = progress.then(() => this.quietly("progress", () => this.runs.progress(id, this.owner, attempt, view)));
           for (const listener of run.listeners) listener();
         },
       });
@@ -243,16 +241,17 @@ export class JudgeRunner {
     } finally {
       clearInterval(heartbeat);
     }
+    await progress;
     if (jobSignal.aborted) throw new Error(`judge run ${id}: the job was ${jobSignal.reason === "stop" ? "given back" : "taken over"}; nothing stored`);
-    this.quietly("result", () => this.runs.finish(id, this.owner, outcome));
+    await this.quietly("result", () => this.runs.finish(id, request.auditId, this.owner, outcome));
   }
 
   /** Store writes of a background run must never throw into the void (e.g. after the store closed). */
-  private quietly(what: string, fn: () => unknown): void {
+  private async quietly(what: string, fn: () => Promise<unknown>): Promise<void> {
     try {
-      fn();
+      await fn();
     } catch (error) {
-      if (this.store.db.open) log.warn(`judge run: could not store the ${what}`, error);
+      if (!this.store.closed) log.warn(`judge run: could not store the ${what}`, error);
     }
   }
 
@@ -260,39 +259,49 @@ export class JudgeRunner {
    * Follows a run until it is no longer running or `timeoutMs` passes, then returns it as stored
    * (undefined for an unknown id).
    */
-  wait(runId: string, timeoutMs: number, options: WaitOptions = {}): Promise<JudgeRunRecord | undefined> {
+  async wait(runId: string, timeoutMs: number, options: WaitOptions = {}): Promise<JudgeRunRecord | undefined> {
     const begin = Date.now();
     const local = this.active.get(runId);
-    const current = this.runs.get(runId);
-    if (!current || (!local && current.status !== "running")) return Promise.resolve(current);
-    return new Promise((resolve) => {
+    const current = await this.runs.get(runId);
+    if (!current || (!local && current.status !== "running")) return current;
+    return new Promise((resolve, reject) => {
       const cleanups: Array<() => void> = [];
       let settled = false;
       const settle = () => {
         if (settled) return;
         settled = true;
         for (const cleanup of cleanups) cleanup();
-        resolve(this.runs.get(runId));
+        this.runs.get(runId).then(resolve, reject);
       };
       const report = () => {
         if (settled || !options.onProgress) return;
-        const attempt = local ? local.attempt : (this.runs.get(runId)?.attempts ?? 0);
-        options.onProgress({ runId, attempt, retries: local?.retries ?? current.retries, elapsedMs: Date.now() - begin });
+        const send = (attempt: number) => {
+          if (!settled) options.onProgress?.({ runId, attempt, retries: current.retries, elapsedMs: Date.now() - begin });
+        };
+        if (local) return send(local.attempt);
+        this.runs.get(runId).then((run) => send(run?.attempts ?? 0), () => undefined);
       };
       if (local) {
         void local.done.then(settle);
         local.listeners.add(report);
         cleanups.push(() => local.listeners.delete(report));
       } else {
+        let looking = false;
         const poll = setInterval(() => {
-          if (this.runs.get(runId)?.status !== "running") settle();
+          if (looking) return;
+          looking = true;
+          this.runs
+            .get(runId)
+            .then((run) => run?.status !== "running" && settle(), () => undefined)
+            .finally(() => (looking = false));
         }, this.pollMs);
         cleanups.push(() => clearInterval(poll));
       }
       const timeout = setTimeout(settle, Math.max(0, timeoutMs));
       cleanups.push(() => clearTimeout(timeout));
       if (options.onProgress) {
-        report();
+        // A run of this process reports its first attempt as it starts.
+        if (!local || local.attempt > 0) report();
         const ticks = setInterval(report, options.progressEveryMs ?? 5000);
         cleanups.push(() => clearInterval(ticks));
       }
@@ -305,25 +314,13 @@ export class JudgeRunner {
   }
 }
 
-const runners = new WeakMap<AuditStore, JudgeRunner>();
-
 /**
- * The judge work of a serve process (--work): with "judge" (the default) it runs the judge runs it
- * starts and takes judge jobs nobody works; with "none" it only stores them, for `petri-mcp worker`.
- * Returns what to await before closing the store: it gives back the runs still under way.
+ * The judge work of a serve process (--work): with "judge" (the default) the runner (the app's,
+ * made with work on) also takes judge jobs nobody works; with "none" it only stores runs, for
+ * `petri-mcp worker`. Returns what to await before closing the store: it gives back the runs still
+ * under way.
  */
-export function startJudgeWork(store: AuditStore, models: ModelResolver, work: "judge" | "none" = "judge"): () => Promise<void> {
-  const runner = judgeRunnerFor(store, models, { work: work === "judge" });
+export function startJudgeWork(runner: JudgeRunner, work: "judge" | "none" = "judge"): () => Promise<void> {
   if (work === "judge") runner.startWorking();
   return () => runner.stopWorking();
-}
-
-/** The process's runner for a store (one per store, shared by every MCP session). */
-export function judgeRunnerFor(store: AuditStore, models: ModelResolver, options?: JudgeRunnerOptions): JudgeRunner {
-  let runner = runners.get(store);
-  if (!runner) {
-    runner = new JudgeRunner(store, models, options);
-    runners.set(store, runner);
-  }
-  return runner;
 }

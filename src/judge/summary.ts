@@ -5,7 +5,7 @@
  * several judges, the jury's medians. Also the short form list_audits shows.
  */
 import * as z from "zod";
-import type { AuditStore } from "../store/audit-store.js";
+import type { AuditStore } from "../store/types.js";
 import { auditJury, mergedScoresOf, topJuryScores } from "./jury.js";
 import { JudgeRunStore, pickScoredRun } from "./runs.js";
 
@@ -34,8 +34,8 @@ export const judgeSummarySchema = z
 
 export type JudgeSummary = z.infer<typeof judgeSummarySchema>;
 
-export function judgeSummary(store: AuditStore, auditId: string): JudgeSummary {
-  const runs = new JudgeRunStore(store).list(auditId);
+export async function judgeSummary(store: AuditStore, auditId: string): Promise<JudgeSummary> {
+  const runs = await new JudgeRunStore(store).list(auditId);
   const latest = runs[0];
   const scored = pickScoredRun(runs);
   const merged = scored ? mergedScoresOf(runs, scored.judgeModel) : {};
@@ -66,8 +66,8 @@ export const judgeBriefSchema = {
 };
 
 /** The judge state list_audits shows for each audit. */
-export function judgeBrief(store: AuditStore, auditId: string): { judge_status: string | null; judges_excluded: number; top_scores: Record<string, number> } {
-  const runs = new JudgeRunStore(store).list(auditId);
+export async function judgeBrief(store: AuditStore, auditId: string): Promise<{ judge_status: string | null; judges_excluded: number; top_scores: Record<string, number> }> {
+  const runs = await new JudgeRunStore(store).list(auditId);
   const jury = auditJury(runs);
   return { judge_status: (pickScoredRun(runs) ?? runs[0])?.status ?? null, judges_excluded: jury.excluded.length, top_scores: Object.fromEntries(topJuryScores(jury)) };
 }

@@ -275,6 +275,8 @@ export interface JudgeRunRepo {
   /** Marks a running run interrupted with the reason; false when it was not running. */
   interrupt(id: string, reason: string): Promise<boolean>;
   heartbeat(id: string, owner: string, now: number): Promise<boolean>;
+  /** Makes `owner` the process running it (a worker took its job over): attempts, messages and error cleared; false when not running. */
+  takeOver(id: string, owner: string, now: number): Promise<boolean>;
   /** An attempt started: its count and the judge view so far. */
   progress(id: string, owner: string, attempts: number, messages: readonly ChatMessage[], now: number): Promise<void>;
   /** Stores the result if `owner` still runs it; false otherwise. */

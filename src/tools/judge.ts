@@ -12,7 +12,7 @@ import { MAX_DIMENSIONS, MAX_RUBRIC_CHARS, MAX_TITLE_CHARS } from "../judge/dime
 import { auditJury } from "../judge/jury.js";
 import { formatRunText } from "../judge/report.js";
 import { prepareJudgeRun } from "../judge/request.js";
-import { type JudgeProgress, judgeRunnerFor } from "../judge/runner.js";
+import type { JudgeProgress, JudgeRunRequest } from "../judge/runner.js";
 import type { JudgeRunRecord } from "../judge/runs.js";
 import { generationSettingsSchema } from "../models/settings.js";
 import { describeLocation, locationsById } from "../transcript/branches.js";
@@ -83,8 +83,8 @@ function warningsOf(run: JudgeRunRecord): string[] {
   return Array.isArray(warnings) ? warnings.filter((w): w is string => typeof w === "string") : [];
 }
 
-function structuredRun(ctx: ToolContext, run: JudgeRunRecord): z.input<typeof runOutput> {
-  const usage = judgeRunnerFor(ctx.app.legacyStore, ctx.app.models).runs.usage(run.id);
+async function structuredRun(ctx: ToolContext, run: JudgeRunRecord): Promise<z.input<typeof runOutput>> {
+  const usage = await ctx.app.judges.runs.usage(run.id);
   return {
     run_id: run.id,
     audit_id: run.auditId,
@@ -114,10 +114,10 @@ function structuredRun(ctx: ToolContext, run: JudgeRunRecord): z.input<typeof ru
   };
 }
 
-function runText(ctx: ToolContext, run: JudgeRunRecord): string {
+async function runText(ctx: ToolContext, run: JudgeRunRecord): Promise<string> {
   let locate: ((id: string) => string | undefined) | undefined;
   if ((run.highlights ?? []).length > 0) {
-    const byId = locationsById(ctx.app.legacyStore.allMessages(run.auditId, "target"));
+    const byId = locationsById(await ctx.app.store.messages.all(run.auditId, "target"));
     locate = (id) => {
       const location = byId.get(id);
       return location && describeLocation(location);
@@ -178,7 +178,7 @@ const waitArg = (what: string, fallback: number) =>
 
 export function registerJudgeTools(server: McpServer, ctx: ToolContext): void {
   const { app } = ctx;
-  const runner = () => judgeRunnerFor(app.legacyStore, app.models);
+  const runner = app.judges;
 
   registerTool(server, ctx, {
     name: "judge",
@@ -255,28 +255,27 @@ export function registerJudgeTools(server: McpServer, ctx: ToolContext): void {
       const repeated = models.find((m, i) => models.indexOf(m) !== i);
       if (repeated !== undefined) throw new AuditError("invalid", `judge_models lists ${repeated} twice; give each judge once.`);
       // Every request is checked before any run starts: bad input changes nothing.
-      const requests = models.map((judgeModel) =>
-        prepareJudgeRun(
-          { store: app.legacyStore, models: app.models, defaultJudgeModel: app.config.judgeModel, defaultJudgeConfig: app.config.roleSettings?.judge, folders: { allowedRoots: app.config.resourcesDirs } },
-          { auditId: args.audit_id, dimensions: args.dimensions, judgeModel, retries: args.retries, judgeConfig: args.judge_config },
-        ),
-      );
+      const requests: JudgeRunRequest[] = [];
+      for (const judgeModel of models) {
+        const deps = { store: app.store, models: app.models, defaultJudgeModel: app.config.judgeModel, defaultJudgeConfig: app.config.roleSettings?.judge, folders: { allowedRoots: app.config.resourcesDirs } };
+        requests.push(await prepareJudgeRun(deps, { auditId: args.audit_id, dimensions: args.dimensions, judgeModel, retries: args.retries, judgeConfig: args.judge_config }));
+      }
       const waitMs = (args.wait_seconds ?? DEFAULT_WAIT_SECONDS) * 1000;
       const outcomes = await Promise.all(
         requests.map(async (request, i) => {
-          const running = runner().runs.findRunning(request.auditId, request.judgeModel, request.dimensions);
+          const running = await runner.runs.findRunning(request.auditId, request.judgeModel, request.dimensions);
           // A run under way is followed only when it also has the same settings.
           const existing = running && JSON.stringify(running.judgeConfig) === JSON.stringify(request.judgeConfig ?? null) ? running : undefined;
-          const runId = existing?.id ?? runner().start(request);
-          const run = await runner().wait(runId, waitMs, { onProgress: i === 0 ? progressNotifier(extra, request.judgeModel) : undefined, signal: extra.signal });
+          const runId = existing?.id ?? (await runner.start(request));
+          const run = await runner.wait(runId, waitMs, { onProgress: i === 0 ? progressNotifier(extra, request.judgeModel) : undefined, signal: extra.signal });
           if (!run) throw new Error(`judge run ${runId} vanished from the store`);
           return { run, reused: existing !== undefined };
         }),
       );
       const first = outcomes[0]!;
       const reused = first.reused ? `An identical judge run was already under way; this call followed it instead of starting another.\n` : "";
-      const structured = { ...structuredRun(ctx, first.run), reused_running_run: first.reused, ...juryOf(args.judge_models ? outcomes.map((o) => o.run) : []) };
-      const text = args.judge_models ? juryText(ctx, outcomes.map((o) => o.run), structured) : reused + runText(ctx, first.run);
+      const structured = { ...(await structuredRun(ctx, first.run)), reused_running_run: first.reused, ...juryOf(args.judge_models ? outcomes.map((o) => o.run) : []) };
+      const text = args.judge_models ? juryText(ctx, outcomes.map((o) => o.run), structured) : reused + (await runText(ctx, first.run));
       return { text, structured };
     },
   });
@@ -295,7 +294,7 @@ export function registerJudgeTools(server: McpServer, ctx: ToolContext): void {
     }),
     output: runOutput,
     handler: async (args, extra) => {
-      const found = runner().runs.get(args.run_id);
+      const found = await runner.runs.get(args.run_id);
       if (!found) {
         throw new AuditError("not_found", `No judge run with id '${args.run_id}'. Use the run_id that judge returned; get_audit shows the latest run of an audit.`);
       }
@@ -303,8 +302,8 @@ export function registerJudgeTools(server: McpServer, ctx: ToolContext): void {
         throw new AuditError("not_found", `Judge run '${args.run_id}' belongs to audit ${found.auditId}, not ${args.audit_id}.`);
       }
       const wait = args.wait_seconds ?? 0;
-      const run = wait > 0 && found.status === "running" ? ((await runner().wait(found.id, wait * 1000, { onProgress: progressNotifier(extra, found.judgeModel), signal: extra.signal })) ?? found) : found;
-      return { text: runText(ctx, run), structured: structuredRun(ctx, run) };
+      const run = wait > 0 && found.status === "running" ? ((await runner.wait(found.id, wait * 1000, { onProgress: progressNotifier(extra, found.judgeModel), signal: extra.signal })) ?? found) : found;
+      return { text: await runText(ctx, run), structured: await structuredRun(ctx, run) };
     },
   }).update({ _meta: appToolMeta("judge-result") });
 }

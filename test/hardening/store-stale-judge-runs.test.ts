@@ -11,7 +11,6 @@ import { spawnSync } from "node:child_process";
 import { hostname } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
 import { defaultDimensions, toStoredDimensions } from "../../src/judge/dimensions.js";
-import { judgeRunnerFor } from "../../src/judge/runner.js";
 import { HEARTBEAT_MS, STALE_AFTER_MS } from "../../src/judge/runs.js";
 import { ModelRegistry } from "../../src/models/registry.js";
 import { createTestApp, type TestApp } from "../helpers.js";
@@ -20,7 +19,7 @@ import { allScores, buildBranchedAudit, judgeAnswer } from "../judge/judge-helpe
 let t: TestApp;
 afterEach(async () => {
   if (t === undefined) return; // the first test opens no app
-  await judgeRunnerFor(t.app.legacyStore, t.app.models).idle();
+  await t.app.judges.idle();
   await t.close();
 });
 
@@ -31,17 +30,12 @@ async function setup(): Promise<string> {
   return buildBranchedAudit(t.app.service, models.mock("mockllm/target"));
 }
 
-/** A `running` row as another process leaves it, for the default judge request on the audit. */
-function leaveRunningRun(auditId: string, id: string, owner: string, heartbeatAt: number): void {
-  t.app.legacyStore.db
-    .prepare(
-      `INSERT INTO judge_runs (id, audit_id, status, judge_model, dimensions, retries, owner, heartbeat_at, started_at)
-       VALUES (?, ?, 'running', 'mockllm/judge', ?, 3, ?, ?, ?)`,
-    )
-    .run(id, auditId, JSON.stringify(toStoredDimensions(defaultDimensions())), owner, heartbeatAt, new Date(heartbeatAt).toISOString());
+/** A `running` run (without a job, as stored before jobs) as another process leaves it, for the default judge request on the audit. */
+async function leaveRunningRun(auditId: string, id: string, owner: string, heartbeatAt: number): Promise<void> {
+  await t.app.store.judgeRuns.insert({ id, auditId, judgeModel: "mockllm/judge", dimensions: toStoredDimensions(defaultDimensions()), retries: 3, owner, now: heartbeatAt });
 }
 
-const stored = (id: string) => t.app.legacyStore.db.prepare("SELECT status, error, finished_at FROM judge_runs WHERE id = ?").get(id) as { status: string; error: string | null; finished_at: string | null };
+const stored = async (id: string) => (await t.app.store.judgeRuns.get(id))!;
 
 /** The pid of a process that has exited. */
 function deadPid(): number {
@@ -66,7 +60,7 @@ describe("a judge run left running by another process", () => {
   it.each(cases)("%s: is not followed; a new run starts and the old one reads interrupted, with the reason", async (_name, make) => {
     const auditId = await setup();
     const { owner, heartbeatAt, reason } = make();
-    leaveRunningRun(auditId, "judge_dead", owner, heartbeatAt);
+    await leaveRunningRun(auditId, "judge_dead", owner, heartbeatAt);
     expect((await t.ok("get_judge_result", { run_id: "judge_dead" })).data.status).toBe("interrupted");
 
     const { text, data } = await t.ok("judge", { audit_id: auditId, wait_seconds: 30 });
@@ -75,10 +69,10 @@ describe("a judge run left running by another process", () => {
     expect(data.status).toBe("complete");
     expect(text).not.toMatch(/already under way/);
 
-    const old = stored("judge_dead");
+    const old = await stored("judge_dead");
     expect(old.status).toBe("interrupted");
     expect(old.error).toMatch(reason);
-    expect(old.finished_at).not.toBeNull();
+    expect(old.finishedAt).not.toBeNull();
     const result = await t.ok("get_judge_result", { run_id: "judge_dead" });
     expect(result.data).toMatchObject({ status: "interrupted", scores: null });
     expect(result.data.error).toMatch(reason);
@@ -87,9 +81,9 @@ describe("a judge run left running by another process", () => {
   it("with a fresh heartbeat from a live process: is followed, and stays running", async () => {
     const auditId = await setup();
     // This test's own parent process stands in for another live petri-mcp on this host.
-    leaveRunningRun(auditId, "judge_live", `${hostname()}:${process.ppid}:abcd1234`, Date.now() - 1_000);
+    await leaveRunningRun(auditId, "judge_live", `${hostname()}:${process.ppid}:abcd1234`, Date.now() - 1_000);
     const { data } = await t.ok("judge", { audit_id: auditId, wait_seconds: 0 });
     expect(data).toMatchObject({ run_id: "judge_live", status: "running", reused_running_run: true });
-    expect(stored("judge_live").status).toBe("running");
+    expect((await stored("judge_live")).status).toBe("running");
   });
 });

@@ -4,8 +4,6 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AuditService } from "../../src/audit/service.js";
 import { runJudgeCommand } from "../../src/commands/judge.js";
 import { ModelRegistry } from "../../src/models/registry.js";
-import { AuditStore } from "../../src/store/audit-store.js";
-import { openDatabase } from "../../src/store/db.js";
 import { openStore } from "../../src/store/index.js";
 import { tempDir } from "../helpers.js";
 import { buildBranchedAudit, judgeAnswer } from "./judge-helpers.js";
@@ -40,12 +38,15 @@ async function audits(count: number, ended: number): Promise<string[]> {
   return ids;
 }
 
-function storedRuns(): Array<{ audit_id: string; status: string; judge_model: string }> {
-  const store = new AuditStore(openDatabase(db));
+/** The stored judge runs of these audits, audit by audit, oldest first. */
+async function storedRuns(ids: readonly string[]): Promise<Array<{ audit_id: string; status: string; judge_model: string }>> {
+  const store = await openStore(db);
   try {
-    return store.db.prepare("SELECT audit_id, status, judge_model FROM judge_runs ORDER BY rowid").all() as never;
+    const runs = [];
+    for (const id of ids) runs.push(...(await store.judgeRuns.allForAudit(id)));
+    return runs.map((r) => ({ audit_id: r.auditId, status: r.status, judge_model: r.judgeModel }));
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -59,7 +60,7 @@ describe("petri-mcp judge", () => {
     expect(text).toContain(`on audit ${id} (mockllm/judge, 2 dimensions): complete after 1 attempt.`);
     expect(text).toMatch(/concerning\s+5\/10/);
     expect(text).toMatch(/admirable\s+2\/10\s+\(higher is better\)/);
-    expect(storedRuns()).toEqual([{ audit_id: id, status: "complete", judge_model: "mockllm/judge" }]);
+    expect(await storedRuns([id!])).toEqual([{ audit_id: id, status: "complete", judge_model: "mockllm/judge" }]);
   });
 
   it("judges every finished audit with --all and prints a table with means over the scored runs", async () => {
@@ -78,7 +79,7 @@ describe("petri-mcp judge", () => {
     // admirable: one score (2), so mean 2.00 over n=1; the missing one is not counted as 1 or 0.
     expect(text).toMatch(/^admirable\s+2\s+-\s+2\.00\s+1$/m);
     expect(text).toMatch(/^concerning\s+4\s+8\s+6\.00\s+2$/m);
-    expect(storedRuns().map((r) => r.status)).toEqual(["complete", "partial"]);
+    expect((await storedRuns(ids)).map((r) => r.status)).toEqual(["complete", "partial"]);
 
     // --unjudged skips the audit that already has a complete run.
     out = [];
@@ -102,6 +103,6 @@ describe("petri-mcp judge", () => {
     expect(err.pop()).toContain("Unknown dimension name: 'nope'");
     expect(await runJudgeCommand(["--help"], io)).toBe(0);
     expect(out.pop()).toContain("Usage: petri-mcp judge <audit_id>... | --all");
-    expect(storedRuns()).toEqual([]);
+    expect(await storedRuns([id!])).toEqual([]);
   });
 });

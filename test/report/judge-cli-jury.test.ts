@@ -5,8 +5,6 @@ import { afterEach, describe, expect, it } from "vitest";
 import { AuditService } from "../../src/audit/service.js";
 import { runJudgeCommand } from "../../src/commands/judge.js";
 import { ModelRegistry } from "../../src/models/registry.js";
-import { AuditStore } from "../../src/store/audit-store.js";
-import { openDatabase } from "../../src/store/db.js";
 import { openStore } from "../../src/store/index.js";
 import { tempDir } from "../helpers.js";
 import { allScores, buildBranchedAudit, judgeAnswer } from "../judge/judge-helpers.js";
@@ -35,15 +33,16 @@ describe("petri-mcp judge with a jury", () => {
     expect(text).toMatch(/^dimension\s+\w+:judge-a\s+\w+:judge-b\s+\w+:judge-c\s+mean\s+n$/m);
     expect(text).toContain(`jury ${auditId}: 2 judge(s) scored; highest medians concerning=5.5`);
     expect(text).toContain("excluded: mockllm/judge-c (failed)");
-    const check = new AuditStore(openDatabase(db));
+    const check = await openStore(db);
     try {
-      expect((check.db.prepare("SELECT judge_model, status FROM judge_runs ORDER BY judge_model").all() as any[]).map((r) => [r.judge_model, r.status])).toEqual([
+      const runs = await check.judgeRuns.allForAudit(auditId);
+      expect(runs.map((r) => [r.judgeModel, r.status]).sort()).toEqual([
         ["mockllm/judge-a", "complete"],
         ["mockllm/judge-b", "complete"],
         ["mockllm/judge-c", "failed"],
       ]);
     } finally {
-      check.close();
+      await check.close();
     }
   });
 

@@ -1,13 +1,12 @@
 /** The get_run_report tool: structured numbers recomputed on each call, the engagement gate, and a clear error for an unknown run. */
 import { afterEach, describe, expect, it } from "vitest";
-import { judgeRunnerFor } from "../../src/judge/runner.js";
 import { ModelRegistry } from "../../src/models/registry.js";
 import { createTestApp, type TestApp } from "../helpers.js";
 import { judgeAnswer } from "../judge/judge-helpers.js";
 
 let t: TestApp;
 afterEach(async () => {
-  await judgeRunnerFor(t.app.legacyStore, t.app.models).idle();
+  await t.app.judges.idle();
   await t.close();
 });
 

@@ -5,7 +5,6 @@
  * export, which names the run each score came from.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { judgeRunnerFor } from "../../src/judge/runner.js";
 import { ModelRegistry } from "../../src/models/registry.js";
 import { loadExportData } from "../../src/transcript/export-data.js";
 import { buildPetriTranscript } from "../../src/transcript/petri-json.js";
@@ -15,7 +14,7 @@ import { allScores, buildBranchedAudit, judgeAnswer } from "../judge/judge-helpe
 let t: TestApp;
 let models: ModelRegistry;
 afterEach(async () => {
-  await judgeRunnerFor(t.app.legacyStore, t.app.models).idle();
+  await t.app.judges.idle();
   await t.close();
 });
 

@@ -129,6 +129,11 @@ describeBackends("store contract", (backend) => {
     expect(await store.judgeRuns.heartbeat("j1", "someone-else", 2000)).toBe(false);
     await store.judgeRuns.progress("j1", "h:1:a", 1, [msg("judge-sys")], 2500);
     expect(await store.judgeRuns.get("j1")).toMatchObject({ status: "running", attempts: 1, heartbeatAt: 2500, messages: [msg("judge-sys")], judgeConfig: { temperature: 0 }, dimensions: dims });
+    // A worker taking the run over starts its attempt again under its own owner.
+    expect(await store.judgeRuns.takeOver("j1", "h:3:c", 2600)).toBe(true);
+    expect(await store.judgeRuns.get("j1")).toMatchObject({ status: "running", owner: "h:3:c", attempts: 0, heartbeatAt: 2600, messages: null, error: null });
+    expect(await store.judgeRuns.heartbeat("j1", "h:1:a", 2700)).toBe(false);
+    expect(await store.judgeRuns.takeOver("j1", "h:1:a", 2800)).toBe(true);
     const result = { status: "complete" as const, attempts: 1, scores: { concerning: 3 }, missing: [], summary: "s", justification: "j", highlights: [{ index: 1, description: "x", parts: [] }], response: "raw", messages: [msg("judge-sys")], error: null };
     expect(await store.judgeRuns.finish("j1", "not-owner", result)).toBe(false);
     expect(await store.judgeRuns.finish("j1", "h:1:a", result)).toBe(true);

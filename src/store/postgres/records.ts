@@ -7,7 +7,6 @@ import { type CheckRow, type JudgeRunRow, type JudgeScoresRow, toCheck, toJudgeR
 import type { ModelCallRecord, StoreSession } from "../types.js";
 import { NOT_PREFILL, type PgExec } from "./query.js";
 import { pgRunStatus } from "./run-status.js";
-import { pgRunStatus } from "./run-status.js";
 
 const JUDGE_LIST = `id, audit_id, status, judge_model, dimensions, retries, judge_config, attempts, scores, missing, summary,
   justification, highlights, NULL AS response, NULL AS messages, error, owner, heartbeat_at, started_at, finished_at`;
@@ -136,6 +135,11 @@ export function pgRecordRepos(exec: PgExec): Pick<StoreSession, "modelCalls" | "
       interrupt: (id, reason) =>
         write(async (q) => (await q("UPDATE judge_runs SET status = 'interrupted', finished_at = $1, error = $2 WHERE id = $3 AND status = 'running'", [nowIso(), reason, id])).rowCount === 1),
       heartbeat: (id, owner, now) => write(async (q) => (await q("UPDATE judge_runs SET heartbeat_at = $1 WHERE id = $2 AND owner = $3 AND status = 'running'", [now, id, owner])).rowCount === 1),
+      takeOver: (id, owner, now) =>
+        write(
+          async (q) =>
+            (await q("UPDATE judge_runs SET owner = $1, heartbeat_at = $2, attempts = 0, messages = NULL, error = NULL WHERE id = $3 AND status = 'running'", [owner, now, id])).rowCount === 1,
+        ),
       progress: (id, owner, attempts, messages, now) =>
         write(
           async (q) =>

@@ -49,6 +49,10 @@ export function heartbeatJudgeRun(db: LegacyStore, id: string, owner: string, no
   return db.prepare("UPDATE judge_runs SET heartbeat_at = ? WHERE id = ? AND owner = ? AND status = 'running'").run(now, id, owner).changes === 1;
 }
 
+export function takeOverJudgeRun(db: LegacyStore, id: string, owner: string, now: number): boolean {
+  return db.prepare("UPDATE judge_runs SET owner = ?, heartbeat_at = ?, attempts = 0, messages = NULL, error = NULL WHERE id = ? AND status = 'running'").run(owner, now, id).changes === 1;
+}
+
 export function progressJudgeRun(db: LegacyStore, id: string, owner: string, attempts: number, messages: readonly ChatMessage[], now: number): void {
   db.prepare("UPDATE judge_runs SET attempts = ?, messages = ?, heartbeat_at = ? WHERE id = ? AND owner = ? AND status = 'running'").run(attempts, JSON.stringify(messages), now, id, owner);
 }

@@ -81,6 +81,7 @@ export function sqliteSession(db: LegacyStore, exec: SqliteExec): StoreSession {
       runningLike: (auditId, model, dimensions) => read(() => sql.runningJudgeRunsLike(db, auditId, model, dimensions)),
       interrupt: (id, reason) => write(() => sql.interruptJudgeRun(db, id, reason)),
       heartbeat: (id, owner, now) => write(() => sql.heartbeatJudgeRun(db, id, owner, now)),
+      takeOver: (id, owner, now) => write(() => sql.takeOverJudgeRun(db, id, owner, now)),
       progress: (id, owner, attempts, messages, now) => write(() => sql.progressJudgeRun(db, id, owner, attempts, messages, now)),
       finish: (id, owner, result) => write(() => sql.finishJudgeRun(db, id, owner, result)),
       get: (id) => read(() => sql.getJudgeRun(db, id)),

@@ -1,6 +1,9 @@
 /**
- * In-process notifications that an audit changed, so every MCP session of this process can tell
- * its subscribers (resource update notifications). Other processes see changes on their next read.
+ * Notifications that an audit changed, so every MCP session of this process can tell its
+ * subscribers (resource update notifications). The one source is the store (AppContext feeds this
+ * bus from `store.onChange`): a change is announced once it commits, once per transaction. On
+ * PostgreSQL that includes changes made by every other process (LISTEN/NOTIFY); on SQLite only this
+ * process's, and other processes see changes on their next read.
  */
 export type AuditChangeListener = (auditId: string) => void;
 

@@ -147,7 +147,6 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
         epoch: ctx.auditDefaults.epoch ?? null,
         targetDisplayName: args.target_display_name ?? null,
       });
-      app.changes.auditChanged(audit.id);
       const text = [
         `Audit ${audit.id} started: target ${args.target_display_name ?? audit.targetModel}${targetConfig ? ` (${describeSettings(targetConfig)})` : ""}, at most ${audit.maxTurns} target turns${realismThreshold !== null ? `, realism filter on (threshold ${realismThreshold})` : ""}.`,
         ...(seed ? [`Seed: ${choice!.how}${seed.tags.length > 0 ? ` (tags ${seed.tags.join(", ")})` : ""}. Its text is the audit's seed_instruction (get_audit shows it).`] : []),

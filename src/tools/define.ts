@@ -125,10 +125,8 @@ export function registerTool<I extends z.ZodObject, O extends z.ZodObject>(serve
     (async (args: z.infer<I>, extra: ToolExtra) => {
       const auditId = (args as { audit_id?: unknown }).audit_id;
       if (typeof auditId !== "string") return run(args, extra);
-      const result = await ctx.app.activity.track(() => (serialize ? ctx.queue.run(auditId, () => run(args, extra)) : run(args, extra)));
-      // Reads and file exports leave the audit as it was: no change to announce.
-      if (!result.isError && spec.operation !== "read" && spec.operation !== "file") ctx.app.changes.auditChanged(auditId);
-      return result;
+      // Changes are announced by the store once they commit (app.changes, fed by store.onChange), not here.
+      return ctx.app.activity.track(() => (serialize ? ctx.queue.run(auditId, () => run(args, extra)) : run(args, extra)));
     }) as never,
   );
 }

@@ -71,6 +71,34 @@ describe.each(testBackends())("two HTTP clients share the store [%s]", (backend)
     ]);
   });
 
+  it("each change is announced once: the store's change notification is the only source", async () => {
+    env = await startHttpTestApp({ backend });
+    env.app.models.mock("mockllm/target").script({ text: "One." }, { text: "Two." });
+    const auditor = await env.connect("auditor");
+    const watcher = await env.connect("watcher");
+    const { data: started } = await auditor.ok("start_audit", { seed_instruction: "Count the notifications." });
+    const { data: sentinel } = await auditor.ok("start_audit", { seed_instruction: "Marks the end." });
+    const uri = TRANSCRIPT_URI(started.audit_id);
+    const received: string[] = [];
+    let sentinelSeen!: () => void;
+    const sentinelUpdated = new Promise<void>((resolve) => (sentinelSeen = resolve));
+    watcher.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => {
+      received.push(notification.params.uri);
+      if (notification.params.uri === TRANSCRIPT_URI(sentinel.audit_id)) sentinelSeen();
+    });
+    await watcher.client.subscribeResource({ uri });
+    await watcher.client.subscribeResource({ uri: TRANSCRIPT_URI(sentinel.audit_id) });
+    await streamOpen(env, watcher.sessionId);
+
+    await auditor.ok("set_target_system_message", { audit_id: started.audit_id, system_message: "System." });
+    await auditor.ok("send_message", { audit_id: started.audit_id, message: "First." });
+    await auditor.ok("send_message", { audit_id: started.audit_id, message: "Second." });
+    // Notifications arrive in order: once the sentinel's is here, every earlier one (and any duplicate) is too.
+    await auditor.ok("set_target_system_message", { audit_id: sentinel.audit_id, system_message: "System." });
+    await sentinelUpdated;
+    expect(received.filter((u) => u === uri)).toHaveLength(3);
+  });
+
   it("two clients racing on one audit: one turn is stored, the other gets 'busy'", async () => {
     const target = new MockLLM("mockllm/blocking");
     let release!: () => void;

@@ -270,21 +270,24 @@ export class RunUsageReader {
   ) {}
 
   current(): UsageTotals {
-    void this.refresh();
+    this.reading ??= this.read().finally(() => {
+      this.reading = null;
+    });
     return this.last;
   }
 
-  refresh(): Promise<void> {
-    if (this.store.closed) return Promise.resolve();
-    this.reading ??= runUsage(this.store, this.runId)
-      .then((usage) => {
-        this.last = usage;
-      })
+  /** Reads the totals now (after the read under way, so an older answer cannot replace it). */
+  async refresh(): Promise<void> {
+    await this.reading;
+    await this.read();
+  }
+
+  private async read(): Promise<void> {
+    if (this.store.closed) return;
+    try {
+      this.last = await runUsage(this.store, this.runId);
+    } catch {
       // A frame shows the totals last read; the run reports store failures itself.
-      .catch(() => undefined)
-      .finally(() => {
-        this.reading = null;
-      });
-    return this.reading;
+    }
   }
 }

@@ -1,11 +1,16 @@
 /**
  * The runner's pure parts: matching seeds to an earlier invocation's audits, the stop controller,
- * the progress display (plain lines and the live frame) and the summary table.
+ * the progress display (plain lines and the live frame, and the run's usage it shows) and the
+ * summary table.
  */
 import { EventEmitter } from "node:events";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { newRunId } from "../../src/commands/audit.js";
-import type { RunReport, SeedResult } from "../../src/runner/batch.js";
+import { type RunReport, RunUsageReader, type SeedResult } from "../../src/runner/batch.js";
+import { openStore } from "../../src/store/index.js";
+import { tempDir } from "../helpers.js";
 import { eventLine, RunProgress } from "../../src/runner/progress.js";
 import { abandonedAudits, planGrid } from "../../src/runner/resume.js";
 import { callSignal, StopController, stopOnSigint } from "../../src/runner/stop.js";
@@ -183,5 +188,32 @@ describe("summary", () => {
 
   it("names runs so they sort by time", () => {
     expect(newRunId(new Date("2026-01-22T10:04:05Z"))).toMatch(/^run-20260122-100405-[a-z2-9]{4}$/);
+  });
+});
+
+describe("RunUsageReader", () => {
+  it("answers a frame with the totals last read, and refresh() reads the run's calls now", async () => {
+    const dir = tempDir("petri-usage-reader-");
+    const store = await openStore(join(dir, "petri.db"));
+    try {
+      const inRun = await store.audits.create({ seedInstruction: "s", targetModel: "mockllm/t", maxTurns: 3, runId: "r1" });
+      const other = await store.audits.create({ seedInstruction: "s", targetModel: "mockllm/t", maxTurns: 3, runId: "r2" });
+      const call = (auditId: string, costUsd: number | null) => ({ auditId, role: "target", model: "mockllm/t", startedAt: new Date().toISOString(), latencyMs: 1, inputTokens: 10, outputTokens: 5, costUsd });
+      await store.modelCalls.record(call(inRun.id, null));
+      await store.modelCalls.record(call(other.id, 1));
+      const reader = new RunUsageReader(store, "r1");
+      expect(reader.current()).toEqual({ inputTokens: 0, outputTokens: 0, costUsd: null });
+      await reader.refresh();
+      // No priced call: the cost is unknown, not $0; the other run's calls are not counted.
+      expect(reader.current()).toEqual({ inputTokens: 10, outputTokens: 5, costUsd: null });
+      await store.modelCalls.record(call(inRun.id, 0.25));
+      await reader.refresh();
+      expect(reader.current()).toEqual({ inputTokens: 20, outputTokens: 10, costUsd: 0.25 });
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+    // A closed store is not read again: the last totals stay.
+    await expect(new RunUsageReader(store, "r1").refresh()).resolves.toBeUndefined();
   });
 });

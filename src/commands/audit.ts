@@ -19,6 +19,7 @@ import { realRoot } from "../resources/roots.js";
 import { newAuditId } from "../store/audit-store.js";
 import { DEFAULT_MIN_TARGET_REPLIES, saveRunDesign } from "../store/run-records.js";
 import { auditJobPayloads, enqueueAuditJobs, type RunSpec } from "../runner/audit-jobs.js";
+import { DEFAULT_MAX_ATTEMPTS, MAX_JOB_ATTEMPTS } from "../store/jobs.js";
 import { type RunReport, runBatch, RunUsageReader } from "../runner/batch.js";
 import { type ProgressSink, RunProgress } from "../runner/progress.js";
 import { StopController, stopOnSigint } from "../runner/stop.js";
@@ -66,6 +67,8 @@ Options:
   --enqueue                     check everything, store the run and one queued audit job per
                                 seed x target x epoch, print the run id and exit: petri-mcp worker
                                 processes (any number, any machine on the store) run them
+  --max-attempts N              with --enqueue: attempts each audit job gets before it ends as
+                                failed with its last error (3; 1 = no retry; at most 20)
   --db PATH                     the AuditStore (default: $PETRI_DB, else the user data dir)
 
 Ctrl-C once: no new audits or turns start, running turns finish. Twice: abort the model calls
@@ -107,6 +110,7 @@ const OPTIONS = {
   "run-id": { type: "string" },
   enqueue: { type: "boolean" },
   "budget-usd": { type: "string" },
+  "max-attempts": { type: "string" },
 } as const;
 
 interface Plan {
@@ -124,6 +128,8 @@ interface Plan {
   userPrompt: string | undefined;
   enqueue: boolean;
   budgetUsd: number | undefined;
+  /** Attempts of each audit job (--max-attempts, with --enqueue). */
+  maxAttempts: number;
 }
 
 function wholeNumber(value: string | undefined, flag: string, fallback: number, max: number): number {
@@ -218,7 +224,9 @@ function planRun(argv: string[], deps: AuditCommandDeps, models: (config: Config
   const enqueue = values.enqueue ?? false;
   const budgetUsd = values["budget-usd"] === undefined ? undefined : Number(values["budget-usd"]);
   if (budgetUsd !== undefined && !(Number.isFinite(budgetUsd) && budgetUsd > 0)) throw new UsageError(`--budget-usd must be a positive number of dollars, got '${values["budget-usd"]}'.`);
-  return { config, seeds, auditorModel, targetModels, judgeModels, epochs, minTargetReplies, concurrency, runId, realismFilter, systemPrompt, userPrompt, enqueue, budgetUsd };
+  if (values["max-attempts"] !== undefined && !enqueue) throw new UsageError("--max-attempts applies to the jobs of --enqueue; add --enqueue, or leave it out.");
+  const maxAttempts = wholeNumber(values["max-attempts"], "--max-attempts", DEFAULT_MAX_ATTEMPTS, MAX_JOB_ATTEMPTS);
+  return { config, seeds, auditorModel, targetModels, judgeModels, epochs, minTargetReplies, concurrency, runId, realismFilter, systemPrompt, userPrompt, enqueue, budgetUsd, maxAttempts };
 }
 
 /** `run-20260122-100405-k7m2`: sortable, readable, unique enough to name a run. */
@@ -330,7 +338,7 @@ async function enqueueRun(plan: Plan, io: CommandIO, deps: AuditCommandDeps, reg
         seeds: plan.seeds.length,
       });
       await tx.runs.setBudget(runId, plan.budgetUsd ?? null);
-      return enqueueAuditJobs(tx.jobs, runId, auditJobPayloads(spec, plan.seeds));
+      return enqueueAuditJobs(tx.jobs, runId, auditJobPayloads(spec, plan.seeds), plan.maxAttempts);
     });
     if (count === null) {
       io.stderr(`petri-mcp audit: run ${runId} already has jobs in the store; petri-mcp runs ${runId} shows them.`);

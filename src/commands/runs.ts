@@ -62,7 +62,23 @@ export interface RunStatus {
   budget_usd: number | null;
   /** Whether the budget is spent: no model call of the run starts any more. */
   budget_spent: boolean;
+  /** Claims of the run's audit jobs beyond their first (a failed attempt retried, or a stopped worker's job taken over). */
+  retries: number;
+  /** The run's audit jobs that ended failed: why (their last error) after how many attempts. */
+  failed_jobs: FailedJob[];
 }
+
+export interface FailedJob {
+  job_id: string;
+  target: string;
+  seed_id: string | null;
+  attempts: number;
+  max_attempts: number;
+  last_error: string | null;
+}
+
+/** Failed jobs listed in the text output (all of them are in --json). */
+const FAILED_SHOWN = 10;
 
 const empty = (): Counts => ({ total: 0, queued: 0, running: 0, done: 0, failed: 0, cancelled: 0 });
 
@@ -108,7 +124,16 @@ async function statusIn(store: StoreSession, runId: string): Promise<RunStatus> 
     unpriced_calls: 0,
     budget_usd: spending.budgetUsd,
     budget_spent: budgetSpent(spending),
+    retries: 0,
+    failed_jobs: [],
   };
+  for (const job of await store.jobs.listRun(runId)) {
+    if (job.kind !== "audit") continue;
+    status.retries += Math.max(0, job.attempts - 1);
+    if (job.status !== "failed") continue;
+    const payload = job.payload as { target?: string; seed?: { id?: string } };
+    status.failed_jobs.push({ job_id: job.id, target: payload.target ?? "", seed_id: payload.seed?.id ?? null, attempts: job.attempts, max_attempts: job.maxAttempts, last_error: job.lastError });
+  }
   for (const target of targets) {
     const counts = byTarget.get(target) ?? empty();
     const u = usage.find((x) => x.target === target);
@@ -129,6 +154,11 @@ function formatStatus(s: RunStatus): string {
   const budget = s.budget_usd === null ? "" : `, budget $${s.budget_usd}${s.budget_spent ? " (spent: no new model call starts)" : ""}`;
   const lines = [`Run ${s.run_id}: ${line(s.seeds)}`, `  tokens ${s.input_tokens} in / ${s.output_tokens} out, cost ${money(s.cost_usd, s.unpriced_calls)}${budget}`];
   for (const t of s.by_target) lines.push(`  ${t.target}: ${line(t)}; tokens ${t.input_tokens} in / ${t.output_tokens} out, cost ${money(t.cost_usd, t.unpriced_calls)}`);
+  if (s.retries > 0 || s.failed_jobs.length > 0) lines.push(`  retries ${s.retries}; failed jobs ${s.failed_jobs.length}`);
+  for (const f of s.failed_jobs.slice(0, FAILED_SHOWN)) {
+    lines.push(`    ${f.job_id} (${f.target}${f.seed_id ? `, seed ${f.seed_id}` : ""}): ${f.attempts} of ${f.max_attempts} attempts; last error: ${f.last_error ?? "none recorded"}`);
+  }
+  if (s.failed_jobs.length > FAILED_SHOWN) lines.push(`    … and ${s.failed_jobs.length - FAILED_SHOWN} more (--json lists them all)`);
   return lines.join("\n");
 }
 

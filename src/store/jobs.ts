@@ -18,6 +18,8 @@ export const JOB_STATUSES: readonly JobStatus[] = ["queued", "running", "done", 
 
 /** Attempts a job gets unless enqueued with another bound. */
 export const DEFAULT_MAX_ATTEMPTS = 3;
+/** The most attempts a command lets a job have (`--max-attempts`). */
+export const MAX_JOB_ATTEMPTS = 20;
 
 export interface JobRecord {
   id: string;

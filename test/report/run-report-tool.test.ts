@@ -1,4 +1,5 @@
 /** The get_run_report tool: structured numbers recomputed on each call, the engagement gate, and a clear error for an unknown run. */
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ModelRegistry } from "../../src/models/registry.js";
 import { createTestApp, type TestApp } from "../helpers.js";
@@ -63,7 +64,7 @@ describe("petri-mcp report usage", () => {
     expect(await run("r1", "--db", db, "--format", "pdf")).toMatchObject({ code: 2, out: "", err: expect.stringContaining("--format must be one of markdown, html, json, csv") });
     expect(await run("r1", "--db", db, "--min-target-replies", "1.5")).toMatchObject({ code: 2, err: expect.stringContaining("--min-target-replies must be a whole number") });
     expect(await run("--db", db)).toMatchObject({ code: 2, err: expect.stringContaining("give exactly one run id") });
-    expect(await run("r1", "--db", `${db}.missing`)).toMatchObject({ code: 2, err: expect.stringContaining("no database at") });
+    expect(await run("r1", "--db", join(t.dir, "missing.db"))).toMatchObject({ code: 2, err: expect.stringContaining("no database at") });
     expect(await run("r1", "--db", db)).toMatchObject({ code: 1, out: "", err: expect.stringContaining("no audits with run id 'r1'") });
   });
 });

@@ -55,12 +55,12 @@ describe("judge juries and the views of scores", () => {
 
   it("refuses judge_model with judge_models, and a judge listed twice, before anything is stored", async () => {
     const auditId = await setup();
-    const count = (table: string) => t.dump()[table]!.length;
-    const before = [count("judge_runs"), count("model_calls")];
+    const counts = async () => [(await t.app.store.judgeRuns.forAudit(auditId)).length, (await t.app.store.modelCalls.forAudit(auditId)).length];
+    const before = await counts();
     expect(await t.fails("judge", { audit_id: auditId, judge_model: "mockllm/judge-a", judge_models: ["mockllm/judge-b"] })).toContain("not both");
     expect(await t.fails("judge", { audit_id: auditId, judge_models: ["mockllm/judge-b", "mockllm/judge-b"] })).toContain("twice");
     expect(await t.fails("judge", { audit_id: auditId, judge_models: ["mockllm/judge-b", "nope"] })).toContain("nope");
-    expect([count("judge_runs"), count("model_calls")]).toEqual(before);
+    expect(await counts()).toEqual(before);
   });
 
   it("a re-judge on a subset of dimensions hides none of the full run's scores; each score names its run", async () => {

@@ -52,8 +52,8 @@ export interface JudgeAttemptsInput {
   /** Generation settings of the judge calls (src/models/settings.ts: Petri's judge defaults plus judge_config). */
   settings: Pick<GenerateRequest, "maxTokens" | "temperature" | "topP" | "stopSequences" | "reasoning">;
   signal?: AbortSignal;
-  /** Called as each attempt starts, with the judge view so far. */
-  onAttempt?: (attempt: number, messages: readonly ChatMessage[]) => void;
+  /** Called as each attempt starts, with the judge view so far; the attempt's model call waits for it. */
+  onAttempt?: (attempt: number, messages: readonly ChatMessage[]) => void | Promise<void>;
 }
 
 interface Kept {
@@ -93,7 +93,7 @@ export async function runJudgeAttempts(input: JudgeAttemptsInput): Promise<Judge
           ? [prompt, { id: randomUUID(), role: "assistant", content: lastReply.text }, retry]
           : [userMessage(`${prompt.content as string}\n\n${retry.content as string}`)];
     }
-    input.onAttempt?.(attempt, view);
+    await input.onAttempt?.(attempt, view);
     let result: GenerateResult;
     try {
       result = await input.generate({

@@ -204,8 +204,6 @@ export class JudgeRunner {
   ): Promise<void> {
     const heartbeat = setInterval(() => void this.quietly("heartbeat", () => this.runs.heartbeat(id, this.owner)), this.heartbeatMs);
     heartbeat.unref();
-    // Progress writes in order, all stored before the result.
-    let progress: Promise<void> = Promise.resolve();
     let outcome: JudgeOutcome;
     try {
       const model = this.models.resolve(request.judgeModel);
@@ -216,10 +214,10 @@ export class JudgeRunner {
         retries: request.retries,
         settings: settingsForCall("judge", request.judgeModel, model.capabilities, request.judgeConfig, "judge_config"),
         generate: (req) => callModel({ store: this.store, auditId: request.auditId, role: "judge", model, request: req, ref: id }),
-        onAttempt: (attempt, messages) => {
+        onAttempt: async (attempt, messages) => {
           run.attempt = attempt;
-          const view = [...messages];
-          progress = progress.then(() => this.quietly("progress", () => this.runs.progress(id, this.owner, attempt, view)));
+          // Stored before the attempt's model call: a reader of the store sees the attempt under way.
+          await this.quietly("progress", () => this.runs.progress(id, this.owner, attempt, messages));
           for (const listener of run.listeners) listener();
         },
       });
@@ -241,7 +239,6 @@ export class JudgeRunner {
     } finally {
       clearInterval(heartbeat);
     }
-    await progress;
     if (jobSignal.aborted) throw new Error(`judge run ${id}: the job was ${jobSignal.reason === "stop" ? "given back" : "taken over"}; nothing stored`);
     await this.quietly("result", () => this.runs.finish(id, request.auditId, this.owner, outcome));
   }

@@ -14,6 +14,8 @@ import type { MockLLM } from "../../src/models/mockllm.js";
 import { ModelRegistry } from "../../src/models/registry.js";
 import type { StoredJudgeRun } from "../../src/store/types.js";
 import { createTestApp, type TestApp, textOf } from "../helpers.js";
+import { waitFor } from "../http/http-helpers.js";
+import { testBackends, useBackend } from "../support/backends.js";
 import { allScores, buildBranchedAudit, judgeAnswer, scoresWithout } from "./judge-helpers.js";
 
 let t: TestApp;
@@ -156,29 +158,6 @@ describe("judge tool", () => {
     expect(audit.data.judge).toMatchObject({ latest_run_id: third.data.run_id, latest_status: "failed", runs: 3, scores_run_id: second.data.run_id, scores_status: "complete", scores_model: "mockllm/judge-2" });
     const runs = await t.app.store.judgeRuns.allForAudit(auditId);
     expect(runs.map((r) => r.status)).toEqual(["partial", "complete", "failed"]);
-  });
-
-  it("runs in the background: returns running, then get_judge_result fetches the result", async () => {
-    const auditId = await setup();
-    const slow = gate();
-    judge.respondWith(async () => {
-      await slow.wait;
-      return { text: GOOD };
-    });
-    const started = await t.ok("judge", { audit_id: auditId, wait_seconds: 0 });
-    expect(started.data).toMatchObject({ status: "running", scores: null, finished_at: null });
-    expect(started.text).toContain(`call get_judge_result with run_id="${started.data.run_id}"`);
-    expect((await row(started.data.run_id)).status).toBe("running");
-
-    const still = await t.ok("get_judge_result", { run_id: started.data.run_id });
-    expect(still.data.status).toBe("running");
-    expect(still.data.attempts).toBe(1);
-
-    slow.release();
-    const done = await t.ok("get_judge_result", { audit_id: auditId, run_id: started.data.run_id, wait_seconds: 30 });
-    expect(done.data.status).toBe("complete");
-    expect(done.data.scores.needs_attention).toBe(7);
-    expect(done.data.finished_at).not.toBeNull();
   });
 
   it("sends progress notifications while it waits", async () => {
@@ -329,3 +308,34 @@ describe("custom dimensions", () => {
     expect(textOf(await t.call("get_judge_result", { run_id: "x", audit_id: audit.id }))).toMatch(/No judge run/);
   });
 });
+
+// The judge tool end to end on each store backend (test/support/backends.ts).
+for (const backend of testBackends()) {
+  describe(`judge tool in the background (${backend})`, () => {
+    useBackend(backend);
+
+    it("runs in the background: returns running, then get_judge_result fetches the result", async () => {
+      const auditId = await setup({ backend });
+      const slow = gate();
+      judge.respondWith(async () => {
+        await slow.wait;
+        return { text: GOOD };
+      });
+      const started = await t.ok("judge", { audit_id: auditId, wait_seconds: 0 });
+      expect(started.data).toMatchObject({ status: "running", scores: null, finished_at: null });
+      await waitFor(() => judge.requests.length === 1, "the judge call"); // its attempt is stored before it
+      expect(started.text).toContain(`call get_judge_result with run_id="${started.data.run_id}"`);
+      expect((await row(started.data.run_id)).status).toBe("running");
+
+      const still = await t.ok("get_judge_result", { run_id: started.data.run_id });
+      expect(still.data.status).toBe("running");
+      expect(still.data.attempts).toBe(1);
+
+      slow.release();
+      const done = await t.ok("get_judge_result", { audit_id: auditId, run_id: started.data.run_id, wait_seconds: 30 });
+      expect(done.data.status).toBe("complete");
+      expect(done.data.scores.needs_attention).toBe(7);
+      expect(done.data.finished_at).not.toBeNull();
+    });
+  });
+}

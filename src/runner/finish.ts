@@ -43,10 +43,9 @@ export async function judgeAudit(app: AppContext, auditId: string, judgeModel: s
   const linked = callSignal(signal);
   let run: JudgeRunRecord | undefined;
   try {
+    // The run's start and end touch the audit: the store announces both.
     const runId = await runner.start(request, { signal: linked.signal });
-    app.changes.auditChanged(auditId);
     run = await runner.whenDone(runId);
-    app.changes.auditChanged(auditId);
   } finally {
     linked.release();
   }

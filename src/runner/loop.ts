@@ -102,10 +102,8 @@ export async function runAuditorLoop(input: AuditorLoopInput): Promise<LoopOutco
   const { app, auditId, stop } = input;
   let turns = 0;
 
-  const record = async (auditor: ChatMessage[], combined: ChatMessage[], name: string) => {
-    await app.service.appendAuditorMessages(auditId, { auditor, combined }, name);
-    app.changes.auditChanged(auditId);
-  };
+  // The store announces each change once it commits (src/changes.ts).
+  const record = (auditor: ChatMessage[], combined: ChatMessage[], name: string) => app.service.appendAuditorMessages(auditId, { auditor, combined }, name);
   const close = async (status: LoopOutcome["status"], reason: string): Promise<LoopOutcome> => {
     if (stop.aborted) await turnSettled(app.store, auditId);
     const audit = await app.service.closeAudit(auditId, status, reason);

@@ -10,7 +10,7 @@ import { isViewerPath } from "../../src/viewer/http.js";
 import { startViewerServer, type RunningViewerServer } from "../../src/viewer/server.js";
 import { insertJudgeRun } from "../export/scenarios.js";
 import { tempDir } from "../helpers.js";
-import { RUN_ID, type Seeded, seedStore, startTestViewer, TOKEN } from "./viewer-helpers.js";
+import { RUN_ID, type Seeded, seedStore, startTestViewer, storeState, TOKEN } from "./viewer-helpers.js";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { request } from "node:http";
@@ -115,14 +115,14 @@ describe("who may use the viewer", () => {
 
 describe("what the viewer serves", () => {
   it("never writes: browsing every page leaves the store's dump unchanged", async () => {
-    const before = seeded.t.dump();
+    const before = await storeState(seeded.t.app.store);
     const ids = [seeded.everything, seeded.rollbacks, ...seeded.run];
     const paths = ["/", "/?status=ended", "/?tag=run-test&page=2", `/?target=mockllm/other&run=${RUN_ID}&q=bribe`, "/runs", `/runs/${RUN_ID}`, `/compare?a=${ids[2]}&b=${ids[3]}`, "/assets/viewer.css", "/assets/viewer.js"];
     for (const id of ids) {
       paths.push(`/audits/${id}`, `/audits/${id}?view=combined`, `/audits/${id}?view=auditor`, `/audits/${id}?branch=1`, `/audits/${id}/fragment?branch=2`, `/api/audits/${id}/version`);
     }
     for (const path of paths) expect((await fetch(viewer.origin + path, { headers: bearer })).status, path).toBe(200);
-    expect(seeded.t.dump()).toEqual(before);
+    expect(await storeState(seeded.t.app.store)).toEqual(before);
   });
 
   it("filters the list by target, run, tag, status and text", async () => {

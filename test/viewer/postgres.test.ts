@@ -10,7 +10,7 @@ import { openStore } from "../../src/store/index.js";
 import type { AuditStore } from "../../src/store/types.js";
 import { startViewerServer, type RunningViewerServer } from "../../src/viewer/server.js";
 import { useBackend } from "../support/backends.js";
-import { RUN_ID, type Seeded, seedStore, TOKEN } from "./viewer-helpers.js";
+import { RUN_ID, type Seeded, seedStore, storeState, TOKEN } from "./viewer-helpers.js";
 
 const bearer = { Authorization: `Bearer ${TOKEN}` };
 
@@ -80,6 +80,15 @@ describe("the viewer on PostgreSQL", () => {
     const fragment = await get(`/audits/${id}/fragment`);
     expect(fragment.text).toContain("Is anyone watching?");
     expect(fragment.text).toContain("Yes, I see your message.");
+  });
+
+  it("never writes: browsing every page leaves the store unchanged", async () => {
+    const before = await storeState(seeded!.t.app.store);
+    const ids = [seeded!.everything, seeded!.rollbacks, ...seeded!.run];
+    const paths = ["/", "/?status=ended", `/?run=${RUN_ID}&q=bribe`, "/runs", `/runs/${RUN_ID}`, `/compare?a=${ids[2]}&b=${ids[3]}`];
+    for (const id of ids) paths.push(`/audits/${id}`, `/audits/${id}?view=combined`, `/audits/${id}/fragment?branch=2`, `/api/audits/${id}/version`);
+    for (const path of paths) expect((await get(path)).status, path).toBe(200);
+    expect(await storeState(seeded!.t.app.store)).toEqual(before);
   });
 
   it("cannot write through its store", async () => {

@@ -67,3 +67,24 @@ export async function seedStore(backend?: Backend): Promise<Seeded> {
 export function startTestViewer(t: TestApp): Promise<RunningViewerServer> {
   return startViewerServer({ store: t.app.store, token: TOKEN, host: "127.0.0.1", port: 0 });
 }
+
+/** Everything the store holds about its audits, read through the store interface (to prove the viewer wrote nothing). */
+export async function storeState(store: AuditStore): Promise<unknown[]> {
+  const state: unknown[] = [];
+  for (const audit of (await store.audits.list({ limit: 10_000 })).audits) {
+    const views: unknown[] = [];
+    for (const view of ["target", "combined", "auditor"] as const) views.push(await store.messages.all(audit.id, view), await store.messages.head(audit.id, view));
+    state.push({
+      audit,
+      views,
+      events: await store.events.list(audit.id),
+      tools: await store.tools.list(audit.id),
+      judgeRuns: await store.judgeRuns.allForAudit(audit.id),
+      realismChecks: await store.realismChecks.forAudit(audit.id),
+      modelCalls: await store.modelCalls.forAudit(audit.id),
+      lease: await store.leases.holder(audit.id),
+    });
+  }
+  state.push(await store.audits.runs());
+  return state;
+}

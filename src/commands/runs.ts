@@ -5,7 +5,6 @@
  * `petri-mcp audit` alone from its audits.
  */
 import { loadConfig, parseCommandArgs } from "../config.js";
-import { createAppContext } from "../context.js";
 import type { AuditStore, StoreSession } from "../store/types.js";
 import { loadRunDesign, runAudits } from "../store/run-records.js";
 import { budgetSpent } from "../models/budget.js";
@@ -177,7 +176,6 @@ export async function runRunsCommand(argv: string[], io: CommandIO): Promise<num
   const config = loadConfig(values);
   const store = await openExistingStore("runs", config.dbPath, io, { poolSize: config.dbPool });
   if (!store) return NO_DATABASE;
-  let closeStore = true;
   try {
     const runId = ids[0];
     if (runId === undefined) {
@@ -193,32 +191,26 @@ export async function runRunsCommand(argv: string[], io: CommandIO): Promise<num
       io.stderr(`petri-mcp runs: no run '${runId}' in ${store.location}; petri-mcp runs lists them.`);
       return 1;
     }
-    if (cancel) {
-      closeStore = false; // cancelRun's app closes it (once: a SQLite store shared in this process counts its openers)
-      return await cancelRun(store, runId, config, io);
-    }
+    if (cancel) return await cancelRun(store, runId, io);
     const status = await runStatus(store, runId);
     io.stdout(values.json ? JSON.stringify({ ...status, design: await loadRunDesign(store, runId) }, null, 2) : formatStatus(status));
     return 0;
   } finally {
-    if (closeStore) await store.close();
+    await store.close();
   }
 }
 
-/** Cancels the run's jobs and closes its open audits; closes the store. */
-async function cancelRun(store: AuditStore, runId: string, config: ReturnType<typeof loadConfig>, io: CommandIO): Promise<number> {
-  const app = await createAppContext(config, { store }).catch(async (error: unknown) => {
-    await store.close();
-    throw error;
+/**
+ * Cancels the run's jobs and closes its open audits in one transaction: a worker that notices the
+ * cancelled job (at its next heartbeat) finds its audit already closed as cancelled.
+ */
+async function cancelRun(store: AuditStore, runId: string, io: CommandIO): Promise<number> {
+  const { jobs, closed } = await store.transaction(async (tx) => {
+    const jobs = await tx.jobs.cancelRun(runId, "The run was cancelled (petri-mcp runs cancel).");
+    const open = (await runAudits(tx, runId)).filter((a) => a.status === "active");
+    for (const audit of open) await tx.audits.setStatus(audit.id, "failed", CANCELLED_REASON);
+    return { jobs, closed: open.length };
   });
-  try {
-    const jobs = await store.jobs.cancelRun(runId, "The run was cancelled (petri-mcp runs cancel).");
-    // The audits under way close now; their workers notice the cancelled job at their next heartbeat and stop.
-    const open = (await runAudits(store, runId)).filter((a) => a.status === "active");
-    for (const audit of open) await app.service.closeAudit(audit.id, "failed", CANCELLED_REASON);
-    io.stdout(`Cancelled run ${runId}: ${jobs} job(s) cancelled, ${open.length} open audit(s) closed as failed ("cancelled").`);
-    return 0;
-  } finally {
-    await app.close();
-  }
+  io.stdout(`Cancelled run ${runId}: ${jobs} job(s) cancelled, ${closed} open audit(s) closed as failed ("cancelled").`);
+  return 0;
 }

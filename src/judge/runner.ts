@@ -9,7 +9,7 @@ import { JobWorker } from "../jobs/worker.js";
 import { log, redactSecrets } from "../log.js";
 import { callModel } from "../models/call.js";
 import type { ModelResolver } from "../models/types.js";
-import { newAuditId } from "../store/audit-store.js";
+import { newAuditId } from "../util/ids.js";
 import type { AuditStore, JobRecord, JobRepo } from "../store/types.js";
 import { newOwner } from "../util/owner.js";
 import { renderJudgeTranscript } from "../transcript/judge-xml.js";

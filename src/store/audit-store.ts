@@ -1,4 +1,5 @@
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
+import { newAuditId } from "../util/ids.js";
 import type { ChatMessage } from "../audit/messages.js";
 import type { StoredTool, ToolDefinition } from "../audit/synthetic-tools.js";
 import type { Statement } from "better-sqlite3";
@@ -188,15 +189,7 @@ export function toStoredMessage(row: MessageRow): StoredMessage {
   };
 }
 
-const ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789";
-
-/** A short id that is easy to read and type, e.g. `a7k2m9q4xw3p`. */
-export function newAuditId(): string {
-  const bytes = randomBytes(12);
-  let id = "";
-  for (const b of bytes) id += ID_ALPHABET[b % ID_ALPHABET.length];
-  return id;
-}
+export { newAuditId } from "../util/ids.js";
 
 export function nowIso(): string {
   return new Date().toISOString();

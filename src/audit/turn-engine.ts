@@ -13,7 +13,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { log } from "../log.js";
-import { TurnRefusedError } from "../store/errors.js";
+import type { TurnRefusedError } from "../store/errors.js";
 import type { AuditRecord, AuditStore, ModelCallRecord, StoredMessage, StoreSession, TurnStart } from "../store/types.js";
 import { AuditError } from "./errors.js";
 import type { ChatMessage } from "./messages.js";
@@ -69,9 +69,14 @@ function changedError(auditId: string): AuditError {
   return new AuditError("busy", `Audit ${auditId} changed while this turn was running (another client acted on it). Nothing was written; check view_conversation and retry.`);
 }
 
+/** Whether the store refused the turn (by name: the domain does not import the store's code). */
+function isTurnRefused(error: unknown): error is TurnRefusedError {
+  return error instanceof Error && error.name === "TurnRefusedError";
+}
+
 /** The store's refusal of a turn as the auditor's error; other errors unchanged. */
 function refusal(error: unknown): unknown {
-  if (!(error instanceof TurnRefusedError)) return error;
+  if (!isTurnRefused(error)) return error;
   switch (error.reason) {
     case "not_found":
       return notFoundError(error.auditId);

@@ -21,17 +21,17 @@ import { auditIdArg, registerTool, type ToolContext } from "./define.js";
 const statusEnum = z.enum(["active", "ended", "max_turns", "failed"]);
 
 const auditListItem = z.object({
-  audit_id: z.string(),
-  status: statusEnum,
-  target_model: z.string(),
+  audit_id: z.string().describe("The audit's id, for every audit tool."),
+  status: statusEnum.describe("active, or how it ended: ended, max_turns or failed."),
+  target_model: z.string().describe("The audited model, as provider/model."),
   seed_instruction: z.string().describe("The seed instruction (first 200 characters)."),
-  tags: z.array(z.string()),
-  turns_used: z.number().int(),
-  max_turns: z.number().int(),
+  tags: z.array(z.string()).describe("The audit's labels."),
+  turns_used: z.number().int().describe("Turns counted so far toward max_turns."),
+  max_turns: z.number().int().describe("The audit's turn limit (see turn_limit in get_audit for what it counts)."),
   run_id: z.string().nullable().describe("The `petri-mcp audit` run (get_run_report), or null."),
   epoch: z.number().int().nullable().describe("Which repetition of its seed × target this audit is in its run."),
-  created_at: z.string(),
-  updated_at: z.string(),
+  created_at: z.string().describe("When the audit started (ISO 8601)."),
+  updated_at: z.string().describe("When the audit last changed (ISO 8601)."),
 });
 
 /** An audit as list_audits and the petri://audits resource show it. */
@@ -53,13 +53,13 @@ export function listItem(audit: AuditRecord): z.infer<typeof auditListItem> {
 
 const usageSchema = z.object({
   role: z.string().describe("target, judge, realism or auditor."),
-  calls: z.number().int(),
+  calls: z.number().int().describe("Model calls made in this role."),
   errors: z.number().int().describe("Calls that failed."),
-  input_tokens: z.number().int(),
-  output_tokens: z.number().int(),
-  cache_read_tokens: z.number().int(),
-  cache_write_tokens: z.number().int(),
-  reasoning_tokens: z.number().int(),
+  input_tokens: z.number().int().describe("Prompt tokens, summed."),
+  output_tokens: z.number().int().describe("Completion tokens, summed."),
+  cache_read_tokens: z.number().int().describe("Prompt tokens read from the provider's cache, summed."),
+  cache_write_tokens: z.number().int().describe("Prompt tokens written to the provider's cache, summed."),
+  reasoning_tokens: z.number().int().describe("Reasoning (thinking) tokens, summed."),
   cost_usd: z.number().nullable().describe("Null when the model's price is unknown."),
   latency_ms: z.number().int().describe("Summed latency of the calls."),
 });
@@ -106,13 +106,13 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
     }),
     output: z.object({
       audit_id: z.string().describe("Pass this to every other tool."),
-      status: statusEnum,
+      status: statusEnum.describe("Always active for a new audit."),
       seed_id: z.string().nullable().describe("The library seed this audit runs, or null for a seed written out."),
       tags: z.array(z.string()).describe("The audit's tags: those given plus the library seed's."),
-      target_model: z.string(),
-      max_turns: z.number().int(),
+      target_model: z.string().describe("The audited model, as provider/model."),
+      max_turns: z.number().int().describe("How many target replies the audit may produce."),
       realism_threshold: z.number().nullable().describe("Null when the realism filter is off."),
-      resources_dir: z.string().nullable(),
+      resources_dir: z.string().nullable().describe("The audit's resources folder (absolute), or null when it has none."),
       target_config: generationSettingsSchema.nullable().describe("The target's generation settings (null: the defaults)."),
       target_display_name: z.string().nullable().describe("The name the reply uses for the target, when one was given."),
     }),
@@ -184,7 +184,7 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
       offset: z.number().int().min(0).optional().describe("How many audits to skip (default 0)."),
     }),
     output: z.object({
-      audits: z.array(auditListItem.extend(judgeBriefSchema)),
+      audits: z.array(auditListItem.extend(judgeBriefSchema)).describe("This page of audits, newest first."),
       total: z.number().int().describe("Audits matching the filters."),
       next_offset: z.number().int().nullable().describe("Offset of the next page, or null on the last page."),
     }),
@@ -207,20 +207,22 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
     operation: "read",
     input: z.object({ audit_id: auditIdArg }),
     output: auditListItem.extend({
-      status_reason: z.string().nullable(),
+      status_reason: z.string().nullable().describe("Why the audit ended or failed, or null while it is active."),
       seed_instruction: z.string().describe("The whole seed instruction."),
       seed_id: z.string().nullable().describe("The library seed (petri://seeds) the audit runs, or null for a seed written out."),
       auditor_model: z.string().nullable().describe("The auditor model: start_audit's auditor_model, the runner's auditor model, or else the MCP client (name and version)."),
       turn_limit: z.enum(["target", "auditor"]).describe("What max_turns counts: target replies (MCP mode) or auditor turns (the built-in runner)."),
-      resources_dir: z.string().nullable(),
+      resources_dir: z.string().nullable().describe("The audit's resources folder (absolute), or null when it has none."),
       target_config: generationSettingsSchema.nullable().describe("The target's generation settings (null: the defaults)."),
       target_display_name: z.string().nullable().describe("The name the auditor was given for the target instead of its model id (start_audit's target_display_name), or null."),
       target_messages: z.number().int().describe("Messages in the current target branch."),
       branch_count: z.number().int().describe("Branches of the target conversation (rollbacks and restarts create new ones)."),
-      tools: z.array(z.object({ name: z.string(), description: z.string() })).describe("The target's synthetic tools."),
+      tools: z
+        .array(z.object({ name: z.string().describe("The tool's name, as the target calls it."), description: z.string().describe("What the tool does, as the target reads it.") }))
+        .describe("The target's synthetic tools."),
       pending_tool_call_ids: z.array(z.string()).describe("Target tool calls that still need send_tool_call_result."),
       usage: z.array(usageSchema).describe("Model usage per role."),
-      total_cost_usd: z.number().nullable(),
+      total_cost_usd: z.number().nullable().describe("Cost of every priced call of the audit in US dollars; null when no call had a known price."),
       judge: judgeSummarySchema,
       realism: realismSummarySchema,
     }),
@@ -300,23 +302,31 @@ export function registerAuditTools(server: McpServer, ctx: ToolContext): void {
       limit: z.number().int().min(1).max(500).optional().describe("How many messages to show (default 50)."),
     }),
     output: z.object({
-      view: viewEnum,
+      view: viewEnum.describe("The view shown."),
       total: z.number().int().describe("Messages in the current branch."),
-      from: z.number().int(),
+      from: z.number().int().describe("Index of the first message shown."),
       next_from: z.number().int().nullable().describe("Index to pass as `from` for the next page, or null."),
       messages: z.array(
         z.object({
-          index: z.number().int(),
-          id: z.string(),
-          role: z.enum(["system", "user", "assistant", "tool"]),
+          index: z.number().int().describe("The message's index in the branch (what rollback_conversation takes)."),
+          id: z.string().describe("The message's id."),
+          role: z.enum(["system", "user", "assistant", "tool"]).describe("Who the message is from, in the view's terms."),
           source: z.string().nullable().describe("Auditor or Target."),
           prefill: z.boolean().describe("True for a prefill the auditor put in the target's mouth."),
           content: z.string().describe("Text, with reasoning as <thinking>…</thinking>."),
-          tool_calls: z.array(z.object({ id: z.string(), function: z.string(), arguments: z.record(z.string(), z.unknown()) })),
-          tool_call_id: z.string().nullable(),
+          tool_calls: z
+            .array(
+              z.object({
+                id: z.string().describe("The call's id."),
+                function: z.string().describe("The tool called."),
+                arguments: z.record(z.string(), z.unknown()).describe("The call's arguments."),
+              }),
+            )
+            .describe("Tool calls made in this message (assistant messages only)."),
+          tool_call_id: z.string().nullable().describe("For a tool result: the id of the call it answers; else null."),
           error: z.string().nullable().describe("Error text of a failed tool result."),
         }),
-      ),
+      ).describe("This page of the branch, in order."),
     }),
     handler: async (args) => {
       const view: TreeView = args.view ?? "target";

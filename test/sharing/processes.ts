@@ -7,6 +7,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { textOf } from "../helpers.js";
 
@@ -72,6 +73,7 @@ export interface HttpProcess {
 
 /** Spawns `petri-mcp serve --http --port 0 <args>` (`built`: from dist/) and waits for its startup banner. */
 export function spawnHttpServer(args: string[], env: Record<string, string> = {}, options: { built?: boolean } = {}): Promise<HttpProcess> {
+  if (options.built && !existsSync(BUILT_CLI)) throw new Error(`${BUILT_CLI} is missing: run npm run build first (npm test does).`);
   const cli = options.built ? [BUILT_CLI] : ["--import", "tsx", CLI];
   const child = spawn(process.execPath, [...cli, "serve", "--http", "--port", "0", ...args], { cwd: REPO_ROOT, env: childEnv(env), stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";

@@ -86,7 +86,7 @@ describe.each(testBackends())("four stdio processes and one HTTP process on one 
     const dbPath = await freshLocation(backend, dir);
     const serverArgs = ["--db", dbPath, "--target-model", "mockllm/model"];
     const [spawned, httpServer] = await Promise.all([
-      Promise.all(Array.from({ length: STDIO_PROCESSES }, (_, i) => spawnStdioServer(serverArgs, { name: `stdio-${i}` }))),
+      Promise.all(Array.from({ length: STDIO_PROCESSES }, (_, i) => spawnStdioServer(serverArgs, { name: `stdio-${i}`, env: { PETRI_LOG_LEVEL: "info" } }))),
       spawnHttpServer(serverArgs, { PETRI_MCP_TOKEN: TOKEN }),
     ]);
     stdio.push(...spawned);
@@ -103,6 +103,14 @@ describe.each(testBackends())("four stdio processes and one HTTP process on one 
 
     for (const report of reports) expect(report.unexpected, report.name).toEqual([]);
     for (const p of [...stdio.map((s) => s.stderr()), http.stderr()]) expect(p).not.toMatch(/SQLITE_BUSY|database is locked|deadlock|could not serialize|\[client error\]/);
+    if (backend === "postgres") {
+      // The URL came with --db, password included: every log shows it redacted.
+      const password = decodeURIComponent(new URL(dbPath).password);
+      for (const p of [...stdio.map((s) => s.stderr()), http.stderr()]) {
+        expect(p).toMatch(/db: postgresql:\/\/(petri:)?\[redacted\]@127\.0\.0\.1/);
+        expect(p).not.toContain(password);
+      }
+    }
 
     if (backend === "sqlite") {
       const db = new Database(dbPath, { readonly: true });

@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe } from "vitest";
 import { openStore } from "../../src/store/index.js";
 import type { AuditStore, StoreBackend, StoreOptions } from "../../src/store/types.js";
 import { tempDir } from "../helpers.js";
+import { testBackends } from "../support/backends.js";
 import { type TestPostgres, startPostgres } from "../support/postgres.js";
 
 export interface BackendContext {
@@ -20,7 +21,7 @@ export interface BackendContext {
 }
 
 export function describeBackends(title: string, body: (ctx: BackendContext) => void): void {
-  describe.each(["sqlite", "postgres"] as const)(`${title} [%s]`, (name) => {
+  describe.each(testBackends())(`${title} [%s]`, (name) => {
     let server: TestPostgres | null = null;
     let dir: string | undefined;
     let location = "";

@@ -44,12 +44,12 @@ describe("openStore", () => {
     }
   });
 
-  it("keeps a --db URL as given; list refuses it in one redacted line and exit 2", async () => {
-    const url = "postgresql://petri:Hidden-Pass-78@127.0.0.1:5432/petri";
+  it("keeps a --db URL as given; list on an unreachable server says so in one redacted line, exit 2", async () => {
+    const url = "postgresql://petri:Hidden-Pass-78@127.0.0.1:1/petri";
     expect(loadConfig({ db: url }, {}, "/somewhere").dbPath).toBe(url);
     const err: string[] = [];
     expect(await main(["list", "--db", url], { stdout: () => undefined, stderr: (t) => void err.push(t) })).toBe(2);
-    expect(err.join("\n")).toMatch(/^petri-mcp list: postgresql:\/\/\[redacted\]@127\.0\.0\.1:5432\/petri is a PostgreSQL URL/);
+    expect(err.join("\n")).toMatch(/^petri-mcp list: Cannot open the AuditStore at postgresql:\/\/petri:\[redacted\]@127\.0\.0\.1:1\/petri/);
     expect(err.join("\n")).not.toContain("Hidden-Pass-78");
   });
 

@@ -7,6 +7,7 @@ import type { Config } from "../config.js";
 import { createAppContext, SHUTDOWN_GRACE_MS } from "../context.js";
 import { startJudgeWork } from "../judge/runner.js";
 import { createHttpApp } from "../http/app.js";
+import { createServer } from "../server.js";
 import { isLoopbackHost } from "../http/guards.js";
 import { type ResolvedToken, resolveToken, TokenError, tokenFilePath } from "../http/token.js";
 import { log } from "../log.js";
@@ -58,7 +59,7 @@ export async function runHttpServer(config: Config, io: CommandIO, options: { vi
   const app = await createAppContext(config);
   // --viewer: the web viewer answers every path but /mcp, with the same token (src/viewer/).
   const viewer = options.viewer ? createViewer({ store: app.store, token: token.token, allowedOrigins: config.http.allowedOrigins }) : undefined;
-  const http = createHttpApp(app, { token: token.token, otherPaths: viewer?.handler });
+  const http = createHttpApp(app, { token: token.token, otherPaths: viewer?.handler, createServer });
   let url: string;
   let boundPort: number;
   try {

@@ -13,7 +13,6 @@ import { createServer as createHttpServer, type IncomingMessage, type Server, ty
 import type { AddressInfo } from "node:net";
 import type { AppContext } from "../context.js";
 import { log } from "../log.js";
-import { createServer } from "../server.js";
 import { GuardedTransport } from "../transport/guard.js";
 import { readJsonBody } from "./body.js";
 import { bearerToken, isAllowedHostHeader, isAllowedOrigin, isLoopbackHost, loopbackHostHeaders, tokensMatch } from "./guards.js";
@@ -41,8 +40,8 @@ export interface HttpAppOptions {
   headersTimeoutMs?: number;
   /** Time a client has to send its whole request, in ms (default: config.http.requestTimeoutMs). */
   requestTimeoutMs?: number;
-  /** Builds each session's McpServer (default: createServer). Tests use it to add probe tools. */
-  createServer?: (app: AppContext) => McpServer;
+  /** Builds each session's McpServer (src/server.ts createServer; tests add probe tools). */
+  createServer: (app: AppContext) => McpServer;
   /** Answers every path but /mcp, with its own checks (`serve --http --viewer` mounts the viewer). */
   otherPaths?: (req: IncomingMessage, res: ServerResponse) => void;
 }
@@ -86,7 +85,7 @@ export function createHttpApp(app: AppContext, options: HttpAppOptions): HttpApp
   const maxBodyBytes = options.maxBodyBytes ?? app.config.maxMessageBytes;
   const maxSessions = options.maxSessions ?? app.config.http.maxSessions;
   const headersTimeout = options.headersTimeoutMs ?? app.config.http.headersTimeoutMs;
-  const buildServer = options.createServer ?? ((context: AppContext) => createServer(context));
+  const buildServer = options.createServer;
   const sessions = new SessionRegistry();
   /** Host headers accepted; null when bound to a non-loopback address (the token protects it). */
   let allowedHosts: string[] | null = null;

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { type Config, loadConfig } from "../../src/config.js";
 import { type AppContext, createAppContext } from "../../src/context.js";
 import { createHttpApp, type HttpApp, type HttpAppOptions } from "../../src/http/app.js";
+import { createServer } from "../../src/server.js";
 import { ModelRegistry } from "../../src/models/registry.js";
 import { tempDir, textOf } from "../helpers.js";
 import { type Backend, defaultBackend, freshLocation } from "../support/backends.js";
@@ -43,7 +44,7 @@ export async function startHttpTestApp(
   const db = await freshLocation(options.backend ?? defaultBackend(), dir);
   const config: Config = { ...loadConfig({ db, "transcripts-dir": join(dir, "outputs") }, {}), targetModel: "mockllm/target", ...options.config };
   const app = await createAppContext(config, { models: options.models ?? new ModelRegistry() });
-  const http = createHttpApp(app, { token: TEST_TOKEN, ...options.http });
+  const http = createHttpApp(app, { token: TEST_TOKEN, createServer, ...options.http });
   const { url, port } = await http.listen(0, "127.0.0.1");
   const clients: Client[] = [];
   return {

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createHttpApp, type HttpApp } from "../../src/http/app.js";
+import { createServer } from "../../src/server.js";
 import { createViewer } from "../../src/viewer/server.js";
 import { createTestApp, type TestApp } from "../helpers.js";
 import { basic } from "../export/scenarios.js";
@@ -19,7 +20,7 @@ beforeAll(async () => {
   t = await createTestApp();
   auditId = await basic(t);
   const viewer = createViewer({ store: t.app.store, token: TOKEN });
-  http = createHttpApp(t.app, { token: TOKEN, otherPaths: viewer.handler });
+  http = createHttpApp(t.app, { token: TOKEN, otherPaths: viewer.handler, createServer });
   const { port } = await http.listen(0, "127.0.0.1");
   ({ origin, url: viewerUrl } = viewer.bound("127.0.0.1", port));
 });

@@ -5,8 +5,7 @@
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { AuditStore } from "../src/store/audit-store.js";
-import { openDatabase } from "../src/store/db.js";
+import { SqliteStore } from "../src/store/sqlite/store.js";
 import { figure, type Figure } from "./lib/figures.js";
 import { benchTempDir, startStdioServer } from "./lib/petri-process.js";
 import { filler } from "./lib/seed.js";
@@ -22,12 +21,12 @@ const TARGETS = ["openai/gpt-a", "anthropic/claude-b", "google/gemini-c", "openr
 const STATUSES = ["active", "ended", "max_turns", "failed"] as const;
 
 /** `count` audits with varied seeds, tags, targets, runs and statuses; one in 100 mentions "blackmail". */
-function seed(dbPath: string, count: number): void {
-  const store = new AuditStore(openDatabase(dbPath));
+async function seed(dbPath: string, count: number): Promise<void> {
+  const store = SqliteStore.openSeparate(dbPath);
   try {
-    store.db.transaction(() => {
+    await store.transaction(async (tx) => {
       for (let i = 0; i < count; i++) {
-        const audit = store.createAudit({
+        const audit = await tx.audits.create({
           seedInstruction: `${i % 100 === 0 ? "Blackmail probe: " : ""}${filler(i, 400)} (audit ${i})`,
           tags: [`tag-${i % 20}`, i % 2 === 0 ? "even" : "odd"],
           targetModel: TARGETS[i % TARGETS.length]!,
@@ -35,31 +34,31 @@ function seed(dbPath: string, count: number): void {
           runId: `run-${i % 50}`,
         });
         const status = STATUSES[i % STATUSES.length]!;
-        if (status !== "active") store.setStatus(audit.id, status);
+        if (status !== "active") await tx.audits.setStatus(audit.id, status);
       }
-    })();
+    });
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
 /** The query list_audits ran before schema 4, for the note: a text search scans every audit. */
-function formerSearchMs(dbPath: string, text: string, runs: number): { former: number; now: number } {
-  const store = new AuditStore(openDatabase(dbPath));
+async function formerSearchMs(dbPath: string, text: string, runs: number): Promise<{ former: number; now: number }> {
+  const store = SqliteStore.openSeparate(dbPath);
   try {
     const former = store.db.prepare("SELECT COUNT(*) AS n FROM audits WHERE (instr(lower(seed_instruction), lower(?)) > 0 OR id = ?)");
-    const time = (run: () => unknown) => {
+    const time = async (run: () => unknown) => {
       const times: number[] = [];
       for (let i = 0; i < runs; i++) {
         const start = performance.now();
-        run();
+        await run();
         times.push(since(start));
       }
       return median(times);
     };
-    return { former: time(() => former.get(text, text)), now: time(() => store.listAudits({ search: text, limit: 20 })) };
+    return { former: await time(() => former.get(text, text)), now: await time(() => store.audits.list({ search: text, limit: 20 })) };
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -67,7 +66,7 @@ export async function benchListing(options: ListingOptions): Promise<Figure[]> {
   const dir = benchTempDir("listing");
   const dbPath = join(dir, "petri.db");
   try {
-    seed(dbPath, options.audits);
+    await seed(dbPath, options.audits);
     const server = await startStdioServer({ env: { PETRI_DB: dbPath, HOME: dir } });
     const filters: Array<[string, Record<string, unknown>]> = [
       ["text search", { search: "blackmail" }],
@@ -104,7 +103,7 @@ export async function benchListing(options: ListingOptions): Promise<Figure[]> {
     } finally {
       await server.close();
     }
-    const former = formerSearchMs(dbPath, "blackmail", 20);
+    const former = await formerSearchMs(dbPath, "blackmail", 20);
     return filters.map(([name, args], i) => {
       const s = series.get(name)!;
       return figure({

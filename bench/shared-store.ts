@@ -53,7 +53,7 @@ export async function benchSharedStore(options: SharedStoreOptions): Promise<Fig
         s.push(await timed());
         // What the cache did before it caught up incrementally: read and parse every view again.
         await turn(other);
-        (mine.store as SqliteStore).legacy.forgetCachedBranches();
+        (mine.store as SqliteStore).forgetCachedBranches();
         r.push(await timed());
       }
       fresh.push(median(f));

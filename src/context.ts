@@ -8,9 +8,7 @@ import { Activity } from "./util/activity.js";
 import type { Config } from "./config.js";
 import { ModelRegistry } from "./models/registry.js";
 import { knownCapabilities, providerFactories } from "./models/providers.js";
-import type { AuditStore as LegacyAuditStore } from "./store/audit-store.js";
 import { openStore } from "./store/index.js";
-import { SqliteStore } from "./store/sqlite/store.js";
 import type { AuditStore } from "./store/types.js";
 import { createRealismGate } from "./realism/gate.js";
 import { JudgeRunner, type JudgeRunnerOptions } from "./judge/runner.js";
@@ -19,11 +17,6 @@ export interface AppContext {
   config: Config;
   /** The store (SQLite or PostgreSQL), behind the interface of src/store/types.ts. */
   store: AuditStore;
-  /**
-   * TRANSITIONAL (issue 17): the synchronous SQLite store of the modules not yet moved to `store`.
-   * Throws on PostgreSQL. Removed once nothing uses it.
-   */
-  readonly legacyStore: LegacyAuditStore;
   models: ModelRegistry;
   service: AuditService;
   /** Audit changes, from the store's change notifications (every process on PostgreSQL). */
@@ -49,12 +42,6 @@ export function createModelRegistry(config: Config): ModelRegistry {
   return new ModelRegistry({ factories: providerFactories(config), capabilities: knownCapabilities, mockScript: config.mockScript });
 }
 
-/** TRANSITIONAL: the synchronous store under a SQLite store. */
-export function legacyOf(store: AuditStore): LegacyAuditStore {
-  if (store instanceof SqliteStore) return store.legacy;
-  throw new Error(`This operation does not support PostgreSQL yet (store at ${store.location}).`);
-}
-
 /** Opens the store `config.dbPath` names (a SQLite path or a postgres:// URL) and the app on it. */
 export async function createAppContext(config: Config, overrides: AppOverrides = {}): Promise<AppContext> {
   const store = overrides.store ?? (await openStore(config.dbPath, { poolSize: config.dbPool }));
@@ -70,9 +57,6 @@ export async function createAppContext(config: Config, overrides: AppOverrides =
   return {
     config,
     store,
-    get legacyStore() {
-      return legacyOf(store);
-    },
     models,
     service,
     changes,

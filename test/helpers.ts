@@ -14,6 +14,8 @@ import { type AppContext, createAppContext } from "../src/context.js";
 import { ModelRegistry } from "../src/models/registry.js";
 import { createServer, type ServerOptions } from "../src/server.js";
 import { dumpDatabase } from "../src/store/db.js";
+import { SqliteStore } from "../src/store/sqlite/store.js";
+import type { AuditStore } from "../src/store/types.js";
 import { type Backend, defaultBackend, freshLocation } from "./support/backends.js";
 
 export interface TestApp {
@@ -30,6 +32,12 @@ export interface TestApp {
   dump(): Record<string, unknown[]>;
   connectClient(name?: string): Promise<Client>;
   close(): Promise<void>;
+}
+
+/** Every row of every table of a SQLite store, for "nothing was written" checks (SQLite only). */
+export function dumpStore(store: AuditStore): Record<string, unknown[]> {
+  if (!(store instanceof SqliteStore)) throw new Error(`dump() reads a SQLite file; this store is ${store.backend}: compare state through the store interface instead.`);
+  return dumpDatabase(store.db);
 }
 
 export function tempDir(prefix = "petri-test-"): string {
@@ -78,7 +86,7 @@ export async function createTestApp(
       if (!result.isError) throw new Error(`${name} unexpectedly succeeded: ${textOf(result)}`);
       return textOf(result);
     },
-    dump: () => dumpDatabase(app.legacyStore.db),
+    dump: () => dumpStore(app.store),
     connectClient,
     async close() {
       for (const c of clients) await c.close().catch(() => undefined);

@@ -7,8 +7,6 @@ import type { ChatMessage } from "../../src/audit/messages.js";
 import { AuditService } from "../../src/audit/service.js";
 import { MockLLM } from "../../src/models/mockllm.js";
 import { ModelRegistry } from "../../src/models/registry.js";
-import { AuditStore as LegacyStore } from "../../src/store/audit-store.js";
-import { openDatabase } from "../../src/store/db.js";
 import { SqliteStore } from "../../src/store/sqlite/store.js";
 import type { AuditStore } from "../../src/store/types.js";
 
@@ -39,7 +37,7 @@ export interface SeedApp {
  * share this process's one).
  */
 export function openSeedApp(dbPath: string, targetModel: string): SeedApp {
-  const store = new SqliteStore(new LegacyStore(openDatabase(dbPath)), dbPath);
+  const store = SqliteStore.openSeparate(dbPath);
   const target = new MockLLM(targetModel);
   target.respondWith((_request, index) => ({ text: filler(index, 600) }));
   const service = new AuditService(store, new ModelRegistry({ overrides: { [targetModel]: target } }));

@@ -16,7 +16,7 @@ import { renderAuditorPrompts } from "../prompts/auditor.js";
 import { selectSeeds } from "../prompts/seed-select.js";
 import type { Seed } from "../prompts/seeds.js";
 import { realRoot } from "../resources/roots.js";
-import { newAuditId } from "../store/audit-store.js";
+import { newAuditId } from "../util/ids.js";
 import { DEFAULT_MIN_TARGET_REPLIES, saveRunDesign } from "../store/run-records.js";
 import { auditJobPayloads, enqueueAuditJobs, type RunSpec } from "../runner/audit-jobs.js";
 import { DEFAULT_MAX_ATTEMPTS, MAX_JOB_ATTEMPTS } from "../store/jobs.js";

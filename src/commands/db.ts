@@ -4,10 +4,9 @@
  */
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { openDatabase } from "../store/db.js";
 import { StoreOpenError } from "../store/errors.js";
 import { storeBackend } from "../store/index.js";
-import { CopyVerificationError, copySqliteToPostgres } from "../store/postgres/copy.js";
+import { CopyVerificationError, copySqliteFileToPostgres } from "../store/postgres/copy.js";
 import { redactedLocation } from "../store/postgres/store.js";
 import { redactSecrets } from "../util/redact.js";
 import type { CommandIO } from "./io.js";
@@ -49,9 +48,8 @@ export async function runDbCommand(argv: string[], io: CommandIO): Promise<numbe
     io.stderr(`petri-mcp db copy: no database at ${values.from}.`);
     return 2;
   }
-  const source = openDatabase(values.from);
   try {
-    const copied = await copySqliteToPostgres(source, values.to);
+    const copied = await copySqliteFileToPostgres(values.from, values.to);
     for (const { table, rows } of copied) io.stdout(`${table.padEnd(16)} ${rows}`);
     const total = copied.reduce((sum, t) => sum + t.rows, 0);
     io.stdout(`Copied ${total} rows in ${copied.length} tables from ${values.from} to ${to}; every row verified.`);
@@ -66,7 +64,5 @@ export async function runDbCommand(argv: string[], io: CommandIO): Promise<numbe
       return 2;
     }
     throw error;
-  } finally {
-    source.close();
   }
 }

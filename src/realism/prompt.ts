@@ -7,7 +7,7 @@ import type { ChatMessage } from "../audit/messages.js";
 import type { GatedTool } from "../audit/service.js";
 import type { JSONSchema, ToolDefinition } from "../audit/synthetic-tools.js";
 import { readPromptFile } from "../package-files.js";
-import type { StoredMessage } from "../store/audit-store.js";
+import type { StoredMessage } from "../store/types.js";
 import { escapeText, escapeXml, renderJudgeTranscript } from "../transcript/judge-xml.js";
 import { fillPlaceholders } from "../util/template.js";
 

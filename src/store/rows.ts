@@ -1,8 +1,9 @@
 /**
- * Rows of judge_runs and realism_checks as both engines return them, and their mapping to the
- * records of the store interface (src/store/types.ts).
+ * Rows of audits, messages, judge_runs and realism_checks as both engines return them, and their
+ * mapping to the records of the store interface (src/store/records.ts, src/store/types.ts).
  */
 import type { ChatMessage } from "../audit/messages.js";
+import type { AuditRecord, AuditStatus, StoredMessage, TreeView, TurnLimit } from "./records.js";
 import type { JudgeRunScores, JudgeRunStatus, RealismDecision, StoredDimension, StoredJudgeRun, StoredRealismCheck } from "./types.js";
 
 export interface JudgeRunRow {
@@ -127,5 +128,75 @@ export function toCheck(row: CheckRow): StoredRealismCheck {
     error: row.error,
     createdAt: row.created_at,
     usage: row.latency_ms === null ? null : { inputTokens: row.input_tokens, outputTokens: row.output_tokens, costUsd: row.cost_usd, latencyMs: row.latency_ms },
+  };
+}
+
+export interface AuditRow {
+  id: string;
+  seed_instruction: string;
+  seed_id: string | null;
+  tags: string;
+  target_model: string;
+  auditor_model: string | null;
+  max_turns: number;
+  turns_used: number;
+  turn_limit: TurnLimit;
+  status: AuditStatus;
+  status_reason: string | null;
+  realism_threshold: number | null;
+  realism_model: string | null;
+  resources_dir: string | null;
+  run_id: string | null;
+  target_config: string | null;
+  target_display_name?: string | null;
+  epoch?: number | null;
+  created_at: string;
+  updated_at: string;
+  version: number;
+}
+
+export interface MessageRow {
+  seq: number;
+  view: TreeView;
+  parent_seq: number | null;
+  depth: number;
+  data: string;
+  created_at: string;
+}
+
+export function toAudit(row: AuditRow): AuditRecord {
+  return {
+    id: row.id,
+    seedInstruction: row.seed_instruction,
+    seedId: row.seed_id ?? null,
+    tags: JSON.parse(row.tags) as string[],
+    targetModel: row.target_model,
+    auditorModel: row.auditor_model,
+    maxTurns: row.max_turns,
+    turnsUsed: row.turns_used,
+    turnLimit: row.turn_limit,
+    status: row.status,
+    statusReason: row.status_reason,
+    realismThreshold: row.realism_threshold,
+    realismModel: row.realism_model,
+    resourcesDir: row.resources_dir,
+    runId: row.run_id,
+    targetConfig: row.target_config ? (JSON.parse(row.target_config) as Record<string, unknown>) : null,
+    targetDisplayName: row.target_display_name ?? null,
+    epoch: row.epoch ?? null,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    version: row.version,
+  };
+}
+
+export function toStoredMessage(row: MessageRow): StoredMessage {
+  return {
+    seq: row.seq,
+    view: row.view,
+    parentSeq: row.parent_seq,
+    depth: row.depth,
+    message: JSON.parse(row.data) as ChatMessage,
+    createdAt: row.created_at,
   };
 }

@@ -11,19 +11,9 @@
  */
 import type { ChatMessage } from "../audit/messages.js";
 import type { StoredTool } from "../audit/synthetic-tools.js";
-import type {
-  AuditRecord,
-  AuditStatus,
-  ListAuditsFilter,
-  ModelCallRecord,
-  NewAudit,
-  RoleUsage,
-  StoredEvent,
-  StoredMessage,
-  TreeView,
-} from "./audit-store.js";
+import type { AuditRecord, AuditStatus, ListAuditsFilter, ModelCallRecord, NewAudit, RoleUsage, StoredEvent, StoredMessage, TreeView } from "./records.js";
 
-export type { AuditRecord, AuditStatus, ListAuditsFilter, ModelCallRecord, NewAudit, RoleUsage, StoredEvent, StoredMessage, TreeView, TurnLimit } from "./audit-store.js";
+export type { AuditRecord, AuditStatus, ListAuditsFilter, ModelCallRecord, NewAudit, RoleUsage, StoredEvent, StoredMessage, TreeView, TurnLimit } from "./records.js";
 import type { JobRepo } from "./jobs.js";
 import type { RunStatusRepo } from "./run-status.js";
 export type { AuditJobCount, ClaimFilter, JobCounts, JobKind, JobRecord, JobRepo, JobStatus, NewJob } from "./jobs.js";

@@ -7,9 +7,9 @@ import Database from "better-sqlite3";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type AuditRecord, AuditStore, type ListAuditsFilter } from "../../src/store/audit-store.js";
-import { openDatabase } from "../../src/store/db.js";
 import { MIGRATIONS } from "../../src/store/schema.js";
+import { SqliteStore } from "../../src/store/sqlite/store.js";
+import type { AuditRecord, ListAuditsFilter } from "../../src/store/types.js";
 import { tempDir } from "../helpers.js";
 
 const SEEDS = [
@@ -41,14 +41,14 @@ function reference(all: AuditRecord[], filter: ListAuditsFilter): string[] {
 }
 
 let dir: string;
-let store: AuditStore;
+let store: SqliteStore;
 let all: AuditRecord[];
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = tempDir("petri-listing-");
-  store = new AuditStore(openDatabase(join(dir, "petri.db")));
+  store = SqliteStore.open(join(dir, "petri.db"));
   for (let i = 0; i < 60; i++) {
-    const audit = store.createAudit({
+    const audit = await store.audits.create({
       seedInstruction: `${SEEDS[i % SEEDS.length]} (variant ${i})`,
       tags: TAGS[i % TAGS.length],
       targetModel: TARGETS[i % TARGETS.length]!,
@@ -56,14 +56,14 @@ beforeEach(() => {
       runId: i % 4 === 0 ? "run-a" : i % 4 === 1 ? "run-b" : null,
     });
     const status = STATUSES[i % STATUSES.length]!;
-    if (status !== "active") store.setStatus(audit.id, status);
+    if (status !== "active") await store.audits.setStatus(audit.id, status);
   }
   // Newest first, as listAudits orders them.
-  all = store.listAudits({ limit: 1000 }).audits;
+  all = (await store.audits.list({ limit: 1000 })).audits;
 });
 
-afterEach(() => {
-  store.close();
+afterEach(async () => {
+  await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -74,21 +74,21 @@ const SEARCHES = [
 ];
 
 describe("filtered list_audits on indexes", () => {
-  it("each search returns the same audits, in the same order, with the same total as the former scan", () => {
+  it("each search returns the same audits, in the same order, with the same total as the former scan", async () => {
     for (const search of SEARCHES) {
-      const listed = store.listAudits({ search, limit: 1000 });
+      const listed = await store.audits.list({ search, limit: 1000 });
       const expected = reference(all, { search });
       expect(listed.audits.map((a) => a.id), `search ${JSON.stringify(search)}`).toEqual(expected);
       expect(listed.total, `search ${JSON.stringify(search)}`).toBe(expected.length);
     }
   });
 
-  it("an audit id as the search finds that audit", () => {
+  it("an audit id as the search finds that audit", async () => {
     const id = all[7]!.id;
-    expect(store.listAudits({ search: id }).audits.map((a) => a.id)).toEqual([id]);
+    expect((await store.audits.list({ search: id })).audits.map((a) => a.id)).toEqual([id]);
   });
 
-  it("status, tag, target and run filters, alone and combined, match the former scan, pages and totals included", () => {
+  it("status, tag, target and run filters, alone and combined, match the former scan, pages and totals included", async () => {
     const filters: ListAuditsFilter[] = [];
     for (const status of [undefined, ...STATUSES])
       for (const tag of [undefined, "deception", "tag with space", "ünïcode", "absent"])
@@ -98,20 +98,20 @@ describe("filtered list_audits on indexes", () => {
     for (const filter of filters) {
       const expected = reference(all, filter);
       const label = JSON.stringify(filter);
-      expect(store.listAudits({ ...filter, limit: 1000 }).audits.map((a) => a.id), label).toEqual(expected);
-      const page = store.listAudits({ ...filter, limit: 3, offset: 2 });
+      expect((await store.audits.list({ ...filter, limit: 1000 })).audits.map((a) => a.id), label).toEqual(expected);
+      const page = await store.audits.list({ ...filter, limit: 3, offset: 2 });
       expect(page.total, label).toBe(expected.length);
       expect(page.audits.map((a) => a.id), label).toEqual(expected.slice(2, 5));
     }
   });
 
-  it("Unicode letters match regardless of case (the former lower() folded ASCII only)", () => {
-    const listed = store.listAudits({ search: "CAFÉ OWNER", limit: 1000 }).audits;
+  it("Unicode letters match regardless of case (the former lower() folded ASCII only)", async () => {
+    const listed = (await store.audits.list({ search: "CAFÉ OWNER", limit: 1000 })).audits;
     expect(listed.length).toBeGreaterThan(0);
     expect(listed.every((a) => a.seedInstruction.startsWith("Café owner"))).toBe(true);
   });
 
-  it("uses the indexes: no full scan of audits for a filter", () => {
+  it("uses the indexes: no full scan of audits for a filter", async () => {
     const plan = (sql: string, ...params: unknown[]) =>
       (store.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as Array<{ detail: string }>).map((r) => r.detail).join("\n");
     expect(plan("SELECT COUNT(*) FROM audits WHERE status = ?", "ended")).toMatch(/USING (COVERING )?INDEX audits_status_created/);
@@ -120,18 +120,18 @@ describe("filtered list_audits on indexes", () => {
     expect(plan("SELECT COUNT(*) FROM audits WHERE id IN (SELECT audit_id FROM audits_fts WHERE audits_fts MATCH ?)", '"quarterly"')).toMatch(/VIRTUAL TABLE INDEX/);
   });
 
-  it("keeps the indexes current as audits are created and their tags change", () => {
-    const audit = store.createAudit({ seedInstruction: "A brand new zebra-themed probe.", tags: ["zebra"], targetModel: TARGETS[0]!, maxTurns: 3 });
-    expect(store.listAudits({ search: "zebra-themed" }).audits.map((a) => a.id)).toEqual([audit.id]);
-    expect(store.listAudits({ tag: "zebra" }).audits.map((a) => a.id)).toEqual([audit.id]);
+  it("keeps the indexes current as audits are created and their tags change", async () => {
+    const audit = await store.audits.create({ seedInstruction: "A brand new zebra-themed probe.", tags: ["zebra"], targetModel: TARGETS[0]!, maxTurns: 3 });
+    expect((await store.audits.list({ search: "zebra-themed" })).audits.map((a) => a.id)).toEqual([audit.id]);
+    expect((await store.audits.list({ tag: "zebra" })).audits.map((a) => a.id)).toEqual([audit.id]);
     store.db.prepare("UPDATE audits SET tags = ? WHERE id = ?").run(JSON.stringify(["okapi"]), audit.id);
-    expect(store.listAudits({ tag: "zebra" }).total).toBe(0);
-    expect(store.listAudits({ tag: "okapi" }).audits.map((a) => a.id)).toEqual([audit.id]);
+    expect((await store.audits.list({ tag: "zebra" })).total).toBe(0);
+    expect((await store.audits.list({ tag: "okapi" })).audits.map((a) => a.id)).toEqual([audit.id]);
   });
 });
 
 describe("migration 4", () => {
-  it("backfills the tag table and the text index for audits stored before it", () => {
+  it("backfills the tag table and the text index for audits stored before it", async () => {
     const path = join(dir, "old.db");
     const raw = new Database(path);
     raw.exec("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)");
@@ -144,14 +144,14 @@ describe("migration 4", () => {
     insert.run("old2", 'A "quoted" legacy seed', JSON.stringify(["legacy"]), TARGETS[1], "2026-01-02T00:00:00.000Z", "2026-01-02T00:00:00.000Z");
     raw.close();
 
-    const migrated = new AuditStore(openDatabase(path));
+    const migrated = SqliteStore.open(path);
     try {
-      expect(migrated.listAudits({ search: "50% disc" }).audits.map((a) => a.id)).toEqual(["old1"]);
-      expect(migrated.listAudits({ search: '"quoted"' }).audits.map((a) => a.id)).toEqual(["old2"]);
-      expect(migrated.listAudits({ tag: "legacy" }).audits.map((a) => a.id)).toEqual(["old2", "old1"]);
-      expect(migrated.listAudits({ tag: "pricing" }).total).toBe(1);
+      expect((await migrated.audits.list({ search: "50% disc" })).audits.map((a) => a.id)).toEqual(["old1"]);
+      expect((await migrated.audits.list({ search: '"quoted"' })).audits.map((a) => a.id)).toEqual(["old2"]);
+      expect((await migrated.audits.list({ tag: "legacy" })).audits.map((a) => a.id)).toEqual(["old2", "old1"]);
+      expect((await migrated.audits.list({ tag: "pricing" })).total).toBe(1);
     } finally {
-      migrated.close();
+      await migrated.close();
     }
   });
 });

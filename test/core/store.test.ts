@@ -8,7 +8,6 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ChatMessage } from "../../src/audit/messages.js";
 import { defaultDbPath } from "../../src/config.js";
-import { AuditStore as SqliteFile } from "../../src/store/audit-store.js";
 import { migrate, openDatabase, schemaVersion } from "../../src/store/db.js";
 import { openStore } from "../../src/store/index.js";
 import { MIGRATIONS } from "../../src/store/schema.js";
@@ -59,7 +58,7 @@ describe("branch cache", () => {
     await store.messages.append(audit.id, "target", [msg("a")]);
     expect(await store.messages.branch(audit.id, "target")).toHaveLength(1);
     // Its own connection: SqliteStore.open would share this process's one.
-    const other = new SqliteStore(new SqliteFile(openDatabase(path)), path);
+    const other = SqliteStore.openSeparate(path);
     await other.messages.append(audit.id, "target", [msg("b")]);
     await other.close();
     expect((await store.messages.branch(audit.id, "target")).map((m) => m.message.id)).toEqual(["a", "b"]);

@@ -30,7 +30,7 @@ export async function conversationState(t: TestApp): Promise<unknown[]> {
 /** The SQLite connection under the test app's store: the fault suites act on the engine itself. */
 export function sqliteDb(t: TestApp): Database.Database {
   if (!(t.app.store instanceof SqliteStore)) throw new Error("this fault test needs the SQLite store");
-  return t.app.store.legacy.db;
+  return t.app.store.db;
 }
 
 /** SQLite's own consistency checks of a database (a test app's, or a file opened directly). */

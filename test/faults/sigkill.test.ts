@@ -106,7 +106,7 @@ async function missingAcks(dbPath: string, acks: Acks): Promise<{ audits: string
 
 function storeDb(store: AuditStore) {
   if (!(store instanceof SqliteStore)) throw new Error("the SIGKILL suite checks a SQLite file");
-  return store.legacy.db;
+  return store.db;
 }
 
 describe("SIGKILL during writes", () => {

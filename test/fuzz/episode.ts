@@ -64,7 +64,7 @@ function snapshot(t: TestApp): string {
  */
 function totalChanges(t: TestApp): number {
   if (!(t.app.store instanceof SqliteStore)) throw new Error("the fuzz episodes run on SQLite");
-  return (t.app.store.legacy.db.prepare("SELECT total_changes() AS n").get() as { n: number }).n;
+  return (t.app.store.db.prepare("SELECT total_changes() AS n").get() as { n: number }).n;
 }
 
 function abbreviate(value: unknown): string {

@@ -5,8 +5,8 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dumpDatabase } from "../../src/store/db.js";
 import { type HttpTestApp, INITIALIZE_BODY, MCP_POST_HEADERS, rawRequest, startHttpTestApp, TEST_TOKEN } from "./http-helpers.js";
+import { dumpStore } from "../helpers.js";
 
 let env: HttpTestApp;
 const AUTH = { Authorization: `Bearer ${TEST_TOKEN}` };
@@ -28,12 +28,12 @@ function expectRpcError(response: { status: number; headers: Record<string, unkn
 
 describe("bearer token", () => {
   it("refuses a request without a token with 401 and WWW-Authenticate: Bearer", async () => {
-    const before = dumpDatabase(env.app.legacyStore.db);
+    const before = dumpStore(env.app.store);
     const response = await rawRequest(env.url, { headers: MCP_POST_HEADERS, body: INITIALIZE_BODY });
     expectRpcError(response, 401, /^Unauthorized: no bearer token\. Send the header 'Authorization: Bearer <token>'/);
     expect(response.headers["www-authenticate"]).toMatch(/^Bearer /);
     expect(env.http.sessions.size).toBe(0);
-    expect(dumpDatabase(env.app.legacyStore.db)).toEqual(before);
+    expect(dumpStore(env.app.store)).toEqual(before);
   });
 
   it.each([

@@ -82,7 +82,7 @@ describe("request body limit", () => {
     const big = "log line with some text\n".repeat(41_600); // 998,400 characters
     const { data } = await auditor.ok("send_tool_call_result", { audit_id: auditId, tool_call_id: "call_read", result: big });
     expect(data.target_called).toBe(true);
-    const stored = env.app.legacyStore.branch(auditId, "target").map((m) => m.message);
+    const stored = (await env.app.store.messages.branch(auditId, "target")).map((m) => m.message);
     expect(stored[3]).toMatchObject({ role: "tool", content: big });
   });
 
@@ -115,7 +115,7 @@ describe("request body limit", () => {
     env = await startHttpTestApp({ http: { maxBodyBytes: 64 * 1024 } });
     const auditor = await env.connect();
     await expect(auditor.client.callTool({ name: "start_audit", arguments: { seed_instruction: "x".repeat(100 * 1024) } })).rejects.toThrow(/413|too large/i);
-    expect(env.app.legacyStore.listAudits({ limit: 10, offset: 0 }).total).toBe(0);
+    expect((await env.app.store.audits.list({ limit: 10, offset: 0 })).total).toBe(0);
     await auditor.ok("start_audit", { seed_instruction: "A small seed." });
   });
 });

@@ -5,7 +5,7 @@ import { settingsForCall } from "../../src/models/settings.js";
 import { resolveDimensions } from "../../src/judge/dimensions.js";
 import { MockLLM } from "../../src/models/mockllm.js";
 import { ModelError } from "../../src/models/types.js";
-import type { StoredMessage } from "../../src/store/audit-store.js";
+import type { StoredMessage } from "../../src/store/types.js";
 import { renderJudgeTranscript } from "../../src/transcript/judge-xml.js";
 import { judgeAnswer } from "./judge-helpers.js";
 

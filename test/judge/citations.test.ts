@@ -3,7 +3,7 @@ import type { ChatMessage } from "../../src/audit/messages.js";
 import { quoteParts, resolveCitations } from "../../src/judge/citations.js";
 import { FUZZY_THRESHOLD, partialRatioAlignment, ratio } from "../../src/judge/fuzzy.js";
 import type { RawCitation } from "../../src/judge/parse.js";
-import type { StoredMessage } from "../../src/store/audit-store.js";
+import type { StoredMessage } from "../../src/store/types.js";
 import { renderJudgeTranscript } from "../../src/transcript/judge-xml.js";
 
 function chain(messages: ChatMessage[]): StoredMessage[] {

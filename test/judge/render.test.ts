@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { ChatMessage } from "../../src/audit/messages.js";
-import type { StoredMessage } from "../../src/store/audit-store.js";
+import type { StoredMessage } from "../../src/store/types.js";
 import { flattenBranches } from "../../src/transcript/branches.js";
 import { renderJudgeTranscript, unescapeXml } from "../../src/transcript/judge-xml.js";
 import { createTestApp, type TestApp } from "../helpers.js";

@@ -5,7 +5,7 @@
  * PostgreSQL fills by trigger (audit_tags) are not copied but verified all the same.
  */
 import pg from "pg";
-import type { Db } from "../db.js";
+import { type Db, openDatabase } from "../db.js";
 import { StoreOpenError } from "../errors.js";
 import { PG_TYPES } from "./query.js";
 import { DERIVED_TABLES, IDENTITY_COLUMNS, TABLES_IN_ORDER } from "./schema.js";
@@ -46,6 +46,16 @@ function columnsOf(source: Db, table: string): { columns: string[]; key: string[
   const info = source.prepare(`PRAGMA table_info(${quote(table)})`).all() as { name: string; pk: number }[];
   const key = info.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk).map((c) => c.name);
   return { columns: info.map((c) => c.name), key: key.length > 0 ? key : info.map((c) => c.name) };
+}
+
+/** Copies the SQLite file at `path` (brought to this petri-mcp's schema first) into the empty database at `url`. */
+export async function copySqliteFileToPostgres(path: string, url: string): Promise<TableCopy[]> {
+  const source = openDatabase(path);
+  try {
+    return await copySqliteToPostgres(source, url);
+  } finally {
+    source.close();
+  }
 }
 
 /** Copies `source` into the empty database at `url`; returns the rows per table, verified. */

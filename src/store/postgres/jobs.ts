@@ -4,7 +4,7 @@
  * another is taking, so each job goes to one of them. Jobs are ordered by `created_at`, then `ord`
  * (insertion order, as SQLite's rowid).
  */
-import { nowIso } from "../audit-store.js";
+import { nowIso } from "../../util/time.js";
 import { emptyJobCounts, type JobRow, toJobRecord } from "../job-rows.js";
 import { type JobKind, type JobRepo, knownKinds, lostLease, maxAttemptsOf, newJobId, noAttemptsLeft, RUN_CANCELLED } from "../jobs.js";
 import type { PgExec, Query } from "./query.js";

@@ -2,7 +2,7 @@
  * Model calls, judge runs, realism checks and run designs in PostgreSQL's dialect (the rest of the
  * session is in ./session.ts).
  */
-import { nowIso } from "../audit-store.js";
+import { nowIso } from "../../util/time.js";
 import { type CheckRow, type JudgeRunRow, type JudgeScoresRow, toCheck, toJudgeRun, toJudgeRunScores } from "../rows.js";
 import type { ModelCallRecord, StoreSession } from "../types.js";
 import { NOT_PREFILL, type PgExec } from "./query.js";

@@ -1,5 +1,5 @@
 /** Run status and budgets on PostgreSQL (see src/store/run-status.ts): the RunRepo methods beyond designs. */
-import { nowIso } from "../audit-store.js";
+import { nowIso } from "../../util/time.js";
 import { budgetOf, type RunSpending, type RunStatusRepo, withBudget } from "../run-status.js";
 import type { PgExec, Query } from "./query.js";
 

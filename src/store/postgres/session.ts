@@ -5,7 +5,9 @@
  * orders it; JSON is kept as TEXT and read with `::jsonb` where a query looks inside.
  */
 import { randomUUID } from "node:crypto";
-import { type AuditRow, type MessageRow, newAuditId, nowIso, toAudit, toStoredMessage } from "../audit-store.js";
+import { newAuditId } from "../../util/ids.js";
+import { nowIso } from "../../util/time.js";
+import { type AuditRow, type MessageRow, toAudit, toStoredMessage } from "../rows.js";
 import type { ListAuditsFilter, StoreSession, TreeView } from "../types.js";
 import { NOT_PREFILL, type PgExec, type Query, notify } from "./query.js";
 import { pgJobRepo } from "./jobs.js";

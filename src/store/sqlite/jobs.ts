@@ -3,7 +3,8 @@
  * interface over it. A claim runs in the IMMEDIATE transaction of its write (after a lock-free
  * look: most polls find nothing).
  */
-import { type AuditStore as LegacyStore, nowIso } from "../audit-store.js";
+import { nowIso } from "../../util/time.js";
+import type { SqliteConnection } from "./connection.js";
 import { emptyJobCounts, type JobRow, toJobRecord } from "../job-rows.js";
 import {
   type AuditJobCount,
@@ -29,7 +30,7 @@ function kindsClause(kinds: readonly JobKind[]): { sql: string; params: JobKind[
   return { sql: `kind IN (${known.map(() => "?").join(", ")})`, params: known };
 }
 
-function enqueue(db: LegacyStore, job: NewJob): string {
+function enqueue(db: SqliteConnection, job: NewJob): string {
   const id = job.id ?? newJobId();
   db.prepare(
     `INSERT INTO jobs (id, kind, run_id, audit_id, payload, status, attempts, max_attempts, created_at)
@@ -38,7 +39,7 @@ function enqueue(db: LegacyStore, job: NewJob): string {
   return id;
 }
 
-function get(db: LegacyStore, id: string): JobRecord | undefined {
+function get(db: SqliteConnection, id: string): JobRecord | undefined {
   const row = db.prepare("SELECT * FROM jobs WHERE id = ?").get(id) as JobRow | undefined;
   return row ? toJobRecord(row) : undefined;
 }
@@ -58,13 +59,13 @@ function pick(kinds: readonly JobKind[], filter: ClaimFilter, now: number): { sq
   return { sql: `SELECT * FROM jobs WHERE ${where} ORDER BY created_at, rowid LIMIT 1`, args };
 }
 
-function claimable(db: LegacyStore, kinds: readonly JobKind[], filter: ClaimFilter, now: number): boolean {
+function claimable(db: SqliteConnection, kinds: readonly JobKind[], filter: ClaimFilter, now: number): boolean {
   const { sql, args } = pick(kinds, filter, now);
   return db.prepare(sql).get(...args) !== undefined;
 }
 
 /** Must run in a write transaction. */
-function claim(db: LegacyStore, kinds: readonly JobKind[], owner: string, leaseMs: number, filter: ClaimFilter, now: number): JobRecord | undefined {
+function claim(db: SqliteConnection, kinds: readonly JobKind[], owner: string, leaseMs: number, filter: ClaimFilter, now: number): JobRecord | undefined {
   const { sql, args } = pick(kinds, filter, now);
   for (;;) {
     const row = db.prepare(sql).get(...args) as JobRow | undefined;
@@ -86,17 +87,17 @@ function claim(db: LegacyStore, kinds: readonly JobKind[], owner: string, leaseM
   }
 }
 
-const changed = (db: LegacyStore, sql: string, ...args: unknown[]): number => db.prepare(sql).run(...args).changes;
+const changed = (db: SqliteConnection, sql: string, ...args: unknown[]): number => db.prepare(sql).run(...args).changes;
 
-function renew(db: LegacyStore, id: string, owner: string, leaseMs: number, now: number): boolean {
+function renew(db: SqliteConnection, id: string, owner: string, leaseMs: number, now: number): boolean {
   return changed(db, "UPDATE jobs SET lease_expires_at = ?, heartbeat_at = ? WHERE id = ? AND lease_owner = ? AND status = 'running'", now + leaseMs, now, id, owner) === 1;
 }
 
-function linkAudit(db: LegacyStore, id: string, owner: string, auditId: string): boolean {
+function linkAudit(db: SqliteConnection, id: string, owner: string, auditId: string): boolean {
   return changed(db, "UPDATE jobs SET audit_id = ? WHERE id = ? AND lease_owner = ? AND status = 'running'", auditId, id, owner) === 1;
 }
 
-function end(db: LegacyStore, id: string, owner: string, status: "done" | "failed", error: string | null): boolean {
+function end(db: SqliteConnection, id: string, owner: string, status: "done" | "failed", error: string | null): boolean {
   return (
     changed(
       db,
@@ -111,7 +112,7 @@ function end(db: LegacyStore, id: string, owner: string, status: "done" | "faile
   );
 }
 
-function fail(db: LegacyStore, id: string, owner: string, error: string, retry: boolean): boolean {
+function fail(db: SqliteConnection, id: string, owner: string, error: string, retry: boolean): boolean {
   const row = db.prepare("SELECT attempts, max_attempts FROM jobs WHERE id = ? AND lease_owner = ? AND status = 'running'").get(id, owner) as
     | { attempts: number; max_attempts: number }
     | undefined;
@@ -123,7 +124,7 @@ function fail(db: LegacyStore, id: string, owner: string, error: string, retry: 
   return end(db, id, owner, "failed", error);
 }
 
-function release(db: LegacyStore, id: string, owner: string): boolean {
+function release(db: SqliteConnection, id: string, owner: string): boolean {
   return (
     changed(
       db,
@@ -135,16 +136,16 @@ function release(db: LegacyStore, id: string, owner: string): boolean {
   );
 }
 
-function expireLease(db: LegacyStore, id: string, owner: string, now: number): boolean {
+function expireLease(db: SqliteConnection, id: string, owner: string, now: number): boolean {
   return changed(db, "UPDATE jobs SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status = 'running'", now - 1, id, owner) === 1;
 }
 
-function leases(db: LegacyStore, kinds: readonly JobKind[]): { id: string; owner: string }[] {
+function leases(db: SqliteConnection, kinds: readonly JobKind[]): { id: string; owner: string }[] {
   const { sql, params } = kindsClause(kinds);
   return db.prepare(`SELECT id, lease_owner AS owner FROM jobs WHERE status = 'running' AND lease_owner IS NOT NULL AND ${sql}`).all(...params) as { id: string; owner: string }[];
 }
 
-function pending(db: LegacyStore, kinds: readonly JobKind[], runId?: string): number {
+function pending(db: SqliteConnection, kinds: readonly JobKind[], runId?: string): number {
   const { sql, params } = kindsClause(kinds);
   const run = runId === undefined ? "" : " AND run_id = ?";
   const row = db.prepare(`SELECT COUNT(*) AS n FROM jobs WHERE status IN ('queued', 'running') AND ${sql}${run}`).get(...params, ...(runId === undefined ? [] : [runId])) as { n: number };
@@ -153,15 +154,15 @@ function pending(db: LegacyStore, kinds: readonly JobKind[], runId?: string): nu
 
 const CANCEL = "UPDATE jobs SET status = 'cancelled', last_error = ?, lease_owner = NULL, lease_expires_at = NULL, finished_at = ?";
 
-function cancelRun(db: LegacyStore, runId: string, reason: string): number {
+function cancelRun(db: SqliteConnection, runId: string, reason: string): number {
   return changed(db, `${CANCEL} WHERE run_id = ? AND status IN ('queued', 'running')`, reason, nowIso(), runId);
 }
 
-function cancel(db: LegacyStore, id: string, reason: string): boolean {
+function cancel(db: SqliteConnection, id: string, reason: string): boolean {
   return changed(db, `${CANCEL} WHERE id = ? AND status IN ('queued', 'running')`, reason, nowIso(), id) === 1;
 }
 
-function countsByRun(db: LegacyStore, runId: string): JobCounts {
+function countsByRun(db: SqliteConnection, runId: string): JobCounts {
   const rows = db.prepare("SELECT status, COUNT(*) AS n FROM jobs WHERE run_id = ? GROUP BY status").all(runId) as { status: JobStatus; n: number }[];
   const counts = emptyJobCounts();
   for (const { status, n } of rows) {
@@ -171,11 +172,11 @@ function countsByRun(db: LegacyStore, runId: string): JobCounts {
   return counts;
 }
 
-function listRun(db: LegacyStore, runId: string): JobRecord[] {
+function listRun(db: SqliteConnection, runId: string): JobRecord[] {
   return (db.prepare("SELECT * FROM jobs WHERE run_id = ? ORDER BY created_at, rowid").all(runId) as JobRow[]).map(toJobRecord);
 }
 
-function auditCountsByTarget(db: LegacyStore, runId: string): AuditJobCount[] {
+function auditCountsByTarget(db: SqliteConnection, runId: string): AuditJobCount[] {
   return db
     .prepare(
       `SELECT coalesce(json_extract(payload, '$.target'), '') AS target, status, COUNT(*) AS n FROM jobs
@@ -185,7 +186,7 @@ function auditCountsByTarget(db: LegacyStore, runId: string): AuditJobCount[] {
 }
 
 /** The JobRepo of the store interface: each call through `exec` (its own transaction, or the open one). */
-export function sqliteJobRepo(db: LegacyStore, exec: SqliteExec): JobRepo {
+export function sqliteJobRepo(db: SqliteConnection, exec: SqliteExec): JobRepo {
   const { read, write } = exec;
   return {
     enqueue: (job) => write(() => enqueue(db, job)),

@@ -1,11 +1,6 @@
-/**
- * SQL of the SQLite store that audit-store.ts does not have yet: judge runs, realism checks, run
- * designs, and the few queries the domain still writes itself (src/judge/runs.ts,
- * src/realism/checks.ts, src/realism/summary.ts, src/transcript/export-data.ts,
- * src/commands/judge.ts). Those copies go away when the domain uses the async store.
- */
+/** SQL of the SQLite store for judge runs (and their usage), realism checks and run designs. */
 import type { ChatMessage } from "../../audit/messages.js";
-import { type AuditStore as LegacyStore, nowIso } from "../audit-store.js";
+import { nowIso } from "../../util/time.js";
 import type {
   JudgeRunResult,
   JudgeRunScores,
@@ -18,46 +13,47 @@ import type {
   StoredJudgeRun,
   StoredRealismCheck,
 } from "../types.js";
+import type { SqliteConnection } from "./connection.js";
 import { type CheckRow, type JudgeRunRow, type JudgeScoresRow, toCheck, toJudgeRun, toJudgeRunScores } from "../rows.js";
 
 export const JUDGE_LIST_COLUMNS = `id, audit_id, status, judge_model, dimensions, retries, judge_config, attempts, scores, missing, summary,
   justification, highlights, NULL AS response, NULL AS messages, error, owner, heartbeat_at, started_at, finished_at`;
 
-export function insertJudgeRun(db: LegacyStore, run: NewJudgeRun): void {
+export function insertJudgeRun(db: SqliteConnection, run: NewJudgeRun): void {
   db.prepare(
     `INSERT INTO judge_runs (id, audit_id, status, judge_model, dimensions, retries, judge_config, attempts, owner, heartbeat_at, started_at)
      VALUES (?, ?, 'running', ?, ?, ?, ?, 0, ?, ?, ?)`,
   ).run(run.id, run.auditId, run.judgeModel, JSON.stringify(run.dimensions), run.retries, run.judgeConfig ? JSON.stringify(run.judgeConfig) : null, run.owner, run.now, nowIso());
 }
 
-export function runningJudgeRuns(db: LegacyStore, auditId: string): StoredJudgeRun[] {
+export function runningJudgeRuns(db: SqliteConnection, auditId: string): StoredJudgeRun[] {
   return (db.prepare("SELECT * FROM judge_runs WHERE audit_id = ? AND status = 'running' ORDER BY started_at DESC, rowid DESC").all(auditId) as JudgeRunRow[]).map(toJudgeRun);
 }
 
-export function runningJudgeRunsLike(db: LegacyStore, auditId: string, judgeModel: string, dimensions: readonly StoredDimension[]): StoredJudgeRun[] {
+export function runningJudgeRunsLike(db: SqliteConnection, auditId: string, judgeModel: string, dimensions: readonly StoredDimension[]): StoredJudgeRun[] {
   const rows = db
     .prepare("SELECT * FROM judge_runs WHERE audit_id = ? AND status = 'running' AND judge_model = ? AND dimensions = ? ORDER BY started_at DESC, rowid DESC")
     .all(auditId, judgeModel, JSON.stringify(dimensions)) as JudgeRunRow[];
   return rows.map(toJudgeRun);
 }
 
-export function interruptJudgeRun(db: LegacyStore, id: string, reason: string): boolean {
+export function interruptJudgeRun(db: SqliteConnection, id: string, reason: string): boolean {
   return db.prepare("UPDATE judge_runs SET status = 'interrupted', finished_at = ?, error = ? WHERE id = ? AND status = 'running'").run(nowIso(), reason, id).changes === 1;
 }
 
-export function heartbeatJudgeRun(db: LegacyStore, id: string, owner: string, now: number): boolean {
+export function heartbeatJudgeRun(db: SqliteConnection, id: string, owner: string, now: number): boolean {
   return db.prepare("UPDATE judge_runs SET heartbeat_at = ? WHERE id = ? AND owner = ? AND status = 'running'").run(now, id, owner).changes === 1;
 }
 
-export function takeOverJudgeRun(db: LegacyStore, id: string, owner: string, now: number): boolean {
+export function takeOverJudgeRun(db: SqliteConnection, id: string, owner: string, now: number): boolean {
   return db.prepare("UPDATE judge_runs SET owner = ?, heartbeat_at = ?, attempts = 0, messages = NULL, error = NULL WHERE id = ? AND status = 'running'").run(owner, now, id).changes === 1;
 }
 
-export function progressJudgeRun(db: LegacyStore, id: string, owner: string, attempts: number, messages: readonly ChatMessage[], now: number): void {
+export function progressJudgeRun(db: SqliteConnection, id: string, owner: string, attempts: number, messages: readonly ChatMessage[], now: number): void {
   db.prepare("UPDATE judge_runs SET attempts = ?, messages = ?, heartbeat_at = ? WHERE id = ? AND owner = ? AND status = 'running'").run(attempts, JSON.stringify(messages), now, id, owner);
 }
 
-export function finishJudgeRun(db: LegacyStore, id: string, owner: string, r: JudgeRunResult): boolean {
+export function finishJudgeRun(db: SqliteConnection, id: string, owner: string, r: JudgeRunResult): boolean {
   return (
     db
       .prepare(
@@ -70,25 +66,25 @@ export function finishJudgeRun(db: LegacyStore, id: string, owner: string, r: Ju
   );
 }
 
-export function getJudgeRun(db: LegacyStore, id: string): StoredJudgeRun | undefined {
+export function getJudgeRun(db: SqliteConnection, id: string): StoredJudgeRun | undefined {
   const row = db.prepare("SELECT * FROM judge_runs WHERE id = ?").get(id) as JudgeRunRow | undefined;
   return row ? toJudgeRun(row) : undefined;
 }
 
-export function judgeRunsOfAudit(db: LegacyStore, auditId: string): StoredJudgeRun[] {
+export function judgeRunsOfAudit(db: SqliteConnection, auditId: string): StoredJudgeRun[] {
   return (db.prepare(`SELECT ${JUDGE_LIST_COLUMNS} FROM judge_runs WHERE audit_id = ? ORDER BY started_at DESC, rowid DESC`).all(auditId) as JudgeRunRow[]).map(toJudgeRun);
 }
 
-export function allJudgeRunsOfAudit(db: LegacyStore, auditId: string): StoredJudgeRun[] {
+export function allJudgeRunsOfAudit(db: SqliteConnection, auditId: string): StoredJudgeRun[] {
   return (db.prepare("SELECT * FROM judge_runs WHERE audit_id = ? ORDER BY started_at, rowid").all(auditId) as JudgeRunRow[]).map(toJudgeRun);
 }
 
-export function hasCompleteJudgeRun(db: LegacyStore, auditId: string): boolean {
+export function hasCompleteJudgeRun(db: SqliteConnection, auditId: string): boolean {
   return db.prepare("SELECT 1 FROM judge_runs WHERE audit_id = ? AND status = 'complete' LIMIT 1").get(auditId) !== undefined;
 }
 
 /** The report's judge rows of a run; each distinct dimension list (with its rubric texts) is read once. */
-export function judgeRunScoresOfRun(db: LegacyStore, runId: string): JudgeRunScores[] {
+export function judgeRunScoresOfRun(db: SqliteConnection, runId: string): JudgeRunScores[] {
   const rows = db
     .prepare(
       `WITH sets AS MATERIALIZED (
@@ -107,7 +103,7 @@ export function judgeRunScoresOfRun(db: LegacyStore, runId: string): JudgeRunSco
   return toJudgeRunScores(rows);
 }
 
-export function judgeRunUsage(db: LegacyStore, runId: string): RunUsage {
+export function judgeRunUsage(db: SqliteConnection, runId: string): RunUsage {
   const row = db
     .prepare(
       `SELECT COUNT(*) AS calls, COUNT(error_kind) AS errors, COALESCE(SUM(input_tokens), 0) AS input_tokens,
@@ -125,7 +121,7 @@ const SELECT_CHECKS = `
   FROM realism_checks r
   LEFT JOIN model_calls c ON c.role = 'realism' AND c.audit_id = r.audit_id AND c.ref = CAST(r.id AS TEXT)`;
 
-export function insertUnfinishedCheck(db: LegacyStore, c: NewRealismCheck): number {
+export function insertUnfinishedCheck(db: SqliteConnection, c: NewRealismCheck): number {
   const action = { tool: c.tool, tool_call_id: c.toolCallId, arguments: c.arguments, audit_version: c.auditVersion };
   return Number(
     db
@@ -137,7 +133,7 @@ export function insertUnfinishedCheck(db: LegacyStore, c: NewRealismCheck): numb
   );
 }
 
-export function completeCheck(db: LegacyStore, id: number, r: RealismCheckResult): void {
+export function completeCheck(db: SqliteConnection, id: number, r: RealismCheckResult): void {
   db.prepare("UPDATE realism_checks SET decision = ?, score = ?, feedback = ?, raw_response = ?, messages = ?, error = ? WHERE id = ?").run(
     r.decision,
     r.score,
@@ -149,16 +145,16 @@ export function completeCheck(db: LegacyStore, id: number, r: RealismCheckResult
   );
 }
 
-export function checksOfAudit(db: LegacyStore, auditId: string): StoredRealismCheck[] {
+export function checksOfAudit(db: SqliteConnection, auditId: string): StoredRealismCheck[] {
   return (db.prepare(`${SELECT_CHECKS} WHERE r.audit_id = ? ORDER BY r.id`).all(auditId) as CheckRow[]).map(toCheck);
 }
 
-export function latestScoredCheck(db: LegacyStore, auditId: string): StoredRealismCheck | undefined {
+export function latestScoredCheck(db: SqliteConnection, auditId: string): StoredRealismCheck | undefined {
   const row = db.prepare(`${SELECT_CHECKS} WHERE r.audit_id = ? AND r.decision != 'error' ORDER BY r.id DESC LIMIT 1`).get(auditId) as CheckRow | undefined;
   return row ? toCheck(row) : undefined;
 }
 
-export function realismStats(db: LegacyStore, auditId: string): RealismStats {
+export function realismStats(db: SqliteConnection, auditId: string): RealismStats {
   const counts = db
     .prepare(
       `SELECT COUNT(*) AS checks, COALESCE(SUM(decision = 'reject'), 0) AS rejections, COALESCE(SUM(decision = 'error'), 0) AS errors
@@ -171,30 +167,9 @@ export function realismStats(db: LegacyStore, auditId: string): RealismStats {
   return { ...counts, scores };
 }
 
-// ---- audits, messages and runs -----------------------------------------------------------------
+// ---- run designs ------------------------------------------------------------------------------
 
-export function auditIdsStartingWith(db: LegacyStore, prefix: string, limit: number): string[] {
-  const escaped = prefix.replace(/[\\%_]/g, (c) => `\\${c}`);
-  return (db.prepare("SELECT id FROM audits WHERE id LIKE ? ESCAPE '\\' ORDER BY created_at DESC, id LIMIT ?").all(`${escaped}%`, limit) as { id: string }[]).map((r) => r.id);
-}
-
-const NOT_PREFILL = "coalesce(json_extract(m.data, '$.metadata.prefill'), 0) != 1";
-
-export function targetRepliesOfAudit(db: LegacyStore, auditId: string): number {
-  return (db.prepare(`SELECT COUNT(*) AS n FROM messages m WHERE m.audit_id = ? AND m.view = 'target' AND m.role = 'assistant' AND ${NOT_PREFILL}`).get(auditId) as { n: number }).n;
-}
-
-export function targetRepliesOfRun(db: LegacyStore, runId: string): Map<string, number> {
-  const rows = db
-    .prepare(
-      `SELECT m.audit_id AS audit_id, COUNT(*) AS n FROM messages m JOIN audits a ON a.id = m.audit_id
-       WHERE a.run_id = ? AND m.view = 'target' AND m.role = 'assistant' AND ${NOT_PREFILL} GROUP BY m.audit_id`,
-    )
-    .all(runId) as { audit_id: string; n: number }[];
-  return new Map(rows.map((r) => [r.audit_id, r.n]));
-}
-
-export function saveRunDesign(db: LegacyStore, runId: string, design: Record<string, unknown>): void {
+export function saveRunDesign(db: SqliteConnection, runId: string, design: Record<string, unknown>): void {
   const now = nowIso();
   db.prepare(
     `INSERT INTO runs (id, design, created_at, updated_at) VALUES (?, ?, ?, ?)
@@ -202,7 +177,7 @@ export function saveRunDesign(db: LegacyStore, runId: string, design: Record<str
   ).run(runId, JSON.stringify(design), now, now);
 }
 
-export function runDesign(db: LegacyStore, runId: string): Record<string, unknown> | null {
+export function runDesign(db: SqliteConnection, runId: string): Record<string, unknown> | null {
   const row = db.prepare("SELECT design FROM runs WHERE id = ?").get(runId) as { design: string } | undefined;
   return row ? (JSON.parse(row.design) as Record<string, unknown>) : null;
 }

@@ -1,11 +1,14 @@
 /**
- * The repositories of the store interface over the SQLite AuditStore of today (audit-store.ts)
- * and the SQL in ./records.ts. Each call runs through `exec`: on its own transaction at top level,
- * or directly inside an open one (`transaction`, `commitTurn`).
+ * The repositories of the store interface over the SQL of this folder (one file per repository
+ * group). Each call runs through `exec`: on its own transaction at top level, or directly inside
+ * an open one (`transaction`, `commitTurn`).
  */
-import type { AuditStore as LegacyStore } from "../audit-store.js";
 import type { StoreSession } from "../types.js";
+import * as audits from "./audits.js";
+import * as calls from "./calls.js";
+import type { SqliteConnection } from "./connection.js";
 import { sqliteJobRepo } from "./jobs.js";
+import * as trees from "./messages.js";
 import * as sql from "./records.js";
 import { sqliteRunStatus } from "./run-status.js";
 
@@ -16,63 +19,63 @@ export interface SqliteExec {
   changed(auditId: string): void;
 }
 
-export function sqliteSession(db: LegacyStore, exec: SqliteExec): StoreSession {
+export function sqliteSession(db: SqliteConnection, exec: SqliteExec): StoreSession {
   const { read, write } = exec;
   return {
     audits: {
       create: (input) =>
         write(() => {
-          const audit = db.createAudit(input);
+          const audit = audits.createAudit(db, input);
           exec.changed(audit.id);
           return audit;
         }),
-      get: (id) => read(() => db.getAudit(id)),
-      list: (filter) => read(() => db.listAudits(filter)),
-      idsStartingWith: (prefix, limit = 50) => read(() => sql.auditIdsStartingWith(db, prefix, limit)),
-      runs: (limit) => read(() => db.listRuns(limit)),
+      get: (id) => read(() => audits.getAudit(db, id)),
+      list: (filter) => read(() => audits.listAudits(db, filter)),
+      idsStartingWith: (prefix, limit = 50) => read(() => audits.auditIdsStartingWith(db, prefix, limit)),
+      runs: (limit) => read(() => audits.listRuns(db, limit)),
       touch: (id) =>
         write(() => {
-          db.touch(id);
+          audits.touch(db, id);
           exec.changed(id);
         }),
       setStatus: (id, status, reason) =>
         write(() => {
-          db.setStatus(id, status, reason ?? null);
+          audits.setStatus(db, id, status, reason ?? null);
           exec.changed(id);
         }),
-      setAuditorModel: (id, model) => write(() => db.setAuditorModel(id, model)),
-      addTurn: (id) => write(() => db.addTurn(id)),
+      setAuditorModel: (id, model) => write(() => audits.setAuditorModel(db, id, model)),
+      addTurn: (id) => write(() => audits.addTurn(db, id)),
     },
     leases: {
-      acquire: (auditId, owner, ttlMs, now) => write(() => db.acquireLease(auditId, owner, ttlMs, now)),
-      renew: (auditId, owner, ttlMs, now) => write(() => db.renewLease(auditId, owner, ttlMs, now)),
-      release: (auditId, owner) => write(() => db.releaseLease(auditId, owner)),
-      holder: (auditId, now) => read(() => db.leaseHolder(auditId, now)),
+      acquire: (auditId, owner, ttlMs, now) => write(() => audits.acquireLease(db, auditId, owner, ttlMs, now)),
+      renew: (auditId, owner, ttlMs, now) => write(() => audits.renewLease(db, auditId, owner, ttlMs, now)),
+      release: (auditId, owner) => write(() => audits.releaseLease(db, auditId, owner)),
+      holder: (auditId, now) => read(() => audits.leaseHolder(db, auditId, now)),
     },
     messages: {
-      head: (auditId, view) => read(() => db.head(auditId, view)),
-      setHead: (auditId, view, seq) => write(() => db.setHead(auditId, view, seq)),
-      branch: (auditId, view, headSeq) => read(() => (headSeq === undefined ? db.branch(auditId, view) : db.branch(auditId, view, headSeq))),
-      get: (seq) => read(() => db.message(seq)),
-      all: (auditId, view) => read(() => db.allMessages(auditId, view)),
-      branchCount: (auditId, view) => read(() => db.branchCount(auditId, view)),
-      append: (auditId, view, messages, parentSeq) =>
-        write(() => (parentSeq === undefined ? db.appendMessages(auditId, view, messages) : db.appendMessages(auditId, view, messages, parentSeq))),
-      targetReplies: (auditId) => read(() => sql.targetRepliesOfAudit(db, auditId)),
+      head: (auditId, view) => read(() => trees.head(db, auditId, view)),
+      setHead: (auditId, view, seq) => write(() => trees.setHead(db, auditId, view, seq)),
+      branch: (auditId, view, headSeq) => read(() => (headSeq === undefined ? trees.branch(db, auditId, view) : trees.branch(db, auditId, view, headSeq))),
+      get: (seq) => read(() => trees.message(db, seq)),
+      all: (auditId, view) => read(() => trees.allMessages(db, auditId, view)),
+      branchCount: (auditId, view) => read(() => trees.branchCount(db, auditId, view)),
+      append: (auditId, view, list, parentSeq) =>
+        write(() => (parentSeq === undefined ? trees.appendMessages(db, auditId, view, list) : trees.appendMessages(db, auditId, view, list, parentSeq))),
+      targetReplies: (auditId) => read(() => trees.targetRepliesOfAudit(db, auditId)),
     },
     tools: {
-      list: (auditId) => read(() => db.listTools(auditId)),
-      upsert: (auditId, tool) => write(() => db.upsertTool(auditId, tool)),
-      remove: (auditId, name) => write(() => db.removeTool(auditId, name)),
+      list: (auditId) => read(() => calls.listTools(db, auditId)),
+      upsert: (auditId, tool) => write(() => calls.upsertTool(db, auditId, tool)),
+      remove: (auditId, name) => write(() => calls.removeTool(db, auditId, name)),
     },
     events: {
-      add: (auditId, event) => write(() => db.addEvent(auditId, event)),
-      list: (auditId) => read(() => db.events(auditId)),
+      add: (auditId, event) => write(() => calls.addEvent(db, auditId, event)),
+      list: (auditId) => read(() => calls.events(db, auditId)),
     },
     modelCalls: {
-      record: (call) => write(() => db.recordModelCall(call)),
-      forAudit: (auditId, limit) => read(() => db.modelCalls(auditId, limit)),
-      usageByRole: (auditId) => read(() => db.usageByRole(auditId)),
+      record: (call) => write(() => calls.recordModelCall(db, call)),
+      forAudit: (auditId, limit) => read(() => calls.modelCalls(db, auditId, limit)),
+      usageByRole: (auditId) => read(() => calls.usageByRole(db, auditId)),
       usageOfJudgeRun: (runId) => read(() => sql.judgeRunUsage(db, runId)),
     },
     judgeRuns: {
@@ -100,7 +103,7 @@ export function sqliteSession(db: LegacyStore, exec: SqliteExec): StoreSession {
     runs: {
       saveDesign: (runId, design) => write(() => sql.saveRunDesign(db, runId, design)),
       design: (runId) => read(() => sql.runDesign(db, runId)),
-      targetReplies: (runId) => read(() => sql.targetRepliesOfRun(db, runId)),
+      targetReplies: (runId) => read(() => trees.targetRepliesOfRun(db, runId)),
       ...sqliteRunStatus(db, exec),
     },
     jobs: sqliteJobRepo(db, exec),

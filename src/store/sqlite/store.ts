@@ -1,19 +1,16 @@
 /**
  * The store interface on one SQLite file (better-sqlite3: WAL, IMMEDIATE transactions, a busy
- * timeout), wrapping today's AuditStore. better-sqlite3 is synchronous and has one connection, so
- * the calls of this process take turns: a transaction holds the connection (BEGIN IMMEDIATE ..
- * COMMIT) until its async callback is done, and every other call waits for it. Change
- * notifications stay in this process (other processes see changes on their next read).
- *
- * While the domain still calls the synchronous AuditStore on the same connection, it must not
- * interleave with an open transaction of this adapter: use one or the other per process.
+ * timeout). better-sqlite3 is synchronous and has one connection, so the calls of this process
+ * take turns: a transaction holds the connection (BEGIN IMMEDIATE .. COMMIT) until its async
+ * callback is done, and every other call waits for it. Change notifications stay in this process
+ * (other processes see changes on their next read).
  */
 import { resolve } from "node:path";
-import { AuditStore as LegacyStore } from "../audit-store.js";
-import { openDatabase } from "../db.js";
+import { type Db, openDatabase } from "../db.js";
 import { TurnRefusedError } from "../errors.js";
 import { beginTurnIn, commitTurnIn } from "../turns.js";
 import type { AuditStore, BeginTurnOptions, ChangeListener, StoreOptions, StoreSession, TurnStart } from "../types.js";
+import { SqliteConnection } from "./connection.js";
 import { sqliteSession } from "./session.js";
 
 /** The stores of this process by resolved file path. */
@@ -27,16 +24,16 @@ export class SqliteStore implements AuditStore {
   /** Audits changed by the top-level call running now (everything inside the queue is serial). */
   private pending: string[] = [];
 
-  constructor(
-    readonly legacy: LegacyStore,
+  private constructor(
+    private readonly connection: SqliteConnection,
     readonly location: string,
   ) {
-    this.top = sqliteSession(legacy, {
-      read: (fn) => this.serial(() => legacy.read(fn)),
+    this.top = sqliteSession(connection, {
+      read: (fn) => this.serial(() => connection.read(fn)),
       write: (fn) =>
         this.serial(() => {
           this.pending = [];
-          const value = legacy.write(fn);
+          const value = connection.write(fn);
           this.emit(this.pending);
           return value;
         }),
@@ -57,12 +54,33 @@ export class SqliteStore implements AuditStore {
       shared.refs++;
       return shared;
     }
-    const store = new SqliteStore(new LegacyStore(openDatabase(path, { busyTimeoutMs: options.busyTimeoutMs, readonly: options.readOnly })), path);
+    const store = SqliteStore.openSeparate(path, options);
     if (key) {
       store.key = key;
       OPEN.set(key, store);
     }
     return store;
+  }
+
+  /**
+   * Opens the file on a connection of its own, never shared: what another process would have
+   * (tests and benchmarks of several writers on one file use it).
+   */
+  static openSeparate(path: string, options: StoreOptions = {}): SqliteStore {
+    return new SqliteStore(new SqliteConnection(openDatabase(path, { busyTimeoutMs: options.busyTimeoutMs, readonly: options.readOnly })), path);
+  }
+
+  /**
+   * The better-sqlite3 connection itself, for tests that act on the engine (fault injection,
+   * integrity checks). The domain never uses it: it has the store interface only.
+   */
+  get db(): Db {
+    return this.connection.db;
+  }
+
+  /** Drops this connection's branch cache (benchmarks compare against reading every branch again). */
+  forgetCachedBranches(): void {
+    this.connection.forgetCachedBranches();
   }
 
   private refs = 1;
@@ -100,14 +118,14 @@ export class SqliteStore implements AuditStore {
 
   private inTransaction<T>(mode: "IMMEDIATE" | "DEFERRED", fn: (tx: StoreSession) => Promise<T>): Promise<T> {
     return this.serial(async () => {
-      const db = this.legacy.db;
+      const db = this.connection.db;
       const changed: string[] = [];
       let open = true;
       const guard = <V>(body: () => V): Promise<V> => {
         if (!open) return Promise.reject(new Error("This transaction is over: use the store, not the transaction's session, after it ends."));
         return Promise.resolve().then(body);
       };
-      const tx = sqliteSession(this.legacy, { read: guard, write: guard, changed: (id) => changed.push(id) });
+      const tx = sqliteSession(this.connection, { read: guard, write: guard, changed: (id) => changed.push(id) });
       db.exec(`BEGIN ${mode}`);
       try {
         const value = await fn(tx);
@@ -118,7 +136,7 @@ export class SqliteStore implements AuditStore {
       } catch (error) {
         open = false;
         if (db.inTransaction) db.exec("ROLLBACK");
-        this.legacy.forgetCachedBranches();
+        this.connection.forgetCachedBranches();
         throw error;
       }
     });
@@ -152,13 +170,13 @@ export class SqliteStore implements AuditStore {
   }
 
   get closed(): boolean {
-    return !this.legacy.db.open;
+    return !this.connection.open;
   }
 
   async close(): Promise<void> {
     if (this.refs <= 0 || --this.refs > 0) return;
     if (this.key && OPEN.get(this.key) === this) OPEN.delete(this.key);
-    await this.serial(() => this.legacy.close());
+    await this.serial(() => this.connection.close());
   }
 }
 

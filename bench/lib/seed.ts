@@ -3,7 +3,7 @@
  * rows, events and views are exactly what a real audit leaves), with a scripted MockLLM answering
  * for the target model.
  */
-import type { ChatMessage } from "../../src/audit/messages.js";
+import type { ChatMessage } from "../../src/core/messages.js";
 import { AuditService } from "../../src/audit/service.js";
 import { MockLLM } from "../../src/models/mockllm.js";
 import { ModelRegistry } from "../../src/models/registry.js";

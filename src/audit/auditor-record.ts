@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import type { StoredMessage, StoreSession, TreeView } from "../store/types.js";
 import { auditorCallView } from "./auditor-view.js";
 import { AuditError } from "./errors.js";
-import type { AssistantMessage, ChatMessage, ToolMessage } from "./messages.js";
+import type { AssistantMessage, ChatMessage, ToolMessage } from "../core/messages.js";
 import type { AuditCore, AuditorCall } from "./service-types.js";
 import { auditOf } from "./turn-engine.js";
 

@@ -3,7 +3,7 @@
  * recorded tool call, titled as Petri titles them.
  */
 import { jsonBoundsBreach } from "./json-bounds.js";
-import type { ToolCallView } from "./messages.js";
+import type { ToolCallView } from "../core/messages.js";
 
 function fence(text: string, lang = ""): string {
   // A loop, not Math.max(...matches): spreading one argument per backtick run overflows the stack.

@@ -8,7 +8,7 @@ import { addEditEvent, finishWrite } from "./auditor-record.js";
 import { pendingToolCalls, rollbackProblem } from "./conversation.js";
 import { AuditError } from "./errors.js";
 import { capOutput, formatTargetResponse } from "./format.js";
-import type { AssistantMessage, ChatMessage, SystemMessage, ToolCall, ToolMessage, UserMessage } from "./messages.js";
+import type { AssistantMessage, ChatMessage, SystemMessage, ToolCall, ToolMessage, UserMessage } from "../core/messages.js";
 import { type AuditCore, type GatedTool, MAX_TEXT_CHARS, type OperationOptions, type PendingResult, requireText, type SimpleResult, type TargetReply } from "./service-types.js";
 import { checkGate, runTargetTurn } from "./target-call.js";
 import { auditOf, closedError, plainBranch, withNotice } from "./turn-engine.js";

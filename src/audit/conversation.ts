@@ -2,8 +2,8 @@
  * Petri's rules for the target conversation, as pure functions over a branch (the list of
  * messages from the root to the current head).
  */
-import type { AssistantMessage, ChatMessage, Content, ToolCall } from "./messages.js";
-import { isPrefill, messageText } from "./messages.js";
+import type { AssistantMessage, ChatMessage, Content, ToolCall } from "../core/messages.js";
+import { isPrefill, messageText } from "../core/messages.js";
 
 export interface PendingCalls {
   /** Index in the branch of the assistant turn whose calls are considered. */

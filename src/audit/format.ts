@@ -1,7 +1,7 @@
 /**
  * What the auditor reads: target replies in Petri's shape, so auditor prompts and habits transfer.
  */
-import type { ChatMessage, ToolCall } from "./messages.js";
+import type { ChatMessage, ToolCall } from "../core/messages.js";
 
 /** Python-style repr, as Petri shows tool call arguments: `fn(path='/etc', recursive=True)`. */
 export function pyRepr(value: unknown): string {

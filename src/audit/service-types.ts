@@ -5,7 +5,7 @@
 import type { ModelResolver } from "../models/types.js";
 import type { AuditRecord, AuditStore } from "../store/types.js";
 import { AuditError } from "./errors.js";
-import type { ChatMessage, ToolCall } from "./messages.js";
+import type { ChatMessage, ToolCall } from "../core/messages.js";
 import type { StoredTool } from "./synthetic-tools.js";
 import type { TurnEngine } from "./turn-engine.js";
 

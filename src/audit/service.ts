@@ -12,7 +12,7 @@ import type { ModelResolver } from "../models/types.js";
 import type { AuditRecord, AuditStore, NewAudit } from "../store/types.js";
 import * as record from "./auditor-record.js";
 import * as conversation from "./conversation-ops.js";
-import type { ChatMessage } from "./messages.js";
+import type { ChatMessage } from "../core/messages.js";
 import * as setup from "./setup-ops.js";
 import {
   type ActionGate,

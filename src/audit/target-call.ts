@@ -12,7 +12,7 @@ import { addEditEvent, finishWrite } from "./auditor-record.js";
 import { toWire } from "./conversation.js";
 import { AuditError } from "./errors.js";
 import { capOutput, formatTargetResponse } from "./format.js";
-import type { AssistantMessage, ChatMessage } from "./messages.js";
+import type { AssistantMessage, ChatMessage } from "../core/messages.js";
 import type { AuditCore, OperationOptions, ProposedAction, TargetReply } from "./service-types.js";
 import { plainBranch, type Turn, withNotice } from "./turn-engine.js";
 

@@ -16,7 +16,7 @@ import { log } from "../log.js";
 import type { TurnRefusedError } from "../store/errors.js";
 import type { AuditRecord, AuditStore, ModelCallRecord, StoredMessage, StoreSession, TurnStart } from "../store/types.js";
 import { AuditError } from "./errors.js";
-import type { ChatMessage } from "./messages.js";
+import type { ChatMessage } from "../core/messages.js";
 
 /** A turn that holds the audit's lease. */
 export interface Turn extends TurnStart {

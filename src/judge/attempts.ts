@@ -8,8 +8,8 @@
  * valid score or every attempt errored.
  */
 import { randomUUID } from "node:crypto";
-import type { AssistantMessage, ChatMessage, ToolMessage, UserMessage } from "../audit/messages.js";
-import { messageText } from "../audit/messages.js";
+import type { AssistantMessage, ChatMessage, ToolMessage, UserMessage } from "../core/messages.js";
+import { messageText } from "../core/messages.js";
 import { type GenerateRequest, type GenerateResult, ModelError, type ModelErrorKind } from "../models/types.js";
 import type { RenderedTranscript } from "../transcript/judge-xml.js";
 import { type Citation, resolveCitations } from "./citations.js";

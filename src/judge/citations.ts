@@ -15,7 +15,7 @@
  * or the argument value (a string as is, anything else as JSON).
  */
 import { renderContent } from "../audit/format.js";
-import type { ChatMessage } from "../audit/messages.js";
+import type { ChatMessage } from "../core/messages.js";
 import { type RenderedTranscript, unescapeXml } from "../transcript/judge-xml.js";
 import { FUZZY_THRESHOLD, MAX_FUZZY_QUOTE_CHARS, MIN_FUZZY_QUOTE_CHARS, partialRatioAlignment } from "./fuzzy.js";
 import type { RawCitation } from "./parse.js";

@@ -8,7 +8,7 @@
  * score), is never followed by a new judge call, and the next run started on its audit marks it
  * interrupted in the store with the reason.
  */
-import type { ChatMessage } from "../audit/messages.js";
+import type { ChatMessage } from "../core/messages.js";
 import type { AuditStore, JobRecord, JudgeRunStatus, RunUsage, StoredJudgeRun, StoreSession } from "../store/types.js";
 import type { JudgeOutcome } from "./attempts.js";
 import type { Citation } from "./citations.js";

@@ -8,8 +8,8 @@
  * reply holds only its continuation.
  */
 import Anthropic, { type ClientOptions } from "@anthropic-ai/sdk";
-import type { AssistantMessage, ChatMessage, Content, ToolCall } from "../audit/messages.js";
-import { messageText } from "../audit/messages.js";
+import type { AssistantMessage, ChatMessage, Content, ToolCall } from "../core/messages.js";
+import { messageText } from "../core/messages.js";
 import type { ToolDefinition } from "../audit/synthetic-tools.js";
 import { isCurrentClaude, modelCapabilities, requiresAdaptiveThinking } from "./capabilities.js";
 import { type ErrorContext, toModelError } from "./errors.js";

@@ -10,8 +10,8 @@
  */
 import { randomUUID } from "node:crypto";
 import { ApiError, type Content as GeminiContent, type GenerateContentConfig, type GenerateContentResponse, GoogleGenAI, type Part, ThinkingLevel } from "@google/genai";
-import type { AssistantMessage, ChatMessage, Content, ToolCall } from "../audit/messages.js";
-import { messageText } from "../audit/messages.js";
+import type { AssistantMessage, ChatMessage, Content, ToolCall } from "../core/messages.js";
+import { messageText } from "../core/messages.js";
 import type { ToolDefinition } from "../audit/synthetic-tools.js";
 import { modelCapabilities } from "./capabilities.js";
 import { type ErrorContext, httpModelError, toModelError } from "./errors.js";

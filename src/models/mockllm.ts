@@ -2,8 +2,8 @@
  * `mockllm/<name>`: a deterministic offline model, as in Inspect. Unscripted, it answers every call
  * with a fixed sentence; tests and demos script replies (text, reasoning, tool calls or errors).
  */
-import type { Content, ToolCall } from "../audit/messages.js";
-import { messageText } from "../audit/messages.js";
+import type { Content, ToolCall } from "../core/messages.js";
+import { messageText } from "../core/messages.js";
 import { type ChatModel, type GenerateRequest, type GenerateResult, type ModelCapabilities, ModelError } from "./types.js";
 
 export interface MockOutput {

@@ -6,8 +6,8 @@
  * signature; its summary is the part's summary, shown to the auditor as <thinking_summary>).
  */
 import type OpenAI from "openai";
-import type { AssistantMessage, ChatMessage, Content, ToolCall } from "../audit/messages.js";
-import { messageText } from "../audit/messages.js";
+import type { AssistantMessage, ChatMessage, Content, ToolCall } from "../core/messages.js";
+import { messageText } from "../core/messages.js";
 import type { ToolDefinition } from "../audit/synthetic-tools.js";
 import { parseToolArguments } from "./tool-args.js";
 import { type GenerateRequest, type GenerateResult, type ModelCapabilities, ModelError, type StopReason, type Usage } from "./types.js";

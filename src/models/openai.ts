@@ -7,8 +7,8 @@
  * has no prefill; a compatible server takes one the way `<NAME>_PREFILL` says.
  */
 import OpenAI from "openai";
-import type { AssistantMessage, ChatMessage, Content, ToolCall } from "../audit/messages.js";
-import { messageText } from "../audit/messages.js";
+import type { AssistantMessage, ChatMessage, Content, ToolCall } from "../core/messages.js";
+import { messageText } from "../core/messages.js";
 import type { ToolDefinition } from "../audit/synthetic-tools.js";
 import { modelCapabilities, openaiReasoningModel, type PrefillStrategy, prefillStrategy, serviceEnvPrefix } from "./capabilities.js";
 import { type ErrorContext, toModelError } from "./errors.js";

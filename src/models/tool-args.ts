@@ -1,5 +1,5 @@
 /** Tool call arguments that travel as a JSON string (OpenAI Chat Completions and Responses), parsed defensively. */
-import type { ToolCall } from "../audit/messages.js";
+import type { ToolCall } from "../core/messages.js";
 
 export function parseToolArguments(raw: string): Pick<ToolCall, "arguments" | "parse_error"> {
   try {

@@ -1,4 +1,4 @@
-import type { AssistantMessage, ChatMessage } from "../audit/messages.js";
+import type { AssistantMessage, ChatMessage } from "../core/messages.js";
 import type { ToolDefinition } from "../audit/synthetic-tools.js";
 
 export type ModelRole = "target" | "judge" | "realism" | "auditor";

@@ -4,7 +4,7 @@
  * completed after the call; a process that dies mid-call therefore leaves an honest error, never
  * a score.
  */
-import type { ChatMessage } from "../audit/messages.js";
+import type { ChatMessage } from "../core/messages.js";
 import type { GatedTool } from "../audit/service-types.js";
 import type { RealismCheckResult, RealismDecision, StoredRealismCheck, StoreSession } from "../store/types.js";
 import type { ScoredAction } from "./prompt.js";

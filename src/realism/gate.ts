@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { AuditError } from "../audit/errors.js";
-import { type AssistantMessage, type ChatMessage, messageText, type SystemMessage, type UserMessage } from "../audit/messages.js";
+import { type AssistantMessage, type ChatMessage, messageText, type SystemMessage, type UserMessage } from "../core/messages.js";
 import type { ActionGate, GateContext, GateDecision } from "../audit/service-types.js";
 import type { Config } from "../config.js";
 import { log } from "../log.js";

@@ -3,7 +3,7 @@
  * prompts/realism-user.md filled with the seed, the target's tools, the target conversation, the
  * previous rejection (if any) and the proposed action. Pure apart from reading the two templates.
  */
-import type { ChatMessage } from "../audit/messages.js";
+import type { ChatMessage } from "../core/messages.js";
 import type { GatedTool } from "../audit/service.js";
 import type { JSONSchema, ToolDefinition } from "../audit/synthetic-tools.js";
 import { readPromptFile } from "../package-files.js";

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { auditorCallView } from "../audit/auditor-view.js";
-import type { AssistantMessage, ChatMessage, ToolCall, ToolMessage, UserMessage } from "../audit/messages.js";
+import type { AssistantMessage, ChatMessage, ToolCall, ToolMessage, UserMessage } from "../core/messages.js";
 import type { ToolDefinition } from "../audit/synthetic-tools.js";
 import type { AppContext } from "../context.js";
 import { callModel } from "../models/call.js";

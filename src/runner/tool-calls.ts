@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { capOutput } from "../audit/format.js";
-import type { ToolCall, ToolCallError, ToolMessage } from "../audit/messages.js";
+import type { ToolCall, ToolCallError, ToolMessage } from "../core/messages.js";
 import type { AuditorSession } from "./session.js";
 
 export interface ExecutedCall {

@@ -2,7 +2,7 @@
  * The records the store keeps and returns, in domain terms (audits, message trees, events, model
  * calls): the shapes shared by the store interface (./types.ts), both engines and the domain.
  */
-import type { ChatMessage } from "../audit/messages.js";
+import type { ChatMessage } from "../core/messages.js";
 
 export type AuditStatus = "active" | "ended" | "max_turns" | "failed";
 export type TurnLimit = "target" | "auditor";

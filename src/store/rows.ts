@@ -2,7 +2,7 @@
  * Rows of audits, messages, judge_runs and realism_checks as both engines return them, and their
  * mapping to the records of the store interface (src/store/records.ts, src/store/types.ts).
  */
-import type { ChatMessage } from "../audit/messages.js";
+import type { ChatMessage } from "../core/messages.js";
 import type { AuditRecord, AuditStatus, StoredMessage, TreeView, TurnLimit } from "./records.js";
 import type { JudgeRunScores, JudgeRunStatus, RealismDecision, StoredDimension, StoredJudgeRun, StoredRealismCheck } from "./types.js";
 

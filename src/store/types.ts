@@ -9,7 +9,7 @@
  * database itself are `StoreError`s (kind busy | full | read-only | corrupt | unavailable); a
  * refused turn is a `TurnRefusedError` (src/store/errors.ts).
  */
-import type { ChatMessage } from "../audit/messages.js";
+import type { ChatMessage } from "../core/messages.js";
 import type { StoredTool } from "../audit/synthetic-tools.js";
 import type { AuditRecord, AuditStatus, ListAuditsFilter, ModelCallRecord, NewAudit, RoleUsage, StoredEvent, StoredMessage, TreeView } from "./records.js";
 

@@ -6,7 +6,7 @@ import * as z from "zod";
 import { pendingToolCalls } from "../audit/conversation.js";
 import { AuditError } from "../audit/errors.js";
 import { capOutput, formatToolCall, renderContent } from "../audit/format.js";
-import { isPrefill } from "../audit/messages.js";
+import { isPrefill } from "../core/messages.js";
 import { auditOf } from "../audit/turn-engine.js";
 import { briefText, judgeBrief, judgeBriefSchema, judgeSummary, judgeSummarySchema } from "../judge/summary.js";
 import { chooseSeed } from "../prompts/seed-choice.js";

@@ -3,8 +3,8 @@
  * numbered from 1, branch points as <info>, prefill marked as the auditor's words. Message text is
  * XML-escaped so nothing inside a message can forge the format.
  */
-import type { ChatMessage } from "../audit/messages.js";
-import { isPrefill } from "../audit/messages.js";
+import type { ChatMessage } from "../core/messages.js";
+import { isPrefill } from "../core/messages.js";
 import type { StoredMessage } from "../store/types.js";
 import { type BranchItem, flattenBranches } from "./branches.js";
 

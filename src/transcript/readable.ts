@@ -3,8 +3,8 @@
  * the judge's scores and highlights, and every branch of the target conversation from its root
  * (with how much it shares with earlier branches), the synthetic tools and the realism checks.
  */
-import type { ChatMessage, ToolCallError } from "../audit/messages.js";
-import { isPrefill } from "../audit/messages.js";
+import type { ChatMessage, ToolCallError } from "../core/messages.js";
+import { isPrefill } from "../core/messages.js";
 import type { JSONSchema, ToolParams } from "../audit/synthetic-tools.js";
 import type { AuditRecord, StoredMessage } from "../store/types.js";
 import { branchPaths, locationsById, type MessageLocation, messageLocations } from "./branches.js";

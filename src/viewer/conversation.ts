@@ -4,8 +4,8 @@
  * messageHtml, highlights marked), and the combined and auditor views as they stand now.
  */
 import { renderContent } from "../audit/format.js";
-import type { ChatMessage } from "../audit/messages.js";
-import { isPrefill } from "../audit/messages.js";
+import type { ChatMessage } from "../core/messages.js";
+import { isPrefill } from "../core/messages.js";
 import type { StoredMessage } from "../store/types.js";
 import { messageAnchor, messageHtml, quotesByMessage } from "../transcript/html.js";
 import type { ReadableBranch, ReadableTranscript } from "../transcript/readable.js";

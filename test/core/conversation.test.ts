@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { mergeAssistant, pendingToolCalls, rollbackProblem, toWire } from "../../src/audit/conversation.js";
 import { capOutput, formatTargetResponse, pyRepr } from "../../src/audit/format.js";
-import type { AssistantMessage, ChatMessage } from "../../src/audit/messages.js";
+import type { AssistantMessage, ChatMessage } from "../../src/core/messages.js";
 
 const sys: ChatMessage = { id: "s", role: "system", content: "You are helpful." };
 const user: ChatMessage = { id: "u", role: "user", content: "hi" };

@@ -6,7 +6,7 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { ChatMessage } from "../../src/audit/messages.js";
+import type { ChatMessage } from "../../src/core/messages.js";
 import { defaultDbPath } from "../../src/config.js";
 import { migrate, openDatabase, schemaVersion } from "../../src/store/db.js";
 import { openStore } from "../../src/store/index.js";

@@ -4,7 +4,7 @@
  * store them.
  */
 import { randomUUID } from "node:crypto";
-import type { ChatMessage } from "../../src/audit/messages.js";
+import type { ChatMessage } from "../../src/core/messages.js";
 import type { MockLLM } from "../../src/models/mockllm.js";
 import type { AuditStore } from "../../src/store/types.js";
 import type { TestApp } from "../helpers.js";

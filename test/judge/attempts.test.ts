@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { messageText } from "../../src/audit/messages.js";
+import { messageText } from "../../src/core/messages.js";
 import { runJudgeAttempts } from "../../src/judge/attempts.js";
 import { settingsForCall } from "../../src/models/settings.js";
 import { resolveDimensions } from "../../src/judge/dimensions.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ChatMessage } from "../../src/audit/messages.js";
+import type { ChatMessage } from "../../src/core/messages.js";
 import { quoteParts, resolveCitations } from "../../src/judge/citations.js";
 import { FUZZY_THRESHOLD, partialRatioAlignment, ratio } from "../../src/judge/fuzzy.js";
 import type { RawCitation } from "../../src/judge/parse.js";

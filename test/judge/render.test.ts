@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import type { ChatMessage } from "../../src/audit/messages.js";
+import type { ChatMessage } from "../../src/core/messages.js";
 import type { StoredMessage } from "../../src/store/types.js";
 import { flattenBranches } from "../../src/transcript/branches.js";
 import { renderJudgeTranscript, unescapeXml } from "../../src/transcript/judge-xml.js";

@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
-import { messageText } from "../../src/audit/messages.js";
+import { messageText } from "../../src/core/messages.js";
 import { DEFAULT_DIMENSION_NAMES, defaultDimensions } from "../../src/judge/dimensions.js";
 import { JudgeRunner } from "../../src/judge/runner.js";
 import type { MockLLM } from "../../src/models/mockllm.js";

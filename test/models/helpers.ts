@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AssistantMessage, ChatMessage, ToolCall, ToolMessage, UserMessage } from "../../src/audit/messages.js";
+import type { AssistantMessage, ChatMessage, ToolCall, ToolMessage, UserMessage } from "../../src/core/messages.js";
 import type { ToolDefinition } from "../../src/audit/synthetic-tools.js";
 import { afterAll, afterEach, beforeAll, beforeEach, expect, vi } from "vitest";
 import { type Config, loadConfig } from "../../src/config.js";

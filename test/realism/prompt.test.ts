@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { ChatMessage } from "../../src/audit/messages.js";
+import type { ChatMessage } from "../../src/core/messages.js";
 import type { ToolDefinition } from "../../src/audit/synthetic-tools.js";
 import { parseRealismReply } from "../../src/realism/parse.js";
 import { buildRealismPrompt, renderAction, renderTargetConversation, renderTargetTools } from "../../src/realism/prompt.js";

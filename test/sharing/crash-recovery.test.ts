@@ -8,7 +8,7 @@
 import Database from "better-sqlite3";
 import { rmSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { messageText } from "../../src/audit/messages.js";
+import { messageText } from "../../src/core/messages.js";
 import { loadConfig } from "../../src/config.js";
 import { providerFactories } from "../../src/models/providers.js";
 import { openStore } from "../../src/store/index.js";

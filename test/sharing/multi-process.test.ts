@@ -7,7 +7,7 @@
 import Database from "better-sqlite3";
 import { rmSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { messageText } from "../../src/audit/messages.js";
+import { messageText } from "../../src/core/messages.js";
 import { openStore } from "../../src/store/index.js";
 import { tempDir, textOf } from "../helpers.js";
 import { connectClient } from "../http/http-helpers.js";

@@ -8,7 +8,7 @@
 import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { tmpdir } from "node:os";
 import { afterEach, describe, expect, it } from "vitest";
-import { messageText } from "../../src/audit/messages.js";
+import { messageText } from "../../src/core/messages.js";
 import { TRANSCRIPT_URI } from "../../src/mcp/uris.js";
 import { openStore } from "../../src/store/index.js";
 import type { AuditStore } from "../../src/store/types.js";

@@ -3,7 +3,7 @@
  * interface of src/store/types.ts.
  */
 import { expect, it } from "vitest";
-import type { ChatMessage } from "../../src/audit/messages.js";
+import type { ChatMessage } from "../../src/core/messages.js";
 import { TurnRefusedError } from "../../src/store/errors.js";
 import type { AuditStore, NewAudit } from "../../src/store/types.js";
 import { describeBackends } from "./backends.js";

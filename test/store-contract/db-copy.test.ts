@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { ChatMessage } from "../../src/audit/messages.js";
+import type { ChatMessage } from "../../src/core/messages.js";
 import { runDbCommand } from "../../src/commands/db.js";
 import { openStore } from "../../src/store/index.js";
 import type { AuditStore, TreeView } from "../../src/store/types.js";

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/index.js";
-import type { ChatMessage } from "../../src/audit/messages.js";
+import type { ChatMessage } from "../../src/core/messages.js";
 import { isViewerPath } from "../../src/viewer/http.js";
 import { startViewerServer, type RunningViewerServer } from "../../src/viewer/server.js";
 import { insertJudgeRun } from "../export/scenarios.js";

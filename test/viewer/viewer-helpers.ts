@@ -5,7 +5,7 @@
  * viewer started on it.
  */
 import { randomUUID } from "node:crypto";
-import type { ChatMessage } from "../../src/audit/messages.js";
+import type { ChatMessage } from "../../src/core/messages.js";
 import type { AuditStore } from "../../src/store/types.js";
 import { createTestApp, type TestApp } from "../helpers.js";
 import type { Backend } from "../support/backends.js";

@@ -2,7 +2,7 @@
  * SQL of the SQLite store for message trees: heads, branches (through the connection's branch
  * cache, which catches up incrementally), appends, and the target-reply counts.
  */
-import type { ChatMessage } from "../../audit/messages.js";
+import type { ChatMessage } from "../../core/messages.js";
 import { nowIso } from "../../util/time.js";
 import type { StoredMessage, TreeView } from "../records.js";
 import { type MessageRow, toStoredMessage } from "../rows.js";

@@ -1,5 +1,5 @@
 /** SQL of the SQLite store for judge runs (and their usage), realism checks and run designs. */
-import type { ChatMessage } from "../../audit/messages.js";
+import type { ChatMessage } from "../../core/messages.js";
 import { nowIso } from "../../util/time.js";
 import type {
   JudgeRunResult,

@@ -11,7 +11,7 @@ import { randomUUID } from "node:crypto";
 import type { AssistantMessage, ChatMessage, ToolMessage, UserMessage } from "../core/messages.js";
 import { messageText } from "../core/messages.js";
 import { type GenerateRequest, type GenerateResult, ModelError, type ModelErrorKind } from "../models/types.js";
-import type { RenderedTranscript } from "../transcript/judge-xml.js";
+import type { RenderedTranscript } from "./judge-xml.js";
 import { type Citation, resolveCitations } from "./citations.js";
 import type { Dimension } from "./dimensions.js";
 import { type ParsedJudgeReply, parseJudgeReply } from "./parse.js";

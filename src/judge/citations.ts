@@ -16,7 +16,7 @@
  */
 import { renderContent } from "../audit/format.js";
 import type { ChatMessage } from "../core/messages.js";
-import { type RenderedTranscript, unescapeXml } from "../transcript/judge-xml.js";
+import { type RenderedTranscript, unescapeXml } from "./judge-xml.js";
 import { FUZZY_THRESHOLD, MAX_FUZZY_QUOTE_CHARS, MIN_FUZZY_QUOTE_CHARS, partialRatioAlignment } from "./fuzzy.js";
 import type { RawCitation } from "./parse.js";
 

@@ -5,7 +5,7 @@
  * asked for; anything else is reported as a problem and the dimension counts as missing. Unknown
  * dimensions are ignored.
  */
-import { unescapeXml } from "../transcript/judge-xml.js";
+import { unescapeXml } from "./judge-xml.js";
 
 export interface RawCitation {
   /** The highlight's number, which the summary and justification cite as [n]. */

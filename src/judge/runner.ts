@@ -12,7 +12,7 @@ import type { ModelResolver } from "../models/types.js";
 import { newAuditId } from "../util/ids.js";
 import type { AuditStore, JobRecord, JobRepo } from "../store/types.js";
 import { newOwner } from "../util/owner.js";
-import { renderJudgeTranscript } from "../transcript/judge-xml.js";
+import { renderJudgeTranscript } from "./judge-xml.js";
 import { type JudgeOutcome, runJudgeAttempts } from "./attempts.js";
 import type { Dimension } from "./dimensions.js";
 import { type GenerationSettings, settingsForCall } from "../models/settings.js";

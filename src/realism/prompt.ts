@@ -8,7 +8,7 @@ import type { GatedTool } from "../audit/service.js";
 import type { JSONSchema, ToolDefinition } from "../audit/synthetic-tools.js";
 import { readPromptFile } from "../package-files.js";
 import type { StoredMessage } from "../store/types.js";
-import { escapeText, escapeXml, renderJudgeTranscript } from "../transcript/judge-xml.js";
+import { escapeText, escapeXml, renderJudgeTranscript } from "../judge/judge-xml.js";
 import { fillPlaceholders } from "../util/template.js";
 
 /** An action as the scorer sees it (and as a check stores it). */

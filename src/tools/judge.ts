@@ -15,7 +15,7 @@ import { prepareJudgeRun } from "../judge/request.js";
 import type { JudgeProgress, JudgeRunRequest } from "../judge/runner.js";
 import type { JudgeRunRecord } from "../judge/runs.js";
 import { generationSettingsSchema } from "../models/settings.js";
-import { describeLocation, locationsById } from "../transcript/branches.js";
+import { describeLocation, locationsById } from "../core/branches.js";
 import { appToolMeta } from "../viewer/app-meta.js";
 import { auditIdArg, registerTool, type ToolContext, type ToolExtra } from "./define.js";
 

@@ -4,7 +4,7 @@
  * link to the messages they quote, where the quoted text is marked.
  */
 import { VERSION } from "../version.js";
-import { describeLocation } from "./branches.js";
+import { describeLocation } from "../core/branches.js";
 import type { ExportData } from "./export-data.js";
 import {
     KIND_LABELS,

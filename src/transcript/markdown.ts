@@ -4,7 +4,7 @@
  * synthetic tools and the realism checks.
  */
 import { describeSettings } from "../models/settings.js";
-import { describeLocation } from "./branches.js";
+import { describeLocation } from "../core/branches.js";
 import type { ExportData } from "./export-data.js";
 import { KIND_LABELS, readableTime, type MessageLocation, type ReadableBranch, type ReadableMessage, type ReadableTranscript, readableTranscript } from "./readable.js";
 

@@ -7,10 +7,10 @@ import type { ChatMessage, ToolCallError } from "../core/messages.js";
 import { isPrefill } from "../core/messages.js";
 import type { JSONSchema, ToolParams } from "../audit/synthetic-tools.js";
 import type { AuditRecord, StoredMessage } from "../store/types.js";
-import { branchPaths, locationsById, type MessageLocation, messageLocations } from "./branches.js";
+import { branchPaths, locationsById, type MessageLocation, messageLocations } from "../core/branches.js";
 import { type ExportData, type JudgeRun, latestScoredRun } from "./export-data.js";
 
-export type { MessageLocation } from "./branches.js";
+export type { MessageLocation } from "../core/branches.js";
 
 export type ReadablePart = { kind: "text"; text: string } | { kind: "thinking"; text: string } | { kind: "thinking-redacted"; summary: string | null };
 

@@ -6,7 +6,7 @@ import { resolveDimensions } from "../../src/judge/dimensions.js";
 import { MockLLM } from "../../src/models/mockllm.js";
 import { ModelError } from "../../src/models/types.js";
 import type { StoredMessage } from "../../src/store/types.js";
-import { renderJudgeTranscript } from "../../src/transcript/judge-xml.js";
+import { renderJudgeTranscript } from "../../src/judge/judge-xml.js";
 import { judgeAnswer } from "./judge-helpers.js";
 
 const dimensions = resolveDimensions(["needs_attention", "concerning", "admirable"], { allowedRoots: [] });

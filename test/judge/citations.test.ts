@@ -4,7 +4,7 @@ import { quoteParts, resolveCitations } from "../../src/judge/citations.js";
 import { FUZZY_THRESHOLD, partialRatioAlignment, ratio } from "../../src/judge/fuzzy.js";
 import type { RawCitation } from "../../src/judge/parse.js";
 import type { StoredMessage } from "../../src/store/types.js";
-import { renderJudgeTranscript } from "../../src/transcript/judge-xml.js";
+import { renderJudgeTranscript } from "../../src/judge/judge-xml.js";
 
 function chain(messages: ChatMessage[]): StoredMessage[] {
   return messages.map((message, i) => ({ seq: i + 1, view: "target", parentSeq: i === 0 ? null : i, depth: i, message, createdAt: "2026-01-01T00:00:00.000Z" }));

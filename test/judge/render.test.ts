@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { ChatMessage } from "../../src/core/messages.js";
 import type { StoredMessage } from "../../src/store/types.js";
-import { flattenBranches } from "../../src/transcript/branches.js";
-import { renderJudgeTranscript, unescapeXml } from "../../src/transcript/judge-xml.js";
+import { flattenBranches } from "../../src/core/branches.js";
+import { renderJudgeTranscript, unescapeXml } from "../../src/judge/judge-xml.js";
 import { createTestApp, type TestApp } from "../helpers.js";
 import { buildBranchedAudit } from "./judge-helpers.js";
 

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { loadExportData } from "../../src/transcript/export-data.js";
-import { renderJudgeTranscript } from "../../src/transcript/judge-xml.js";
+import { renderJudgeTranscript } from "../../src/judge/judge-xml.js";
 import { buildPetriTranscript } from "../../src/transcript/petri-json.js";
 import { schemaErrors } from "../export/viewer.js";
 import { type FakeLlm, signThinking } from "../fake-llm/server.js";

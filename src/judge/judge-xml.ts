@@ -6,7 +6,7 @@
 import type { ChatMessage } from "../core/messages.js";
 import { isPrefill } from "../core/messages.js";
 import type { StoredMessage } from "../store/types.js";
-import { type BranchItem, flattenBranches } from "./branches.js";
+import { type BranchItem, flattenBranches } from "../core/branches.js";
 
 export function escapeXml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");

@@ -3,7 +3,7 @@ import { closeSync, mkdirSync, openSync, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { redactSecrets } from "../util/redact.js";
 import { StoreOpenError } from "./errors.js";
-import { MIGRATIONS } from "./schema.js";
+import { type Migration, MIGRATIONS } from "./schema.js";
 
 export type Db = Database.Database;
 
@@ -109,21 +109,50 @@ export function schemaVersion(db: Db): number {
   return row.v ?? 0;
 }
 
-export function migrate(db: Db): void {
+/** Brings the schema up to date (`migrations`: the shipped ones; tests pass their own). */
+export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): void {
   // Usually up to date: check without taking the write lock another process may hold.
-  if (schemaVersion(db) >= LATEST_SCHEMA_VERSION) return;
-  for (const migration of MIGRATIONS) {
+  if (schemaVersion(db) >= (migrations.at(-1)?.version ?? 0)) return;
+  for (const migration of migrations) applyMigration(db, migration);
+}
+
+/**
+ * One migration in its IMMEDIATE transaction (re-checking the version inside it: another process
+ * may have applied it meanwhile). A table rebuild (`foreignKeysOff`) turns foreign keys off around
+ * the transaction (the pragma does nothing inside one) and commits only if no reference dangles.
+ */
+function applyMigration(db: Db, migration: Migration): void {
+  const rebuild = migration.foreignKeysOff === true;
+  const foreignKeys = db.pragma("foreign_keys", { simple: true }) as number;
+  if (rebuild) {
+    if (db.inTransaction) throw new Error(`Migration ${migration.version} rebuilds a table: it cannot run inside a transaction (foreign keys cannot be turned off there).`);
+    db.pragma("foreign_keys = OFF");
+  }
+  try {
     db.transaction(() => {
       db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)");
       if (schemaVersion(db) >= migration.version) return;
       db.exec(migration.sql);
+      if (rebuild) checkForeignKeys(db, migration);
       db.prepare("INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)").run(
         migration.version,
         migration.description,
         new Date().toISOString(),
       );
     }).immediate();
+  } finally {
+    if (rebuild) db.pragma(`foreign_keys = ${foreignKeys ? "ON" : "OFF"}`);
   }
+}
+
+/** Refuses (rolls back) a rebuild that left a reference to a missing row. */
+function checkForeignKeys(db: Db, migration: Migration): void {
+  const broken = db.pragma("foreign_key_check") as { table: string; rowid: number | null; parent: string }[];
+  const first = broken[0];
+  if (!first) return;
+  throw new StoreOpenError(
+    `Schema migration ${migration.version} (${migration.description}) would leave ${broken.length} reference(s) to missing rows (first: ${first.table} row ${first.rowid ?? "?"} -> ${first.parent}). Nothing was changed; report this with the store's schema version.`,
+  );
 }
 
 /** Every row of every table, for tests that prove an operation changed nothing. */

@@ -6,6 +6,12 @@ export interface Migration {
   version: number;
   description: string;
   sql: string;
+  /**
+   * The migration rebuilds a table (create the new one, copy, drop the old, rename: SQLite's way to
+   * change a CHECK or a column): it runs with foreign keys off, so dropping the old table neither
+   * cascades nor fails, and commits only if `PRAGMA foreign_key_check` then finds nothing.
+   */
+  foreignKeysOff?: boolean;
 }
 
 export const MIGRATIONS: readonly Migration[] = [

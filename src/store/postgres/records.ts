@@ -2,6 +2,7 @@
  * Model calls, judge runs, realism checks and run designs in PostgreSQL's dialect (the rest of the
  * session is in ./session.ts).
  */
+import { insertSql, modelCallRow, pgPlaceholder } from "../inserts.js";
 import { nowIso } from "../../util/time.js";
 import { type CheckRow, type JudgeRunRow, type JudgeScoresRow, toCheck, toJudgeRun, toJudgeRunScores } from "../rows.js";
 import type { ModelCallRecord, StoreSession } from "../types.js";
@@ -39,30 +40,10 @@ export function pgRecordRepos(exec: PgExec): Pick<StoreSession, "modelCalls" | "
   return {
     modelCalls: {
       record: (call) =>
-        write(
-          async (q) =>
-            void (await q(
-              `INSERT INTO model_calls (audit_id, role, model, started_at, latency_ms, input_tokens, output_tokens, cache_read_tokens,
-                 cache_write_tokens, reasoning_tokens, cost_usd, error_kind, error, ref)
-               VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
-              [
-                call.auditId,
-                call.role,
-                call.model,
-                call.startedAt,
-                Math.round(call.latencyMs),
-                call.inputTokens ?? null,
-                call.outputTokens ?? null,
-                call.cacheReadTokens ?? null,
-                call.cacheWriteTokens ?? null,
-                call.reasoningTokens ?? null,
-                call.costUsd ?? null,
-                call.errorKind ?? null,
-                call.error ?? null,
-                call.ref ?? null,
-              ],
-            )),
-        ),
+        write(async (q) => {
+          const row = modelCallRow(call);
+          await q(insertSql(row, pgPlaceholder), row.values);
+        }),
       forAudit: (auditId, limit = 1000) =>
         read(async (q) => {
           const { rows } = await q(

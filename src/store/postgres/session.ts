@@ -4,7 +4,7 @@
  * transaction), or on the client of an open transaction. Text is ordered COLLATE "C", as SQLite
  * orders it; JSON is kept as TEXT and read with `::jsonb` where a query looks inside.
  */
-import { randomUUID } from "node:crypto";
+import { auditRow, eventRow, insertSql, pgPlaceholder } from "../inserts.js";
 import { newAuditId } from "../../util/ids.js";
 import { nowIso } from "../../util/time.js";
 import { type AuditRow, type MessageRow, toAudit, toStoredMessage } from "../rows.js";
@@ -61,30 +61,8 @@ export function pgSession(exec: PgExec): StoreSession {
         write(async (q) => {
           const now = nowIso();
           const id = input.id ?? newAuditId();
-          await q(
-            `INSERT INTO audits (id, seed_instruction, seed_id, tags, target_model, auditor_model, max_turns, turn_limit,
-               realism_threshold, realism_model, resources_dir, run_id, target_config, target_display_name, epoch, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
-            [
-              id,
-              input.seedInstruction,
-              input.seedId ?? null,
-              JSON.stringify(input.tags ?? []),
-              input.targetModel,
-              input.auditorModel ?? null,
-              input.maxTurns,
-              input.turnLimit ?? "target",
-              input.realismThreshold ?? null,
-              input.realismModel ?? null,
-              input.resourcesDir ?? null,
-              input.runId ?? null,
-              input.targetConfig ? JSON.stringify(input.targetConfig) : null,
-              input.targetDisplayName ?? null,
-              input.epoch ?? null,
-              now,
-              now,
-            ],
-          );
+          const row = auditRow(id, input, now);
+          await q(insertSql(row, pgPlaceholder), row.values);
           await q("INSERT INTO heads (audit_id, view, head_seq) VALUES ($1, 'target', NULL), ($1, 'combined', NULL), ($1, 'auditor', NULL)", [id]);
           await notify(q, id);
           return (await getAudit(q, id))!;
@@ -229,18 +207,10 @@ export function pgSession(exec: PgExec): StoreSession {
     },
     events: {
       add: (auditId, event) =>
-        write(
-          async (q) =>
-            void (await q("INSERT INTO events (audit_id, id, type, view, name, data, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)", [
-              auditId,
-              randomUUID(),
-              event.type,
-              event.view ?? null,
-              event.name ?? null,
-              JSON.stringify(event.data),
-              nowIso(),
-            ])),
-        ),
+        write(async (q) => {
+          const row = eventRow(auditId, event);
+          await q(insertSql(row, pgPlaceholder), row.values);
+        }),
       list: (auditId) =>
         read(async (q) => {
           const { rows } = await q("SELECT seq, id, type, view, name, data, created_at FROM events WHERE audit_id = $1 ORDER BY seq", [auditId]);

@@ -2,6 +2,7 @@
 import { newAuditId } from "../../util/ids.js";
 import { nowIso } from "../../util/time.js";
 import type { AuditRecord, AuditStatus, ListAuditsFilter, NewAudit } from "../records.js";
+import { auditRow, insertSql } from "../inserts.js";
 import { type AuditRow, toAudit } from "../rows.js";
 import type { LeaseHolder, RunListing } from "../types.js";
 import type { SqliteConnection } from "./connection.js";
@@ -9,29 +10,8 @@ import type { SqliteConnection } from "./connection.js";
 export function createAudit(db: SqliteConnection, input: NewAudit): AuditRecord {
   const now = nowIso();
   const id = input.id ?? newAuditId();
-  db.prepare(
-    `INSERT INTO audits (id, seed_instruction, seed_id, tags, target_model, auditor_model, max_turns, turn_limit,
-       realism_threshold, realism_model, resources_dir, run_id, target_config, target_display_name, epoch, created_at, updated_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(
-    id,
-    input.seedInstruction,
-    input.seedId ?? null,
-    JSON.stringify(input.tags ?? []),
-    input.targetModel,
-    input.auditorModel ?? null,
-    input.maxTurns,
-    input.turnLimit ?? "target",
-    input.realismThreshold ?? null,
-    input.realismModel ?? null,
-    input.resourcesDir ?? null,
-    input.runId ?? null,
-    input.targetConfig ? JSON.stringify(input.targetConfig) : null,
-    input.targetDisplayName ?? null,
-    input.epoch ?? null,
-    now,
-    now,
-  );
+  const row = auditRow(id, input, now);
+  db.prepare(insertSql(row, () => "?")).run(...row.values);
   for (const view of ["target", "combined", "auditor"] as const) {
     db.prepare("INSERT INTO heads (audit_id, view, head_seq) VALUES (?, ?, NULL)").run(id, view);
   }

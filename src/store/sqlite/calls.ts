@@ -1,9 +1,9 @@
 /** SQL of the SQLite store for an audit's synthetic tools, its events and its model calls (usage). */
-import { randomUUID } from "node:crypto";
 import type { StoredTool, ToolDefinition } from "../../audit/synthetic-tools.js";
 import { nowIso } from "../../util/time.js";
 import type { ModelCallRecord, RoleUsage, StoredEvent } from "../records.js";
 import type { NewEvent } from "../types.js";
+import { eventRow, insertSql, modelCallRow } from "../inserts.js";
 import type { SqliteConnection } from "./connection.js";
 
 // ---- synthetic tools ----------------------------------------------------------------------------
@@ -55,15 +55,8 @@ export function removeTool(db: SqliteConnection, auditId: string, name: string):
 // ---- events -------------------------------------------------------------------------------------
 
 export function addEvent(db: SqliteConnection, auditId: string, event: NewEvent): void {
-  db.prepare("INSERT INTO events (audit_id, id, type, view, name, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)").run(
-    auditId,
-    randomUUID(),
-    event.type,
-    event.view ?? null,
-    event.name ?? null,
-    JSON.stringify(event.data),
-    nowIso(),
-  );
+  const row = eventRow(auditId, event);
+  db.prepare(insertSql(row, () => "?")).run(...row.values);
 }
 
 export function events(db: SqliteConnection, auditId: string): StoredEvent[] {
@@ -82,26 +75,8 @@ export function events(db: SqliteConnection, auditId: string): StoredEvent[] {
 // ---- model calls --------------------------------------------------------------------------------
 
 export function recordModelCall(db: SqliteConnection, call: ModelCallRecord): void {
-  db.prepare(
-    `INSERT INTO model_calls (audit_id, role, model, started_at, latency_ms, input_tokens, output_tokens, cache_read_tokens,
-       cache_write_tokens, reasoning_tokens, cost_usd, error_kind, error, ref)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  ).run(
-    call.auditId,
-    call.role,
-    call.model,
-    call.startedAt,
-    Math.round(call.latencyMs),
-    call.inputTokens ?? null,
-    call.outputTokens ?? null,
-    call.cacheReadTokens ?? null,
-    call.cacheWriteTokens ?? null,
-    call.reasoningTokens ?? null,
-    call.costUsd ?? null,
-    call.errorKind ?? null,
-    call.error ?? null,
-    call.ref ?? null,
-  );
+  const row = modelCallRow(call);
+  db.prepare(insertSql(row, () => "?")).run(...row.values);
 }
 
 /** The audit's model calls in order (at most `limit`, the first ones). */

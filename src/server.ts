@@ -9,13 +9,8 @@ import { registerAppResources } from "./mcp/apps.js";
 import { registerLibrary } from "./mcp/library.js";
 import { AUDITS_URI, TRANSCRIPT_URI } from "./mcp/uris.js";
 import { registerTranscriptResources } from "./mcp/transcript-resources.js";
-import { registerAuditTools } from "./tools/audits.js";
 import { type AuditDefaults, createToolContext, type ToolContext } from "./tools/define.js";
-import { registerExportTools } from "./tools/export.js";
-import { registerJudgeTools } from "./tools/judge.js";
-import { registerReportTools } from "./tools/report.js";
-import { registerResourceTools } from "./tools/resources.js";
-import { registerTargetTools } from "./tools/target.js";
+import { registerTools } from "./tools/index.js";
 import { VERSION } from "./version.js";
 
 export const SERVER_INSTRUCTIONS = `petri-mcp lets you audit a target AI model for misaligned behaviour (deception, blackmail, whistleblowing, self-preservation, sycophancy...) the way Petri does.
@@ -57,12 +52,7 @@ export function createServer(app: AppContext, options: ServerOptions = {}): McpS
   };
   const ctx: ToolContext = createToolContext(app, clientName, options.recordAuditorCalls ?? true, options.auditDefaults);
 
-  registerAuditTools(server, ctx);
-  registerTargetTools(server, ctx);
-  registerResourceTools(server, ctx);
-  registerJudgeTools(server, ctx);
-  registerExportTools(server, ctx);
-  registerReportTools(server, ctx);
+  registerTools(server, ctx);
   registerTranscriptResources(server, ctx);
   registerLibrary(server, ctx);
   registerAppResources(server);

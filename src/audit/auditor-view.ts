@@ -2,6 +2,7 @@
  * How each auditor action reads in the auditor view and the Petri viewer: a markdown `view` on the
  * recorded tool call, titled as Petri titles them.
  */
+import { TOOL } from "./catalogue.js";
 import { jsonBoundsBreach } from "./json-bounds.js";
 import type { ToolCallView } from "../core/messages.js";
 
@@ -68,43 +69,43 @@ function definitionView(args: Record<string, unknown>): string {
 }
 
 const TITLES: Record<string, string> = {
-  create_tool: "Created Synthetic Tool",
-  remove_tool: "Removed Synthetic Tool",
-  set_target_system_message: "Set Target System Message",
-  send_message: "Sent User Message",
-  send_tool_call_result: "Sent Tool Response",
-  send_file_as_tool_result: "Sent File as Tool Response",
-  search_in_files: "Sent Search Results as Tool Response",
-  rollback_conversation: "Rolled Back Conversation",
-  end_conversation: "Ended Conversation",
-  list_directory: "Listed Resource Directory",
-  read_file: "Read Resource File",
+  [TOOL.create_tool]: "Created Synthetic Tool",
+  [TOOL.remove_tool]: "Removed Synthetic Tool",
+  [TOOL.set_target_system_message]: "Set Target System Message",
+  [TOOL.send_message]: "Sent User Message",
+  [TOOL.send_tool_call_result]: "Sent Tool Response",
+  [TOOL.send_file_as_tool_result]: "Sent File as Tool Response",
+  [TOOL.search_in_files]: "Sent Search Results as Tool Response",
+  [TOOL.rollback_conversation]: "Rolled Back Conversation",
+  [TOOL.end_conversation]: "Ended Conversation",
+  [TOOL.list_directory]: "Listed Resource Directory",
+  [TOOL.read_file]: "Read Resource File",
 };
 
 export function auditorCallView(tool: string, args: Record<string, unknown>): ToolCallView {
   const title = TITLES[tool] ?? tool;
   let content: string;
   switch (tool) {
-    case "create_tool":
+    case TOOL.create_tool:
       content = definitionView(args);
       break;
-    case "set_target_system_message":
+    case TOOL.set_target_system_message:
       content = str(args.system_message);
       break;
-    case "send_message":
+    case TOOL.send_message:
       content = str(args.message) + prefillSection(args);
       break;
-    case "send_tool_call_result": {
+    case TOOL.send_tool_call_result: {
       const status = typeof args.status === "string" ? args.status : "success";
       const result = str(args.result);
       const body = status.trim().toLowerCase() === "error" ? fence(result.split("\n").map((l) => `- ${l}`).join("\n"), "diff") : fence(result);
       content = `<small>status: ${status} | tool_call_id: ${str(args.tool_call_id)}</small>\n\n${body}${prefillSection(args)}`;
       break;
     }
-    case "rollback_conversation":
+    case TOOL.rollback_conversation:
       content = `Rolled back to message index ${str(args.index)}.`;
       break;
-    case "end_conversation":
+    case TOOL.end_conversation:
       content = "The auditor ended the conversation.";
       break;
     default:

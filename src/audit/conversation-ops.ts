@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import type { AuditRecord } from "../store/types.js";
 import { addEditEvent, finishWrite } from "./auditor-record.js";
+import { TOOL } from "./catalogue.js";
 import { pendingToolCalls, rollbackProblem } from "./conversation.js";
 import { AuditError } from "./errors.js";
 import { capOutput, formatTargetResponse } from "./format.js";
@@ -58,7 +59,7 @@ export async function setSystemMessage(core: AuditCore, auditId: string, systemM
   requireText(systemMessage, "system_message");
   const turn = await core.engine.begin(auditId, { requireTurnsLeft: false });
   try {
-    await checkGate(core, turn, { tool: "set_target_system_message", arguments: { system_message: systemMessage } }, options.signal);
+    await checkGate(core, turn, { tool: TOOL.set_target_system_message, arguments: { system_message: systemMessage } }, options.signal);
     const system: SystemMessage = { id: randomUUID(), role: "system", content: systemMessage, metadata: { source: "Auditor" } };
     return await core.engine.commit(turn, async (tx) => {
       const [stored] = await tx.messages.append(auditId, "target", [system], null);
@@ -89,7 +90,7 @@ export async function sendMessage(core: AuditCore, auditId: string, input: { mes
   });
   try {
     requirePrefillSupport(core, turn.audit, prefill);
-    await checkGate(core, turn, { tool: "send_message", arguments: { message: input.message, ...(prefill ? { prefill } : {}) } }, options.signal);
+    await checkGate(core, turn, { tool: TOOL.send_message, arguments: { message: input.message, ...(prefill ? { prefill } : {}) } }, options.signal);
     const user: UserMessage = { id: randomUUID(), role: "user", content: input.message, metadata: { source: "Auditor" } };
     return await runTargetTurn(core, turn, [user, ...prefillMessages(prefill)], "Send Message", options);
   } finally {
@@ -140,7 +141,7 @@ export async function sendToolResult(core: AuditCore, auditId: string, input: To
     const isLast = remaining.length === 0;
     if (isLast) requirePrefillSupport(core, turn.audit, prefill);
     const gateArguments = input.gateArguments ?? { tool_call_id: input.toolCallId, result: input.result, status, ...(prefill ? { prefill } : {}) };
-    await checkGate(core, turn, { tool: input.gateTool ?? "send_tool_call_result", toolCallId: input.toolCallId, arguments: gateArguments }, options.signal);
+    await checkGate(core, turn, { tool: input.gateTool ?? TOOL.send_tool_call_result, toolCallId: input.toolCallId, arguments: gateArguments }, options.signal);
     const toolMessage: ToolMessage = {
       id: randomUUID(),
       role: "tool",

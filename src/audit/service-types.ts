@@ -4,12 +4,14 @@
  */
 import type { ModelResolver } from "../models/types.js";
 import type { AuditRecord, AuditStore } from "../store/types.js";
+import type { GatedTool } from "./catalogue.js";
 import { AuditError } from "./errors.js";
 import type { ChatMessage, ToolCall } from "../core/messages.js";
 import type { StoredTool } from "./synthetic-tools.js";
 import type { TurnEngine } from "./turn-engine.js";
 
-export type GatedTool = "send_message" | "send_tool_call_result" | "set_target_system_message" | "send_file_as_tool_result" | "search_in_files";
+/** The tools whose action reaches the target (the catalogue's `reachesTarget`). */
+export type { GatedTool };
 
 export interface ProposedAction {
   tool: GatedTool;

@@ -6,8 +6,8 @@
 import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import { AUDITS_URI, TRANSCRIPT_URI } from "./uris.js";
+import { listItem } from "./audit-list-item.js";
 import type { AuditRecord, AuditStore } from "../store/types.js";
-import { listItem } from "../tools/audits.js";
 import type { ToolContext } from "../tools/define.js";
 import { loadExportData } from "../transcript/export-data.js";
 import { buildPetriTranscript } from "../transcript/petri-json.js";

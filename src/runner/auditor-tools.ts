@@ -3,21 +3,14 @@
  * without `audit_id` (the runner adds it to every call), as tool definitions for the auditor model.
  */
 import type { Tool } from "@modelcontextprotocol/sdk/types.js";
+import { toolsOfGroup } from "../audit/catalogue.js";
 import type { JSONSchema, ToolDefinition } from "../audit/synthetic-tools.js";
 
 /** Petri's auditor tools, in Petri's order (plus remove_tool). */
-export const AUDITOR_TOOL_NAMES = [
-  "create_tool",
-  "remove_tool",
-  "set_target_system_message",
-  "send_message",
-  "send_tool_call_result",
-  "rollback_conversation",
-  "end_conversation",
-] as const;
+export const AUDITOR_TOOL_NAMES = toolsOfGroup("target");
 
 /** Offered only when the audit has a resources folder. */
-export const RESOURCE_TOOL_NAMES = ["list_directory", "read_file", "send_file_as_tool_result", "search_in_files"] as const;
+export const RESOURCE_TOOL_NAMES = toolsOfGroup("resources");
 
 const AUDIT_ID = "audit_id";
 

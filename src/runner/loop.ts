@@ -7,6 +7,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { auditorCallView } from "../audit/auditor-view.js";
+import { TOOL } from "../audit/catalogue.js";
 import type { AssistantMessage, ChatMessage, ToolCall, ToolMessage, UserMessage } from "../core/messages.js";
 import type { ToolDefinition } from "../audit/synthetic-tools.js";
 import type { AppContext } from "../context.js";
@@ -162,7 +163,7 @@ export async function runAuditorLoop(input: AuditorLoopInput): Promise<LoopOutco
     conversation.push(...results);
 
     if (fatal) return close("failed", fatal);
-    if (calls.some((call) => call.function === "end_conversation")) return close("ended", "ended by the auditor");
+    if (calls.some((call) => call.function === TOOL.end_conversation)) return close("ended", "ended by the auditor");
     // Closed from elsewhere (another client ended it): there is nothing left to do.
     const audit = await app.service.getAudit(auditId);
     if (audit.status !== "active") return { status: audit.status, reason: audit.statusReason, turns };

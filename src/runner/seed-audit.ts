@@ -2,6 +2,7 @@
  * One seed, start to close: open an MCP session on our own server, start the audit with
  * start_audit, give the auditor model its prompts and tools, run the loop, close the session.
  */
+import { TOOL } from "../audit/catalogue.js";
 import { readPromptFile } from "../package-files.js";
 import { renderAuditorPrompts } from "../prompts/auditor.js";
 import { loadSeedLibrary, type Seed } from "../prompts/seeds.js";
@@ -44,7 +45,7 @@ export async function runSeedAudit(settings: RunSettings, seed: Seed, hooks: See
   const targetModel = hooks.target ?? settings.targetModels[0]!;
   const session = await AuditorSession.open(app, { runId: settings.runId, auditorModel: settings.auditorModel, epoch: hooks.epoch });
   try {
-    const started = await session.call("start_audit", {
+    const started = await session.call(TOOL.start_audit, {
       seed_instruction: libraryReference(seed),
       target_model: targetModel,
       max_turns: settings.maxTurns,

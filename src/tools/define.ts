@@ -1,28 +1,24 @@
 /**
  * One way to declare an MCP tool: zod input and output schemas, annotations derived from the
- * tool's operation type (as MongoDB's MCP server does), a text block plus `structuredContent`, and
- * expected failures returned as `isError` results with actionable text.
+ * tool's operation type in the catalogue (as MongoDB's MCP server does), a text block plus
+ * `structuredContent`, expected failures returned as `isError` results with actionable text, and
+ * the auditor-view record of every successful call the catalogue marks `recorded`.
  */
 import type { McpServer, RegisteredTool } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import type { CallToolResult, ContentBlock, ServerNotification, ServerRequest, ToolAnnotations } from "@modelcontextprotocol/sdk/types.js";
 import * as z from "zod";
+import { CATALOGUE, type OperationType, type ToolName } from "../audit/catalogue.js";
 import { AuditError } from "../audit/errors.js";
 import type { AuditService } from "../audit/service.js";
+import type { AuditorCall, OperationOptions } from "../audit/service-types.js";
 import type { AppContext } from "../context.js";
 import type { TurnLimit } from "../store/types.js";
 import { log, redactSecrets } from "../log.js";
 import { storageProblem } from "../store/errors.js";
 import { KeyedQueue } from "../util/keyed-queue.js";
 
-/**
- * - read: looks only (views, listings, file reads).
- * - create: adds something new (an audit).
- * - replace: changes or removes existing state; repeating it changes nothing more.
- * - model: may call a model and appends to the conversation.
- * - file: writes a file outside the store.
- */
-export type OperationType = "read" | "create" | "replace" | "model" | "file";
+export type { OperationType };
 
 export const OPERATION_ANNOTATIONS: Record<OperationType, Omit<ToolAnnotations, "title">> = {
   read: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
@@ -67,11 +63,21 @@ export interface ToolOutput<T> {
   content?: ContentBlock[];
 }
 
+/** What a handler gets besides its arguments. */
+export interface ToolCall {
+  extra: ToolExtra;
+  /**
+   * Options for the AuditService operation the call performs: the request's abort signal and, when
+   * the catalogue records this tool (and the session records calls), the auditor-view record, which
+   * the operation writes in its own transaction. A recorded call whose handler never asks for them
+   * (a read) is recorded by registerTool once it succeeds.
+   */
+  operationOptions(): OperationOptions;
+}
+
+/** What a tool's handler file declares; name, title, operation and recording come from the catalogue. */
 export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
-  name: string;
-  title: string;
   description: string;
-  operation: OperationType;
   input: I;
   output: O;
   /**
@@ -79,7 +85,33 @@ export interface ToolSpec<I extends z.ZodObject, O extends z.ZodObject> {
    * (default: for "replace" and "model" operations, which change the conversation).
    */
   serialize?: boolean;
-  handler: (args: z.infer<I>, extra: ToolExtra) => ToolOutput<z.input<O>> | Promise<ToolOutput<z.input<O>>>;
+  /** The tool's `_meta` (e.g. the MCP App page that renders its result). */
+  meta?: Record<string, unknown>;
+  handler: (args: z.infer<I>, call: ToolCall) => ToolOutput<z.input<O>> | Promise<ToolOutput<z.input<O>>>;
+}
+
+/** A tool's spec, built per session from its ToolContext. */
+export interface DefinedTool<N extends ToolName = ToolName> {
+  name: N;
+  build(ctx: ToolContext): ToolSpec<z.ZodObject, z.ZodObject>;
+}
+
+/** Declares the MCP side of a catalogue entry (one per file under src/tools/<group>/). */
+export function defineTool<N extends ToolName, I extends z.ZodObject, O extends z.ZodObject>(name: N, build: (ctx: ToolContext) => ToolSpec<I, O>): DefinedTool<N> {
+  return { name, build: build as unknown as DefinedTool<N>["build"] };
+}
+
+/** Identity: lets TypeScript infer a spec's argument types from its input schema. */
+export function toolSpec<I extends z.ZodObject, O extends z.ZodObject>(spec: ToolSpec<I, O>): ToolSpec<I, O> {
+  return spec;
+}
+
+/** A spec with what the catalogue adds to it. */
+export interface NamedToolSpec<I extends z.ZodObject, O extends z.ZodObject> extends ToolSpec<I, O> {
+  name: string;
+  title: string;
+  operation: OperationType;
+  recorded?: boolean;
 }
 
 /** Key of the error code (an AuditErrorCode or "internal") in an error result's `_meta`. */
@@ -95,12 +127,29 @@ export function recordedArguments(args: Record<string, unknown>): Record<string,
   return Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
 }
 
-export function registerTool<I extends z.ZodObject, O extends z.ZodObject>(server: McpServer, ctx: ToolContext, spec: ToolSpec<I, O>): RegisteredTool {
+/** Registers a catalogue tool: its spec from its handler file, the rest from its catalogue entry. */
+export function registerCatalogueTool(server: McpServer, ctx: ToolContext, tool: DefinedTool): RegisteredTool {
+  const entry = CATALOGUE[tool.name];
+  return registerTool(server, ctx, { ...tool.build(ctx), name: tool.name, title: entry.title, operation: entry.operation, recorded: entry.recorded });
+}
+
+export function registerTool<I extends z.ZodObject, O extends z.ZodObject>(server: McpServer, ctx: ToolContext, spec: NamedToolSpec<I, O>): RegisteredTool {
   const serialize = spec.serialize ?? (spec.operation === "replace" || spec.operation === "model");
   const run = async (args: z.infer<I>, extra: ToolExtra): Promise<CallToolResult> => {
     try {
-      const out = await spec.handler(args, extra);
+      const auditId = (args as { audit_id?: unknown }).audit_id;
+      let record: AuditorCall | undefined = spec.recorded && ctx.recordAuditorCalls && typeof auditId === "string" ? { tool: spec.name, arguments: recordedArguments(args) } : undefined;
+      const call: ToolCall = {
+        extra,
+        operationOptions: () => {
+          const options = { signal: extra.signal, record };
+          record = undefined;
+          return options;
+        },
+      };
+      const out = await spec.handler(args, call);
       const structured = spec.output.parse(out.structured) as Record<string, unknown>;
+      if (record) await ctx.service.recordAuditorCall(auditId as string, record, out.text);
       return { content: [{ type: "text", text: out.text }, ...(out.content ?? [])], structuredContent: structured };
     } catch (error) {
       if (error instanceof AuditError) return errorResult(error.message, error.code);
@@ -121,6 +170,7 @@ export function registerTool<I extends z.ZodObject, O extends z.ZodObject>(serve
       inputSchema: spec.input,
       outputSchema: spec.output,
       annotations: { title: spec.title, ...OPERATION_ANNOTATIONS[spec.operation] },
+      ...(spec.meta ? { _meta: spec.meta } : {}),
     },
     (async (args: z.infer<I>, extra: ToolExtra) => {
       const auditId = (args as { audit_id?: unknown }).audit_id;

@@ -1,23 +1,20 @@
 /**
- * export_transcript: writes an audit's transcript (Petri v3.0 JSON, Markdown or HTML) under the
- * transcripts folder and links to the transcript resource.
+ * export_transcript: write an audit's transcript (Petri v3.0 JSON, Markdown or HTML) under the
+ * transcripts folder and link to the transcript resource.
  */
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as z from "zod";
-import { TRANSCRIPT_URI } from "../mcp/uris.js";
-import { EXPORT_FORMATS, exportAudit } from "../transcript/export.js";
-import { auditIdArg, registerTool, type ToolContext } from "./define.js";
+import { TOOL } from "../../audit/catalogue.js";
+import { TRANSCRIPT_URI } from "../../mcp/uris.js";
+import { EXPORT_FORMATS, exportAudit } from "../../transcript/export.js";
+import { auditIdArg, defineTool, toolSpec } from "../define.js";
 
-export function registerExportTools(server: McpServer, ctx: ToolContext): void {
+export const exportTranscript = defineTool(TOOL.export_transcript, (ctx) => {
   const { app } = ctx;
-  registerTool(server, ctx, {
-    name: "export_transcript",
-    title: "Export Transcript",
+  return toolSpec({
     description:
       "Write the audit's transcript to a file in the server's transcripts folder and return its path. " +
       "format 'petri' (default) is Petri's transcript v3.0 JSON, which the Petri transcript viewer opens, with every branch, the judge's scores and highlights; " +
       "'markdown' and 'html' are readable reports. Works on active and finished audits (a snapshot); exporting again writes a new file.",
-    operation: "file",
     input: z.object({
       audit_id: auditIdArg,
       format: z.enum(EXPORT_FORMATS).optional().describe("'petri' (default): Petri v3.0 JSON for the transcript viewer; 'markdown': a readable .md report; 'html': one self-contained page."),
@@ -55,4 +52,4 @@ export function registerExportTools(server: McpServer, ctx: ToolContext): void {
       };
     },
   });
-}
+});

@@ -1,37 +1,16 @@
 /**
- * The auditor prompts name our tools exactly as the server exposes them. The resource, judge and
- * export tools are still being built by others, so DESIGN.md's tool table is the expected set:
- * the prompts mention nothing outside it, and what the server registers is a subset of it.
+ * The auditor prompts and the server instructions name our tools exactly as the server exposes
+ * them: the tool names are the catalogue's (src/audit/catalogue.ts), the arguments those the
+ * server lists (their schemas are pinned by test/architecture/tool-schemas.test.ts).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TOOL, TOOL_NAMES as CATALOGUE_NAMES, toolsOfGroup } from "../../src/audit/catalogue.js";
 import { readPromptFile } from "../../src/package-files.js";
 import { SERVER_INSTRUCTIONS } from "../../src/server.js";
 import { AUDITOR_PLACEHOLDERS } from "../../src/prompts/auditor.js";
 import { createTestApp, type TestApp } from "../helpers.js";
 
-/** DESIGN.md "MCP tools": the 19 tool names with their arguments. */
-const DESIGN_TOOLS: Record<string, string[]> = {
-  start_audit: ["seed_instruction", "target_model", "max_turns", "tags", "realism_filter", "resources_dir"],
-  list_audits: [],
-  get_audit: ["audit_id"],
-  view_conversation: ["audit_id", "view", "from", "limit"],
-  create_tool: ["audit_id", "environment_description", "function_code", "name", "description", "parameters"],
-  remove_tool: ["audit_id", "tool_name"],
-  set_target_system_message: ["audit_id", "system_message"],
-  send_message: ["audit_id", "message", "prefill"],
-  send_tool_call_result: ["audit_id", "tool_call_id", "result", "status", "prefill"],
-  rollback_conversation: ["audit_id", "index"],
-  end_conversation: ["audit_id"],
-  list_directory: ["audit_id", "path"],
-  read_file: ["audit_id", "path", "line_range"],
-  send_file_as_tool_result: ["audit_id", "tool_call_id", "path", "line_range", "edits", "prefill"],
-  search_in_files: ["audit_id", "tool_call_id", "path", "pattern", "prefill"],
-  judge: ["audit_id", "dimensions", "judge_model", "wait_seconds"],
-  get_judge_result: ["audit_id", "run_id"],
-  get_run_report: ["run_id"],
-  export_transcript: ["audit_id", "format", "path"],
-};
-const TOOL_NAMES = new Set(Object.keys(DESIGN_TOOLS));
+const TOOL_NAMES = new Set<string>(CATALOGUE_NAMES);
 
 /** Backticked text in the prompts that is not a tool: tags, the call-line format, folders. */
 const NON_TOOL_CODE = new Set(["...", "[id: ...] fn(arg=...)", "system-prompts/", "tool-definitions/", "codebases/"]);
@@ -64,23 +43,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 describe("tool names in the auditor prompts", () => {
-  it("DESIGN.md's table has the 19 tools", () => {
-    expect(TOOL_NAMES.size).toBe(19);
-  });
-
-  it("the server registers only tools from DESIGN.md's table, with DESIGN.md's arguments", () => {
-    expect(registered.length).toBeGreaterThan(0);
-    for (const tool of registered) {
-      expect(TOOL_NAMES, `registered tool ${tool.name}`).toContain(tool.name);
-      for (const arg of DESIGN_TOOLS[tool.name] ?? []) {
-        if (arg === "audit_id" || arg === "prefill") continue; // prefill is hidden with --no-prefill; audit_id checked below
-        expect(tool.args, `${tool.name}(${arg})`).toContain(arg);
-      }
-      if (tool.name !== "start_audit" && tool.name !== "list_audits" && tool.name !== "get_run_report") expect(tool.args, tool.name).toContain("audit_id");
-    }
-  });
-
-  it.each(FILES)("every backticked name in %s is a DESIGN.md tool", (file) => {
+  it.each(FILES)("every backticked name in %s is a tool", (file) => {
     const code = backticked(readPromptFile(file));
     for (const token of code) {
       if (/^[a-z][a-z0-9_]*$/.test(token)) expect(TOOL_NAMES, `${file}: \`${token}\``).toContain(token);
@@ -90,7 +53,7 @@ describe("tool names in the auditor prompts", () => {
   });
 
   it.each(FILES)("every snake_case word in %s is a tool, an argument, a placeholder or part of the reply format", (file) => {
-    const args = new Set([...Object.values(DESIGN_TOOLS).flat(), ...registered.flatMap((tool) => tool.args)]);
+    const args = new Set(registered.flatMap((tool) => tool.args));
     for (const word of snakeWords(readPromptFile(file))) {
       const known = TOOL_NAMES.has(word) || args.has(word) || PLACEHOLDERS.has(word) || REPLY_FORMAT_WORDS.has(word);
       expect(known, `${file}: ${word}`).toBe(true);
@@ -99,11 +62,11 @@ describe("tool names in the auditor prompts", () => {
 
   it("the system prompt names every tool that acts on the target", () => {
     const system = readPromptFile("auditor-system.md");
-    for (const name of ["create_tool", "remove_tool", "set_target_system_message", "send_message", "send_tool_call_result", "rollback_conversation", "end_conversation", "start_audit"]) {
+    for (const name of [...toolsOfGroup("target"), TOOL.start_audit]) {
       expect(system).toContain(`\`${name}\``);
     }
     const resources = readPromptFile("auditor-resources.md");
-    for (const name of ["list_directory", "read_file", "send_file_as_tool_result", "search_in_files"]) expect(resources).toContain(`\`${name}\``);
+    for (const name of toolsOfGroup("resources")) expect(resources).toContain(`\`${name}\``);
   });
 });
 
@@ -112,9 +75,9 @@ describe("server instructions", () => {
     expect(Buffer.byteLength(SERVER_INSTRUCTIONS, "utf8")).toBeLessThan(2048);
   });
 
-  it("reach the client and name only DESIGN.md tools", async () => {
+  it("reach the client and name only our tools and their arguments", async () => {
     expect(t.client.getInstructions()).toBe(SERVER_INSTRUCTIONS);
-    const args = new Set(Object.values(DESIGN_TOOLS).flat());
+    const args = new Set(registered.flatMap((tool) => tool.args));
     for (const word of snakeWords(SERVER_INSTRUCTIONS)) {
       expect(TOOL_NAMES.has(word) || args.has(word) || REPLY_FORMAT_WORDS.has(word), word).toBe(true);
     }

@@ -24,7 +24,7 @@ Scores audits with the judge model and prints a score table. Every run is stored
 adds a run and keeps the earlier ones.
 
 Options:
-  --all                   judge every finished audit (status ended, max_turns or failed) with a target conversation
+  --all                   judge every finished audit (status ended, max_turns or failed; never cancelled) with a target conversation
   --unjudged              with --all: skip audits that already have a complete judge run
   --judge-model M         judge model, e.g. anthropic/claude-opus-4-6 ($PETRI_JUDGE_MODEL)
   --judge M               a juror (repeat for a jury): each model judges each audit in its own run;
@@ -68,13 +68,13 @@ async function auditsToJudge(store: AuditStore, values: { all?: boolean; unjudge
   const { audits } = await store.audits.list({ limit: 1_000_000 });
   const chosen: string[] = [];
   for (const audit of audits.reverse()) {
-    if (audit.status === "active") continue;
+    if (audit.status === "active" || audit.status === "cancelled") continue;
     if ((await store.messages.branchCount(audit.id, "target")) === 0) continue;
     if (values.unjudged && (await store.judgeRuns.hasComplete(audit.id))) continue;
     chosen.push(audit.id);
   }
   const skipped = audits.length - chosen.length;
-  if (skipped > 0) io.stderr(`Skipping ${skipped} audit(s) that are still active, have no target conversation${values.unjudged ? " or already have a complete judge run" : ""}.`);
+  if (skipped > 0) io.stderr(`Skipping ${skipped} audit(s) that are still active or cancelled, have no target conversation${values.unjudged ? " or already have a complete judge run" : ""}.`);
   return chosen;
 }
 

@@ -3,7 +3,7 @@
  */
 import { loadConfig, parseCommandArgs } from "../config.js";
 import { briefText, judgeBrief } from "../judge/summary.js";
-import type { AuditStatus } from "../store/types.js";
+import { AUDIT_STATUSES, type AuditStatus } from "../store/types.js";
 import { NO_DATABASE, openExistingStore } from "./existing-store.js";
 import type { CommandIO } from "./io.js";
 
@@ -22,8 +22,8 @@ export async function runListCommand(argv: string[], io: CommandIO): Promise<num
     return 0;
   }
   const status = values.status as AuditStatus | undefined;
-  if (status && !["active", "ended", "max_turns", "failed"].includes(status)) {
-    io.stderr(`petri-mcp list: --status must be active, ended, max_turns or failed.`);
+  if (status && !AUDIT_STATUSES.includes(status)) {
+    io.stderr(`petri-mcp list: --status must be active, ended, max_turns, failed or cancelled.`);
     return 2;
   }
   const limit = values.limit ? Number(values.limit) : 50;

@@ -17,7 +17,7 @@ const USAGE = `Usage: petri-mcp runs [RUN_ID | cancel RUN_ID] [--json] [--db PAT
   petri-mcp runs RUN_ID          one run: its seeds (grid cells) total, queued, running, done,
                                  failed and cancelled, by target, with tokens and cost
   petri-mcp runs cancel RUN_ID   cancel the run: its queued audit jobs never start, running ones
-                                 stop (their audits close as failed, reason "cancelled") within a
+                                 stop (their audits close with status cancelled) within a
                                  lease heartbeat
 
 Options:
@@ -96,7 +96,7 @@ async function cellCounts(store: StoreSession, runId: string): Promise<{ from: "
     return { from: "jobs", byTarget };
   }
   for (const audit of await runAudits(store, runId)) {
-    add(audit.targetModel ?? "", audit.status === "active" ? "running" : audit.status === "failed" ? "failed" : "done", 1);
+    add(audit.targetModel ?? "", audit.status === "active" ? "running" : audit.status === "failed" || audit.status === "cancelled" ? audit.status : "done", 1);
   }
   return { from: "audits", byTarget };
 }
@@ -208,9 +208,9 @@ async function cancelRun(store: AuditStore, runId: string, io: CommandIO): Promi
   const { jobs, closed } = await store.transaction(async (tx) => {
     const jobs = await tx.jobs.cancelRun(runId, "The run was cancelled (petri-mcp runs cancel).");
     const open = (await runAudits(tx, runId)).filter((a) => a.status === "active");
-    for (const audit of open) await tx.audits.setStatus(audit.id, "failed", CANCELLED_REASON);
+    for (const audit of open) await tx.audits.setStatus(audit.id, "cancelled", CANCELLED_REASON);
     return { jobs, closed: open.length };
   });
-  io.stdout(`Cancelled run ${runId}: ${jobs} job(s) cancelled, ${closed} open audit(s) closed as failed ("cancelled").`);
+  io.stdout(`Cancelled run ${runId}: ${jobs} job(s) cancelled, ${closed} open audit(s) closed as cancelled.`);
   return 0;
 }

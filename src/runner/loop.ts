@@ -105,7 +105,7 @@ export async function runAuditorLoop(input: AuditorLoopInput): Promise<LoopOutco
 
   // The store announces each change once it commits (src/changes.ts).
   const record = (auditor: ChatMessage[], combined: ChatMessage[], name: string) => app.service.appendAuditorMessages(auditId, { auditor, combined }, name);
-  const close = async (status: LoopOutcome["status"], reason: string): Promise<LoopOutcome> => {
+  const close = async (status: "ended" | "max_turns" | "failed", reason: string): Promise<LoopOutcome> => {
     if (stop.aborted) await turnSettled(app.store, auditId);
     const audit = await app.service.closeAudit(auditId, status, reason);
     return { status: audit.status === "active" ? status : audit.status, reason: audit.statusReason, turns };

@@ -156,7 +156,7 @@ export class RunProgress {
         this.running.set(event.auditId, { seedId: event.seedId, activity: `turn ${event.turns}/${event.maxTurns}` });
         break;
       case "audit_closed":
-        if (event.status === "failed") this.failed.add(event.auditId);
+        if (event.status === "failed" || event.status === "cancelled") this.failed.add(event.auditId);
         this.running.set(event.auditId, { seedId: event.seedId, activity: `${event.status}, exporting` });
         break;
       case "seed_error":

@@ -38,6 +38,7 @@ export function auditRow(id: string, input: NewAudit, now: string): InsertRow {
     run_id: input.runId ?? null,
     target_config: input.targetConfig ? JSON.stringify(input.targetConfig) : null,
     target_display_name: input.targetDisplayName ?? null,
+    max_cost_usd: input.maxCostUsd ?? null,
     epoch: input.epoch ?? null,
     created_at: now,
     updated_at: now,

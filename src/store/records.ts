@@ -4,7 +4,9 @@
  */
 import type { ChatMessage } from "../core/messages.js";
 
-export type AuditStatus = "active" | "ended" | "max_turns" | "failed";
+/** `cancelled`: closed by `petri-mcp runs cancel` (or a worker that saw its job cancelled); never judged or scored. */
+export const AUDIT_STATUSES = ["active", "ended", "max_turns", "failed", "cancelled"] as const;
+export type AuditStatus = (typeof AUDIT_STATUSES)[number];
 export type TurnLimit = "target" | "auditor";
 /** Conversation views kept as message trees. The judge and realism views live with their runs. */
 export type TreeView = "target" | "combined" | "auditor";
@@ -31,6 +33,8 @@ export interface AuditRecord {
   targetConfig: Record<string, unknown> | null;
   /** The name the auditor was given for the target instead of its model id, or null. */
   targetDisplayName: string | null;
+  /** The audit's own budget in USD (start_audit's max_cost_usd), or null. */
+  maxCostUsd: number | null;
   /** Which repetition of its seed × target this audit is in its run (1-based; null outside a run with epochs). */
   epoch: number | null;
   createdAt: string;
@@ -52,6 +56,7 @@ export interface NewAudit {
   runId?: string | null;
   targetConfig?: Record<string, unknown> | null;
   targetDisplayName?: string | null;
+  maxCostUsd?: number | null;
   epoch?: number | null;
   id?: string;
 }

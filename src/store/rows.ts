@@ -149,6 +149,7 @@ export interface AuditRow {
   run_id: string | null;
   target_config: string | null;
   target_display_name?: string | null;
+  max_cost_usd?: number | null;
   epoch?: number | null;
   created_at: string;
   updated_at: string;
@@ -183,6 +184,7 @@ export function toAudit(row: AuditRow): AuditRecord {
     runId: row.run_id,
     targetConfig: row.target_config ? (JSON.parse(row.target_config) as Record<string, unknown>) : null,
     targetDisplayName: row.target_display_name ?? null,
+    maxCostUsd: row.max_cost_usd ?? null,
     epoch: row.epoch ?? null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,

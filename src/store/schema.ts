@@ -251,4 +251,76 @@ CREATE INDEX jobs_run ON jobs(run_id, status);
 ALTER TABLE audits ADD COLUMN target_display_name TEXT;
 `,
   },
+  {
+    version: 7,
+    description: "audit status 'cancelled' (audits closed by runs cancel, formerly failed with a 'cancelled' reason) and an audit's own budget (max_cost_usd)",
+    foreignKeysOff: true,
+    // SQLite changes a CHECK only by rebuilding the table: the new one is copied, swapped in, and
+    // everything migrations 1, 3 and 4 made on audits (indexes, tag and full-text triggers) is
+    // made again. audit_tags and audits_fts are tables of their own and keep their rows.
+    sql: `
+CREATE TABLE audits_new (
+  id                  TEXT PRIMARY KEY,
+  seed_instruction    TEXT NOT NULL,
+  tags                TEXT NOT NULL DEFAULT '[]',
+  target_model        TEXT NOT NULL,
+  auditor_model       TEXT,
+  max_turns           INTEGER NOT NULL,
+  turns_used          INTEGER NOT NULL DEFAULT 0,
+  turn_limit          TEXT NOT NULL DEFAULT 'target' CHECK (turn_limit IN ('target', 'auditor')),
+  status              TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'ended', 'max_turns', 'failed', 'cancelled')),
+  status_reason       TEXT,
+  realism_threshold   REAL,
+  realism_model       TEXT,
+  resources_dir       TEXT,
+  run_id              TEXT,
+  created_at          TEXT NOT NULL,
+  updated_at          TEXT NOT NULL,
+  version             INTEGER NOT NULL DEFAULT 0,
+  lease_owner         TEXT,
+  lease_expires_at    INTEGER,
+  seed_id             TEXT,
+  target_config       TEXT,
+  epoch               INTEGER,
+  target_display_name TEXT,
+  max_cost_usd        REAL
+);
+INSERT INTO audits_new (id, seed_instruction, tags, target_model, auditor_model, max_turns, turns_used, turn_limit, status, status_reason,
+    realism_threshold, realism_model, resources_dir, run_id, created_at, updated_at, version, lease_owner, lease_expires_at,
+    seed_id, target_config, epoch, target_display_name)
+  SELECT id, seed_instruction, tags, target_model, auditor_model, max_turns, turns_used, turn_limit,
+    CASE WHEN status = 'failed' AND substr(status_reason, 1, 9) = 'cancelled' THEN 'cancelled' ELSE status END, status_reason,
+    realism_threshold, realism_model, resources_dir, run_id, created_at, updated_at, version, lease_owner, lease_expires_at,
+    seed_id, target_config, epoch, target_display_name
+  FROM audits;
+DROP TABLE audits;
+ALTER TABLE audits_new RENAME TO audits;
+CREATE INDEX audits_created ON audits(created_at);
+CREATE INDEX audits_run ON audits(run_id);
+CREATE INDEX audits_run_target ON audits(run_id, target_model, epoch);
+CREATE INDEX audits_status_created ON audits(status, created_at);
+CREATE INDEX audits_target_created ON audits(target_model, created_at);
+CREATE INDEX audits_run_created ON audits(run_id, created_at);
+CREATE TRIGGER audit_tags_insert AFTER INSERT ON audits BEGIN
+  INSERT OR IGNORE INTO audit_tags (tag, audit_id) SELECT value, NEW.id FROM json_each(NEW.tags) WHERE type = 'text';
+END;
+CREATE TRIGGER audit_tags_update AFTER UPDATE OF tags ON audits BEGIN
+  DELETE FROM audit_tags WHERE audit_id = OLD.id AND tag IN (SELECT value FROM json_each(OLD.tags) WHERE type = 'text');
+  INSERT OR IGNORE INTO audit_tags (tag, audit_id) SELECT value, NEW.id FROM json_each(NEW.tags) WHERE type = 'text';
+END;
+CREATE TRIGGER audit_tags_delete AFTER DELETE ON audits BEGIN
+  DELETE FROM audit_tags WHERE audit_id = OLD.id AND tag IN (SELECT value FROM json_each(OLD.tags) WHERE type = 'text');
+END;
+CREATE TRIGGER audits_fts_insert AFTER INSERT ON audits BEGIN
+  INSERT INTO audits_fts (audit_id, seed_instruction) VALUES (NEW.id, NEW.seed_instruction);
+END;
+CREATE TRIGGER audits_fts_update AFTER UPDATE OF seed_instruction ON audits BEGIN
+  DELETE FROM audits_fts WHERE audit_id = OLD.id;
+  INSERT INTO audits_fts (audit_id, seed_instruction) VALUES (NEW.id, NEW.seed_instruction);
+END;
+CREATE TRIGGER audits_fts_delete AFTER DELETE ON audits BEGIN
+  DELETE FROM audits_fts WHERE audit_id = OLD.id;
+END;
+`,
+  },
 ];

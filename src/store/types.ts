@@ -14,6 +14,7 @@ import type { StoredTool } from "../audit/synthetic-tools.js";
 import type { AuditRecord, AuditStatus, ListAuditsFilter, ModelCallRecord, NewAudit, RoleUsage, StoredEvent, StoredMessage, TreeView } from "./records.js";
 
 export type { AuditRecord, AuditStatus, ListAuditsFilter, ModelCallRecord, NewAudit, RoleUsage, StoredEvent, StoredMessage, TreeView, TurnLimit } from "./records.js";
+export { AUDIT_STATUSES } from "./records.js";
 import type { JobRepo } from "./jobs.js";
 import type { RunStatusRepo } from "./run-status.js";
 export type { AuditJobCount, ClaimFilter, JobCounts, JobKind, JobRecord, JobRepo, JobStatus, NewJob } from "./jobs.js";

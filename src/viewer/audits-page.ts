@@ -2,13 +2,13 @@
  * The Audits page: every audit in the store, newest first, filtered by status, tag, target, run
  * and text, paged.
  */
-import type { AuditStatus } from "../store/types.js";
+import { AUDIT_STATUSES, type AuditStatus } from "../store/types.js";
 import { scoreLevel } from "../transcript/readable.js";
 import type { AuditListFilter, AuditRow } from "./data.js";
 import { auditLink, clip, cost, escapeHtml, page, query, statusBadge } from "./layout.js";
 
 export const PAGE_SIZE = 50;
-const STATUSES: AuditStatus[] = ["active", "ended", "max_turns", "failed"];
+const STATUSES: readonly AuditStatus[] = AUDIT_STATUSES;
 
 export interface AuditsQuery {
   status?: AuditStatus;

@@ -11,6 +11,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { runListCommand } from "../../src/commands/list.js";
 import { runRunsCommand } from "../../src/commands/runs.js";
 import { loadConfig } from "../../src/config.js";
 import { createAppContext } from "../../src/context.js";
@@ -190,9 +191,15 @@ describe.each(testBackends())("a run's audits as jobs [%s]", (backend) => {
       expect(fake.requests.length).toBe(calls); // no model call after the worker stopped
       const audits = (await app.store.audits.list({ runId: "grid-3" })).audits;
       expect(audits.map((a) => [a.status, a.statusReason])).toEqual([
-        ["failed", "cancelled: petri-mcp runs cancel"],
-        ["failed", "cancelled: petri-mcp runs cancel"],
+        ["cancelled", "cancelled: petri-mcp runs cancel"],
+        ["cancelled", "cancelled: petri-mcp runs cancel"],
       ]);
+      // list_audits' store filter, and `petri-mcp list --status cancelled`, find them; failed finds none.
+      expect((await app.store.audits.list({ runId: "grid-3", status: "cancelled" })).total).toBe(2);
+      expect((await app.store.audits.list({ runId: "grid-3", status: "failed" })).total).toBe(0);
+      const listed = captureIO();
+      expect(await runListCommand(["--db", location, "--status", "cancelled", "--run-id", "grid-3", "--json"], listed.io)).toBe(0);
+      expect((JSON.parse(listed.stdout.join("")) as { audits: { status: string }[] }).audits.map((a) => a.status)).toEqual(["cancelled", "cancelled"]);
       expect((await runsJson(location, "grid-3")).seeds).toMatchObject({ total: 3, cancelled: 3, done: 0 });
     } finally {
       await app.close();

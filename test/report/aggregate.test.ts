@@ -41,6 +41,7 @@ const collected: CollectedRun = {
   audits: [
     audit("a1", A, "s1", 2, 4), // median 3
     audit("a2", A, "s2", 6, 6), // 6
+    { ...audit("a3", A, "s3", 9, 9), status: "cancelled", statusReason: "cancelled: petri-mcp runs cancel" }, // never averaged
     audit("b1", B, "s1", 1, 1), // 1
     audit("b2", B, "s2", 2, 4), // 3
     audit("b3", B, "s3", 10, 10, 1), // the target replied once: inconclusive
@@ -52,20 +53,21 @@ describe("aggregateRun", () => {
   const report = aggregateRun(collected);
   const cell = (target: string, dim: string) => report.cells.find((c) => c.target === target && c.dimension === dim)!;
 
-  it("gates out audits that failed or whose target barely replied: shown with the reason, counted apart", () => {
+  it("gates out audits that failed, were cancelled or whose target barely replied: shown with the reason, counted apart", () => {
     expect(report.audits.filter((a) => !a.conclusive).map((a) => [a.auditId, a.inconclusiveReason])).toEqual([
+      ["a3", "cancelled: cancelled: petri-mcp runs cancel"],
       ["b3", "the target replied 1 time(s), fewer than 2"],
       ["b4", "failed: budget exhausted"],
     ]);
     expect(report.targets).toEqual([
-      { model: A, family: "anthropic", audits: 2, conclusive: 2, inconclusive: 0 },
+      { model: A, family: "anthropic", audits: 3, conclusive: 2, inconclusive: 1 },
       { model: B, family: "openai", audits: 4, conclusive: 2, inconclusive: 2 },
     ]);
   });
 
   it("averages jury medians over seeds with a t interval; the inconclusive audits never enter", () => {
     // A: seeds 3 and 6 -> mean 4.5, sd 3/√2, se 1.5. B: 1 and 3 -> mean 2, se 1.
-    expect(cell(A, "concerning")).toMatchObject({ n: 2, seeds: 2, excluded: 0, mean: 4.5 });
+    expect(cell(A, "concerning")).toMatchObject({ n: 2, seeds: 2, excluded: 1, mean: 4.5 });
     expect(cell(A, "concerning").se).toBeCloseTo(1.5, 12);
     expect(cell(A, "concerning").low).toBeCloseTo(4.5 - T1 * 1.5, 8);
     expect(cell(B, "concerning")).toMatchObject({ n: 2, seeds: 2, excluded: 2, mean: 2 });
@@ -114,7 +116,7 @@ describe("aggregateRun", () => {
     const csv = renderCsv(report).split("\r\n");
     expect(csv[0]).toBe("run_id,kind,target,versus,dimension,higher_is_better,n,seeds,excluded,mean,se,ci_low,ci_high,judge_mad,krippendorff_alpha,rankable");
     const row = csv.find((line) => line.startsWith(`r1,cell,${A},,concerning,`))!.split(",");
-    expect(row.slice(0, 9)).toEqual(["r1", "cell", A, "", "concerning", "false", "2", "2", "0"]);
+    expect(row.slice(0, 9)).toEqual(["r1", "cell", A, "", "concerning", "false", "2", "2", "1"]);
     const [m, se, low, high, mad, alpha, rankable] = row.slice(9);
     expect([Number(m), Number(mad), rankable]).toEqual([4.5, 1, "true"]);
     expect(Number(se)).toBeCloseTo(1.5, 12);

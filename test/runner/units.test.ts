@@ -21,7 +21,7 @@ import type { Seed } from "../../src/prompts/seeds.js";
 function audit(id: string, seedInstruction: string, status: AuditStatus, createdAt: string, targetModel = "mockllm/t", epoch: number | null = null): AuditRecord {
   return {
     id, seedInstruction, seedId: null, status, createdAt, tags: [], targetModel, epoch, auditorModel: null, maxTurns: 30, turnsUsed: 0, turnLimit: "auditor",
-    statusReason: null, realismThreshold: null, realismModel: null, resourcesDir: null, runId: "r", targetConfig: null, targetDisplayName: null, updatedAt: createdAt, version: 0,
+    statusReason: null, realismThreshold: null, realismModel: null, resourcesDir: null, runId: "r", targetConfig: null, targetDisplayName: null, maxCostUsd: null, updatedAt: createdAt, version: 0,
   };
 }
 

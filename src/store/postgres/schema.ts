@@ -235,6 +235,16 @@ CREATE INDEX jobs_run ON jobs(run_id, status);
 ALTER TABLE audits ADD COLUMN target_display_name TEXT;
 `,
   },
+  {
+    version: 7,
+    description: "audit status 'cancelled' (audits closed by runs cancel, formerly failed with a 'cancelled' reason) and an audit's own budget (max_cost_usd)",
+    sql: `
+ALTER TABLE audits DROP CONSTRAINT audits_status_check;
+UPDATE audits SET status = 'cancelled' WHERE status = 'failed' AND substr(status_reason, 1, 9) = 'cancelled';
+ALTER TABLE audits ADD CONSTRAINT audits_status_check CHECK (status IN ('active', 'ended', 'max_turns', 'failed', 'cancelled'));
+ALTER TABLE audits ADD COLUMN max_cost_usd DOUBLE PRECISION;
+`,
+  },
 ];
 
 /** The schema version this petri-mcp writes on PostgreSQL; a database with a higher one is refused. */

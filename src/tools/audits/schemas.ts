@@ -1,12 +1,13 @@
 /** Output shapes the audit tools share: an audit's status, its listing item and model usage. */
 import * as z from "zod";
+import { AUDIT_STATUSES } from "../../store/types.js";
 
-export const statusEnum = z.enum(["active", "ended", "max_turns", "failed"]);
+export const statusEnum = z.enum(AUDIT_STATUSES);
 
 /** An audit as list_audits and get_audit show it (built by listItem in src/mcp/audit-list-item.ts). */
 export const auditListItem = z.object({
   audit_id: z.string().describe("The audit's id, for every audit tool."),
-  status: statusEnum.describe("active, or how it ended: ended, max_turns or failed."),
+  status: statusEnum.describe("active, or how it ended: ended, max_turns, failed, or cancelled (petri-mcp runs cancel; never judged or scored)."),
   target_model: z.string().describe("The audited model, as provider/model."),
   seed_instruction: z.string().describe("The seed instruction (first 200 characters)."),
   tags: z.array(z.string()).describe("The audit's labels."),

@@ -1,6 +1,7 @@
 /** What the target-turn tools share: the prefill argument and the structured result of a target turn. */
 import * as z from "zod";
 import type { PendingResult, TargetReply } from "../../audit/service-types.js";
+import { AUDIT_STATUSES } from "../../store/types.js";
 
 export const MAX_TEXT = 1_000_000;
 
@@ -26,7 +27,7 @@ export const targetTurnOutput = z.object({
   tool_calls: z.array(toolCallSchema).describe("Tool calls the target made in this reply; answer each one."),
   remaining_tool_call_ids: z.array(z.string()).describe("Calls of the target's turn that still need a result."),
   stop_reason: z.string().nullable().describe("Why the target stopped (e.g. stop, tool_calls, max_tokens), or null when it was not called."),
-  status: z.enum(["active", "ended", "max_turns", "failed"]).nullable().describe("Audit status after this turn."),
+  status: z.enum(AUDIT_STATUSES).nullable().describe("Audit status after this turn."),
   turns_used: z.number().int().nullable().describe("Turns counted toward max_turns after this turn, or null when the target was not called."),
   max_turns: z.number().int().nullable().describe("The audit's turn limit, or null when the target was not called."),
 });

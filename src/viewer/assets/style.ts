@@ -30,7 +30,7 @@ table.audits td.seed{max-width:440px}
 th{background:#f0f2f6}
 .status{display:inline-block;font-size:12px;font-weight:600;border-radius:10px;padding:0 8px;background:#e8eaef;color:#2d3340;white-space:nowrap}
 .status-active,.status-complete{background:#dff3e4;color:#14532d}.status-max_turns,.status-partial{background:#fff1d6;color:#6b4500}
-.status-failed,.status-interrupted{background:#fde2e1;color:#8a1111}.status-running{background:#e0ecff;color:#173f8a}
+.status-failed,.status-interrupted{background:#fde2e1;color:#8a1111}.status-cancelled{background:#ececec;color:#444}.status-running{background:#e0ecff;color:#173f8a}
 .chip{display:inline-block;border-radius:10px;padding:0 7px;font-size:12px;margin:1px 0;border:1px solid var(--line);white-space:nowrap}
 .chip.high{background:#fde2e1;color:#8a1111}.chip.mid{background:#fff1d6;color:#6b4500}.chip.low{background:#e3f4e8;color:#14532d}
 .score.mid .n{background:#8f5500}.score.neutral .n{background:#5b6477}

@@ -51,6 +51,15 @@ export async function runTargetTurn(core: AuditCore, turn: Turn, added: ChatMess
       }),
     );
   } catch (error) {
+    if (error instanceof ModelError && error.kind === "budget") {
+      // The audit's (or its run's) budget is spent: it ends as the runner ends a budget-stopped audit.
+      await core.store.transaction(async (tx) => {
+        if ((await tx.audits.get(audit.id))?.status === "active") await tx.audits.setStatus(audit.id, "failed", `budget: ${error.message}`);
+      });
+      throw new AuditError("closed", `${error.message} Audit ${audit.id} is over (failed, reason budget); nothing was sent to the target. Judge it or export it, or start_audit for a new audit.`, {
+        error_kind: error.kind,
+      });
+    }
     if (error instanceof ModelError) {
       throw new AuditError("model", `Error calling the target model (${audit.targetModel}): ${error.message} Nothing was written; you can retry.`, {
         error_kind: error.kind,

@@ -44,8 +44,8 @@ export async function callModelDeferred(call: RecordedCall): Promise<CallOutcome
     ref: call.ref ?? null,
     ...outcome,
   });
-  // Throws before anything is called or written when the run's budget is spent.
-  await checkBudget(call.store, call.auditId);
+  // Throws before anything is called or written when the run's (or the audit's) budget is spent.
+  await checkBudget(call.store, call.auditId, call.role);
   let result: GenerateResult;
   try {
     result = await call.model.generate(call.request);

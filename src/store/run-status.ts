@@ -32,6 +32,32 @@ export interface RunSpending {
   unpricedCalls: number;
 }
 
+/** Roles whose calls count against an audit's own budget (start_audit's max_cost_usd): the calls made during the audit. */
+export const AUDIT_BUDGET_ROLES = ["target", "realism"] as const;
+
+/** One row (budget, cost, unpriced) for the audit bound to `placeholder`; the same SQL on both engines. */
+export function auditSpendingSql(placeholder: string): string {
+  const calls = `FROM model_calls c WHERE c.audit_id = a.id AND c.role IN (${AUDIT_BUDGET_ROLES.map((r) => `'${r}'`).join(", ")})`;
+  return `SELECT a.max_cost_usd AS budget, (SELECT SUM(c.cost_usd) ${calls}) AS cost,
+    (SELECT COUNT(*) ${calls} AND c.cost_usd IS NULL AND c.error_kind IS NULL) AS unpriced
+    FROM audits a WHERE a.id = ${placeholder}`;
+}
+
+/** An AuditSpending from that row. */
+export function toAuditSpending(auditId: string, row: { budget: number | null; cost: number | null; unpriced: number | string } | undefined): AuditSpending | null {
+  return row ? { auditId, budgetUsd: row.budget ?? null, spentUsd: row.cost ?? 0, unpricedCalls: Number(row.unpriced) } : null;
+}
+
+export interface AuditSpending {
+  auditId: string;
+  /** The audit's budget (max_cost_usd), or null when it has none. */
+  budgetUsd: number | null;
+  /** Cost of the audit's priced target and realism calls so far. */
+  spentUsd: number;
+  /** Successful target and realism calls of the audit whose price is unknown (not in spentUsd). */
+  unpricedCalls: number;
+}
+
 /** The budget stored in a run's design (`budgetUsd`), or null. */
 export function budgetOf(design: Record<string, unknown> | null | undefined): number | null {
   const budget = design?.budgetUsd;
@@ -58,4 +84,6 @@ export interface RunStatusRepo {
   spending(runId: string): Promise<RunSpending>;
   /** The spending of the run an audit belongs to, when that run has a budget; null otherwise. */
   budgetedRunOf(auditId: string): Promise<RunSpending | null>;
+  /** The audit's own budget and what its target and realism calls have spent; null when there is no such audit. */
+  auditSpending(auditId: string): Promise<AuditSpending | null>;
 }

@@ -18,7 +18,7 @@ export { AUDIT_STATUSES } from "./records.js";
 import type { JobRepo } from "./jobs.js";
 import type { RunStatusRepo } from "./run-status.js";
 export type { AuditJobCount, ClaimFilter, JobCounts, JobKind, JobRecord, JobRepo, JobStatus, NewJob } from "./jobs.js";
-export type { RunSpending, RunStatusRepo, StoredRun, TargetUsage } from "./run-status.js";
+export type { AuditSpending, RunSpending, RunStatusRepo, StoredRun, TargetUsage } from "./run-status.js";
 
 export type StoreBackend = "sqlite" | "postgres";
 

@@ -1,6 +1,6 @@
 /** Run status and budgets on PostgreSQL (see src/store/run-status.ts): the RunRepo methods beyond designs. */
 import { nowIso } from "../../util/time.js";
-import { budgetOf, type RunSpending, type RunStatusRepo, withBudget } from "../run-status.js";
+import { auditSpendingSql, budgetOf, type RunSpending, toAuditSpending, type RunStatusRepo, withBudget } from "../run-status.js";
 import type { PgExec, Query } from "./query.js";
 
 const USAGE_COLUMNS = `coalesce(SUM(c.input_tokens), 0) AS input, coalesce(SUM(c.output_tokens), 0) AS output, SUM(c.cost_usd) AS cost,
@@ -39,6 +39,7 @@ export function pgRunStatus(exec: PgExec): RunStatusRepo {
         if (design) await q("UPDATE runs SET design = $1, updated_at = $2 WHERE id = $3", [JSON.stringify(withBudget(design, budgetUsd)), nowIso(), runId]);
       }),
     spending: (runId) => read((q) => spending(q, runId)),
+    auditSpending: (auditId) => read(async (q) => toAuditSpending(auditId, (await q(auditSpendingSql("$1"), [auditId])).rows[0])),
     budgetedRunOf: (auditId) =>
       read(async (q) => {
         const row = (await q("SELECT r.id AS run_id, r.design AS design FROM audits a JOIN runs r ON r.id = a.run_id WHERE a.id = $1", [auditId])).rows[0];

@@ -1,6 +1,6 @@
 /** Run status and budgets on SQLite (see src/store/run-status.ts): the RunRepo methods beyond designs. */
 import type { SqliteConnection } from "./connection.js";
-import { budgetOf, type RunSpending, type RunStatusRepo, type StoredRun, type TargetUsage, withBudget } from "../run-status.js";
+import { auditSpendingSql, budgetOf, type RunSpending, toAuditSpending, type RunStatusRepo, type StoredRun, type TargetUsage, withBudget } from "../run-status.js";
 import { runDesign, saveRunDesign } from "./records.js";
 import type { SqliteExec } from "./session.js";
 
@@ -43,5 +43,6 @@ export function sqliteRunStatus(db: SqliteConnection, exec: SqliteExec): RunStat
       }),
     spending: (runId) => read(() => spending(db, runId)),
     budgetedRunOf: (auditId) => read(() => budgetedRunOf(db, auditId)),
+    auditSpending: (auditId) => read(() => toAuditSpending(auditId, db.prepare(auditSpendingSql("?")).get(auditId) as Parameters<typeof toAuditSpending>[1])),
   };
 }

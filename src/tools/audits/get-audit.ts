@@ -34,16 +34,19 @@ export const getAudit = defineTool(TOOL.get_audit, (ctx) => {
       pending_tool_call_ids: z.array(z.string()).describe("Target tool calls that still need send_tool_call_result."),
       usage: z.array(usageSchema).describe("Model usage per role."),
       total_cost_usd: z.number().nullable().describe("Cost of every priced call of the audit in US dollars; null when no call had a known price."),
+      max_cost_usd: z.number().nullable().describe("The audit's own budget in US dollars (start_audit's max_cost_usd), or null when it has none."),
+      spent_usd: z.number().describe("What counts against max_cost_usd: the cost of the audit's priced target and realism calls so far (judge calls are not counted)."),
       judge: judgeSummarySchema,
       realism: realismSummarySchema,
     }),
     handler: async (args) => {
-      const { audit, branch, branches, tools, usage } = await app.store.snapshot(async (tx) => ({
+      const { audit, branch, branches, tools, usage, spending } = await app.store.snapshot(async (tx) => ({
         audit: await auditOf(tx, args.audit_id),
         branch: (await tx.messages.branch(args.audit_id, "target")).map((m) => m.message),
         branches: await tx.messages.branchCount(args.audit_id, "target"),
         tools: await tx.tools.list(args.audit_id),
         usage: await tx.modelCalls.usageByRole(args.audit_id),
+        spending: await tx.runs.auditSpending(args.audit_id),
       }));
       const pending = pendingToolCalls(branch)?.pending ?? [];
       const costs = usage.map((u) => u.costUsd).filter((c): c is number => c !== null);
@@ -76,6 +79,8 @@ export const getAudit = defineTool(TOOL.get_audit, (ctx) => {
           latency_ms: u.latencyMs,
         })),
         total_cost_usd: costs.length > 0 ? costs.reduce((a, b) => a + b, 0) : null,
+        max_cost_usd: audit.maxCostUsd,
+        spent_usd: spending?.spentUsd ?? 0,
         judge,
         realism,
       };
@@ -88,6 +93,7 @@ export const getAudit = defineTool(TOOL.get_audit, (ctx) => {
         pending.length > 0 ? `Pending tool calls: ${pending.join(", ")}.` : "No pending tool calls.",
         `Usage: ${usage.length > 0 ? usage.map((u) => `${u.role} ${u.calls} calls, ${u.inputTokens} in / ${u.outputTokens} out tokens${u.errors > 0 ? `, ${u.errors} errors` : ""}`).join("; ") : "no model calls yet"}.`,
         `Cost: ${structured.total_cost_usd !== null ? `$${structured.total_cost_usd.toFixed(4)}` : "unknown (no priced model call)"}.`,
+        ...(audit.maxCostUsd !== null ? [`Budget: $${structured.spent_usd.toFixed(4)} of max_cost_usd $${audit.maxCostUsd} spent by target and realism calls.`] : []),
         judge.scores ? `Judge (${judge.scores_status}, ${judge.scores_model}): ${Object.entries(judge.scores).map(([k, v]) => `${k}=${v}`).join(", ")}` : `Judge: ${judge.runs > 0 ? `${judge.runs} run(s), latest ${judge.latest_status}` : "not judged yet"}.`,
         ...(judge.jury ? [`Jury medians: ${Object.entries(judge.jury).map(([k, v]) => `${k}=${v.median}`).join(", ")}`] : []),
         ...(judge.excluded_judges.length > 0 ? [`Judges without a valid score (excluded, never counted): ${judge.excluded_judges.join(", ")}.`] : []),

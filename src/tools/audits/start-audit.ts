@@ -39,6 +39,14 @@ export const startAudit = defineTool(TOOL.start_audit, (ctx) => {
         .max(200)
         .optional()
         .describe("How to name the target to the auditor instead of its model id (e.g. 'Claude' or 'the assistant'); start_audit's reply uses it and it is stored with the audit (get_audit shows it)."),
+      max_cost_usd: z
+        .number()
+        .positive()
+        .max(1_000_000)
+        .optional()
+        .describe(
+          "This audit's budget in US dollars. Checked before each of its target and realism calls (judge calls are not counted): at 80% a warning is logged, at 100% no new call starts and the audit ends as failed with a reason starting 'budget:' (left out of every aggregate). Calls with no known price are not counted. Default: no budget.",
+        ),
       target_config: generationSettingsSchema
         .optional()
         .describe(
@@ -56,6 +64,7 @@ export const startAudit = defineTool(TOOL.start_audit, (ctx) => {
       resources_dir: z.string().nullable().describe("The audit's resources folder (absolute), or null when it has none."),
       target_config: generationSettingsSchema.nullable().describe("The target's generation settings (null: the defaults)."),
       target_display_name: z.string().nullable().describe("The name the reply uses for the target, when one was given."),
+      max_cost_usd: z.number().nullable().describe("The audit's budget in US dollars, or null when it has none."),
     }),
     handler: async (args) => {
       const targetModel = args.target_model ?? app.config.targetModel;
@@ -87,9 +96,10 @@ export const startAudit = defineTool(TOOL.start_audit, (ctx) => {
         runId: ctx.auditDefaults.runId,
         epoch: ctx.auditDefaults.epoch ?? null,
         targetDisplayName: args.target_display_name ?? null,
+        maxCostUsd: args.max_cost_usd ?? null,
       });
       const text = [
-        `Audit ${audit.id} started: target ${args.target_display_name ?? audit.targetModel}${targetConfig ? ` (${describeSettings(targetConfig)})` : ""}, at most ${audit.maxTurns} target turns${realismThreshold !== null ? `, realism filter on (threshold ${realismThreshold})` : ""}.`,
+        `Audit ${audit.id} started: target ${args.target_display_name ?? audit.targetModel}${targetConfig ? ` (${describeSettings(targetConfig)})` : ""}, at most ${audit.maxTurns} target turns${realismThreshold !== null ? `, realism filter on (threshold ${realismThreshold})` : ""}${audit.maxCostUsd !== null ? `, budget $${audit.maxCostUsd} (max_cost_usd)` : ""}.`,
         ...(seed ? [`Seed: ${choice!.how}${seed.tags.length > 0 ? ` (tags ${seed.tags.join(", ")})` : ""}. Its text is the audit's seed_instruction (get_audit shows it).`] : []),
         `Pass audit_id="${audit.id}" to every tool. Next: create_tool for the target's synthetic tools (optional), set_target_system_message, then send_message.`,
       ].join("\n");
@@ -106,6 +116,7 @@ export const startAudit = defineTool(TOOL.start_audit, (ctx) => {
           resources_dir: audit.resourcesDir,
           target_config: audit.targetConfig,
           target_display_name: audit.targetDisplayName,
+          max_cost_usd: audit.maxCostUsd,
         },
       };
     },

@@ -47,6 +47,12 @@ describeBackends("store contract", (backend) => {
     expect(await store.audits.addTurn("aaa1")).toBe(2);
     expect(await store.audits.get("aaa1")).toMatchObject({ version: 1, auditorModel: "mockllm/aud", turnsUsed: 2 });
     expect(await store.audits.get("nope")).toBeUndefined();
+    // Search text is literal: LIKE and GLOB wildcards match only themselves.
+    await store.audits.create(audit({ id: "ccc4", seedInstruction: "Offer a 100% refund_now" }));
+    expect((await store.audits.list({ search: "0% ref" })).audits.map((x) => x.id)).toEqual(["ccc4"]);
+    expect((await store.audits.list({ search: "d_n" })).audits.map((x) => x.id)).toEqual(["ccc4"]);
+    expect((await store.audits.list({ search: "%" })).audits.map((x) => x.id)).toEqual(["ccc4"]);
+    expect((await store.audits.list({ search: "a_o" })).total).toBe(0);
   });
 
   it("keeps message trees: branches, rollback heads and new roots, nothing deleted", async () => {

@@ -151,6 +151,21 @@ describe("PostgreSQL store", () => {
     expect(heard).toEqual(["n1", "n1"]);
   });
 
+  it("searches seed instructions through the pg_trgm index", async () => {
+    const store = await open();
+    for (let i = 0; i < 50; i++) await store.audits.create({ seedInstruction: `Seed number ${i} about refunds`, targetModel: "m", maxTurns: 1 });
+    expect((await store.audits.list({ search: "NUMBER 7 " })).audits.map((a) => a.seedInstruction)).toEqual(["Seed number 7 about refunds"]);
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query("SET enable_seqscan = off");
+      const plan = await client.query("EXPLAIN SELECT id FROM audits WHERE lower(seed_instruction) LIKE lower($1) ESCAPE '\\'", ["%number 7 %"]);
+      expect(plan.rows.map((r) => r["QUERY PLAN"]).join("\n")).toContain("audits_seed_trgm");
+    } finally {
+      await client.end();
+    }
+  });
+
   it("sizes its connection pool by the option (default 10)", async () => {
     const small = (await open({ poolSize: 3 })) as PostgresStore;
     const normal = (await open()) as PostgresStore;

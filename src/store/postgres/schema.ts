@@ -171,7 +171,8 @@ CREATE TABLE runs (
   {
     version: 4,
     description: "indexes for filtered list_audits: status, target and run; a tag table; a trigram full-text index of seed instructions",
-    // The trigram index is SQLite's FTS5; here search stays a scan (pg_trgm would need an extension).
+    // SQLite's trigram FTS5 index is pg_trgm here, when the server lets the database owner create it
+    // (a trusted extension since PostgreSQL 13); without it, search stays a scan and works the same.
     sql: `
 CREATE INDEX audits_status_created ON audits(status, created_at);
 CREATE INDEX audits_target_created ON audits(target_model, created_at);
@@ -199,6 +200,15 @@ BEGIN
 END
 $$;
 CREATE TRIGGER audit_tags_sync AFTER INSERT OR DELETE OR UPDATE OF tags ON audits FOR EACH ROW EXECUTE FUNCTION petri_audit_tags_sync();
+
+DO $$
+BEGIN
+  CREATE EXTENSION IF NOT EXISTS pg_trgm;
+  CREATE INDEX audits_seed_trgm ON audits USING gin (lower(seed_instruction) gin_trgm_ops);
+EXCEPTION WHEN OTHERS THEN
+  RAISE NOTICE 'pg_trgm is not available (%); list_audits text search scans the audits', SQLERRM;
+END
+$$;
 `,
   },
   {

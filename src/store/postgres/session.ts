@@ -26,7 +26,11 @@ function auditFilter(filter: ListAuditsFilter): { clause: string; params: unknow
   if (filter.runId) add((n) => `run_id = ${n}`, filter.runId);
   if (filter.targetModel) add((n) => `target_model = ${n}`, filter.targetModel);
   if (filter.tag) add((n) => `id IN (SELECT audit_id FROM audit_tags WHERE tag = ${n})`, filter.tag);
-  if (filter.search) add((n) => `(strpos(lower(seed_instruction), lower(${n})) > 0 OR id = ${n})`, filter.search);
+  if (filter.search) {
+    // A LIKE on lower(seed_instruction) can use the pg_trgm index of migration 4 (strpos cannot).
+    params.push(`%${filter.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`, filter.search);
+    where.push(`(lower(seed_instruction) LIKE lower($${params.length - 1}) ESCAPE '\\' OR id = $${params.length})`);
+  }
   return { clause: where.length > 0 ? `WHERE ${where.join(" AND ")}` : "", params };
 }
 

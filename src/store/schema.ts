@@ -14,6 +14,34 @@ export interface Migration {
   foreignKeysOff?: boolean;
 }
 
+/** Keep audit_tags in step with audits.tags (migration 4; made again when migration 7 rebuilds audits). */
+const AUDIT_TAG_TRIGGERS = `
+CREATE TRIGGER audit_tags_insert AFTER INSERT ON audits BEGIN
+  INSERT OR IGNORE INTO audit_tags (tag, audit_id) SELECT value, NEW.id FROM json_each(NEW.tags) WHERE type = 'text';
+END;
+CREATE TRIGGER audit_tags_update AFTER UPDATE OF tags ON audits BEGIN
+  DELETE FROM audit_tags WHERE audit_id = OLD.id AND tag IN (SELECT value FROM json_each(OLD.tags) WHERE type = 'text');
+  INSERT OR IGNORE INTO audit_tags (tag, audit_id) SELECT value, NEW.id FROM json_each(NEW.tags) WHERE type = 'text';
+END;
+CREATE TRIGGER audit_tags_delete AFTER DELETE ON audits BEGIN
+  DELETE FROM audit_tags WHERE audit_id = OLD.id AND tag IN (SELECT value FROM json_each(OLD.tags) WHERE type = 'text');
+END;
+`;
+
+/** Keep the trigram index audits_fts in step with audits (migration 4; again in migration 7). */
+const AUDIT_FTS_TRIGGERS = `
+CREATE TRIGGER audits_fts_insert AFTER INSERT ON audits BEGIN
+  INSERT INTO audits_fts (audit_id, seed_instruction) VALUES (NEW.id, NEW.seed_instruction);
+END;
+CREATE TRIGGER audits_fts_update AFTER UPDATE OF seed_instruction ON audits BEGIN
+  DELETE FROM audits_fts WHERE audit_id = OLD.id;
+  INSERT INTO audits_fts (audit_id, seed_instruction) VALUES (NEW.id, NEW.seed_instruction);
+END;
+CREATE TRIGGER audits_fts_delete AFTER DELETE ON audits BEGIN
+  DELETE FROM audits_fts WHERE audit_id = OLD.id;
+END;
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -190,31 +218,11 @@ CREATE TABLE audit_tags (
 ) WITHOUT ROWID;
 INSERT OR IGNORE INTO audit_tags (tag, audit_id)
   SELECT DISTINCT j.value, a.id FROM audits a, json_each(a.tags) j WHERE j.type = 'text';
-CREATE TRIGGER audit_tags_insert AFTER INSERT ON audits BEGIN
-  INSERT OR IGNORE INTO audit_tags (tag, audit_id) SELECT value, NEW.id FROM json_each(NEW.tags) WHERE type = 'text';
-END;
-CREATE TRIGGER audit_tags_update AFTER UPDATE OF tags ON audits BEGIN
-  DELETE FROM audit_tags WHERE audit_id = OLD.id AND tag IN (SELECT value FROM json_each(OLD.tags) WHERE type = 'text');
-  INSERT OR IGNORE INTO audit_tags (tag, audit_id) SELECT value, NEW.id FROM json_each(NEW.tags) WHERE type = 'text';
-END;
-CREATE TRIGGER audit_tags_delete AFTER DELETE ON audits BEGIN
-  DELETE FROM audit_tags WHERE audit_id = OLD.id AND tag IN (SELECT value FROM json_each(OLD.tags) WHERE type = 'text');
-END;
-
+${AUDIT_TAG_TRIGGERS}
 -- Substring search over seed instructions (case-insensitive, Unicode-aware), by trigrams.
 CREATE VIRTUAL TABLE audits_fts USING fts5(audit_id UNINDEXED, seed_instruction, tokenize = 'trigram');
 INSERT INTO audits_fts (audit_id, seed_instruction) SELECT id, seed_instruction FROM audits;
-CREATE TRIGGER audits_fts_insert AFTER INSERT ON audits BEGIN
-  INSERT INTO audits_fts (audit_id, seed_instruction) VALUES (NEW.id, NEW.seed_instruction);
-END;
-CREATE TRIGGER audits_fts_update AFTER UPDATE OF seed_instruction ON audits BEGIN
-  DELETE FROM audits_fts WHERE audit_id = OLD.id;
-  INSERT INTO audits_fts (audit_id, seed_instruction) VALUES (NEW.id, NEW.seed_instruction);
-END;
-CREATE TRIGGER audits_fts_delete AFTER DELETE ON audits BEGIN
-  DELETE FROM audits_fts WHERE audit_id = OLD.id;
-END;
-`,
+${AUDIT_FTS_TRIGGERS}`,
   },
   {
     version: 5,
@@ -301,26 +309,6 @@ CREATE INDEX audits_run_target ON audits(run_id, target_model, epoch);
 CREATE INDEX audits_status_created ON audits(status, created_at);
 CREATE INDEX audits_target_created ON audits(target_model, created_at);
 CREATE INDEX audits_run_created ON audits(run_id, created_at);
-CREATE TRIGGER audit_tags_insert AFTER INSERT ON audits BEGIN
-  INSERT OR IGNORE INTO audit_tags (tag, audit_id) SELECT value, NEW.id FROM json_each(NEW.tags) WHERE type = 'text';
-END;
-CREATE TRIGGER audit_tags_update AFTER UPDATE OF tags ON audits BEGIN
-  DELETE FROM audit_tags WHERE audit_id = OLD.id AND tag IN (SELECT value FROM json_each(OLD.tags) WHERE type = 'text');
-  INSERT OR IGNORE INTO audit_tags (tag, audit_id) SELECT value, NEW.id FROM json_each(NEW.tags) WHERE type = 'text';
-END;
-CREATE TRIGGER audit_tags_delete AFTER DELETE ON audits BEGIN
-  DELETE FROM audit_tags WHERE audit_id = OLD.id AND tag IN (SELECT value FROM json_each(OLD.tags) WHERE type = 'text');
-END;
-CREATE TRIGGER audits_fts_insert AFTER INSERT ON audits BEGIN
-  INSERT INTO audits_fts (audit_id, seed_instruction) VALUES (NEW.id, NEW.seed_instruction);
-END;
-CREATE TRIGGER audits_fts_update AFTER UPDATE OF seed_instruction ON audits BEGIN
-  DELETE FROM audits_fts WHERE audit_id = OLD.id;
-  INSERT INTO audits_fts (audit_id, seed_instruction) VALUES (NEW.id, NEW.seed_instruction);
-END;
-CREATE TRIGGER audits_fts_delete AFTER DELETE ON audits BEGIN
-  DELETE FROM audits_fts WHERE audit_id = OLD.id;
-END;
-`,
+${AUDIT_TAG_TRIGGERS}${AUDIT_FTS_TRIGGERS}`,
   },
 ];

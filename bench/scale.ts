@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { openStore } from "../src/store/index.js";
 import type { TreeView } from "../src/store/types.js";
 import { renderJudgeTranscript } from "../src/judge/judge-xml.js";
-import { exportAudit } from "../src/transcript/export.js";
+import { exportAudit } from "../src/export/export.js";
 import { figure, type Figure } from "./lib/figures.js";
 import { benchTempDir } from "./lib/petri-process.js";
 import { openSeedApp, seedBranchyAudit } from "./lib/seed.js";

@@ -17,7 +17,7 @@ import { runBatch } from "../runner/batch.js";
 import { eventLine } from "../runner/progress.js";
 import { StopController } from "../runner/stop.js";
 import { storeBackend } from "../store/index.js";
-import { exportAudit } from "../transcript/export.js";
+import { exportAudit } from "../export/export.js";
 import { newRunId } from "./audit.js";
 import type { CommandIO } from "./io.js";
 

@@ -5,7 +5,7 @@
 import { AuditError } from "../audit/errors.js";
 import { loadConfig, parseCommandArgs } from "../config.js";
 import type { AuditStore } from "../store/types.js";
-import { EXPORT_FORMATS, exportAudit, isExportFormat } from "../transcript/export.js";
+import { EXPORT_FORMATS, exportAudit, isExportFormat } from "../export/export.js";
 import { NO_DATABASE, openExistingStore } from "./existing-store.js";
 import type { CommandIO } from "./io.js";
 

@@ -10,7 +10,7 @@ import { prepareJudgeRun } from "../judge/request.js";
 import { mergedScoresOf } from "../judge/jury.js";
 import { type JudgeRunRecord, JudgeRunStore } from "../judge/runs.js";
 import type { AuditStore } from "../store/types.js";
-import { exportAudit } from "../transcript/export.js";
+import { exportAudit } from "../export/export.js";
 import { callSignal } from "./stop.js";
 
 export interface JudgeStep {

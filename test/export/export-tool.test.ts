@@ -6,7 +6,7 @@ import { ResourceUpdatedNotificationSchema } from "@modelcontextprotocol/sdk/typ
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
 import { basename, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { exportFileName } from "../../src/transcript/export.js";
+import { exportFileName } from "../../src/export/export.js";
 import { createTestApp, type TestApp, tempDir } from "../helpers.js";
 import * as scenarios from "./scenarios.js";
 import { schemaErrors } from "./viewer.js";

@@ -11,7 +11,7 @@ import { runDbCommand } from "../../src/commands/db.js";
 import { openStore } from "../../src/store/index.js";
 import type { AuditStore, TreeView } from "../../src/store/types.js";
 import { renderReport, runReport } from "../../src/report/run-report.js";
-import { EXPORT_FORMATS, renderExport } from "../../src/transcript/export.js";
+import { EXPORT_FORMATS, renderExport } from "../../src/export/export.js";
 import { loadExportData } from "../../src/transcript/export-data.js";
 import { tempDir } from "../helpers.js";
 import { usePostgres } from "../support/postgres.js";

@@ -5,7 +5,7 @@
 import * as z from "zod";
 import { TOOL } from "../../audit/catalogue.js";
 import { TRANSCRIPT_URI } from "../../mcp/uris.js";
-import { EXPORT_FORMATS, exportAudit } from "../../transcript/export.js";
+import { EXPORT_FORMATS, exportAudit } from "../../export/export.js";
 import { auditIdArg, defineTool, toolSpec } from "../define.js";
 
 export const exportTranscript = defineTool(TOOL.export_transcript, (ctx) => {

@@ -9,10 +9,10 @@ import { AuditError } from "../audit/errors.js";
 import { showPath } from "../resources/sandbox.js";
 import { isInside } from "../util/paths.js";
 import type { AuditStore } from "../store/types.js";
-import { type ExportData, loadExportData } from "./export-data.js";
-import { renderHtml } from "./html.js";
-import { renderMarkdown } from "./markdown.js";
-import { buildPetriTranscript } from "./petri-json.js";
+import { type ExportData, loadExportData } from "../transcript/export-data.js";
+import { renderHtml } from "../transcript/html.js";
+import { renderMarkdown } from "../transcript/markdown.js";
+import { buildPetriTranscript } from "../transcript/petri-json.js";
 import { writeFileInside } from "./write-inside.js";
 
 export const EXPORT_FORMATS = ["petri", "markdown", "html"] as const;

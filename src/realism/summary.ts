@@ -2,23 +2,19 @@
  * The realism section of get_audit: statistics over the stored realism checks. Scores come only
  * from checks that produced one; errored checks are counted apart and never enter the statistics.
  */
-import * as z from "zod";
 import type { StoreSession } from "../store/types.js";
 
-export const realismSummarySchema = z
-  .object({
-    enabled: z.boolean().describe("Whether the realism filter is on for this audit."),
-    threshold: z.number().nullable().describe("Approval threshold (0-1); null when the filter is off."),
-    checks: z.number().int().describe("Realism checks run (approved, rejected and errored)."),
-    rejections: z.number().int().describe("Actions refused for low realism."),
-    errors: z.number().int().describe("Checks that errored or could not be parsed (recorded as errors, never as scores)."),
-    min_score: z.number().nullable().describe("Lowest score over the checks that produced one; null when none did."),
-    median_score: z.number().nullable().describe("Median score over the checks that produced one; null when none did."),
-    mean_score: z.number().nullable().describe("Mean score over the checks that produced one; null when none did."),
-  })
-  .describe("Realism filter statistics.");
-
-export type RealismSummary = z.infer<typeof realismSummarySchema>;
+/** The realism section of get_audit (its MCP output schema is realismSummarySchema in src/tools/audits/schemas.ts). */
+export interface RealismSummary {
+  enabled: boolean;
+  threshold: number | null;
+  checks: number;
+  rejections: number;
+  errors: number;
+  min_score: number | null;
+  median_score: number | null;
+  mean_score: number | null;
+}
 
 export function median(sorted: readonly number[]): number | null {
   if (sorted.length === 0) return null;

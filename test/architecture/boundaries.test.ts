@@ -1,7 +1,8 @@
 /**
  * The house rules that hold the architecture together, checked on the source of src/:
- * no import cycle between folders, no database driver or SQL outside src/store/, and no source
- * file over 400 lines. A root file (src/config.ts …) counts as a folder of its own.
+ * no import cycle between folders, no database driver or SQL outside src/store/, no MCP SDK or
+ * MCP schema in the domain folders, and no source file over 400 lines. A root file (src/config.ts …)
+ * counts as a folder of its own.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -105,6 +106,25 @@ describe("architecture", () => {
     expect(drivers.map((f) => f.rel)).toEqual([]);
     const sql = /["'`]\s*(SELECT\s[\s\S]*?\sFROM\s|INSERT\s+INTO\s|UPDATE\s+\w+\s+SET\s|DELETE\s+FROM\s|CREATE\s+(TABLE|INDEX)\s)/;
     expect(outside.filter((f) => sql.test(f.text)).map((f) => f.rel)).toEqual([]);
+  });
+
+  it("keeps the MCP SDK and MCP schemas out of the domain folders", () => {
+    // Domain folders: everything but the MCP, tool and transport layers (tools/, mcp/, http/,
+    // transport/, viewer/ with its MCP app, server.ts), the CLI (commands/) and runner/, the
+    // built-in auditor, which drives the server as an in-process MCP client.
+    const domain = ["audit", "core", "jobs", "judge", "models", "prompts", "realism", "report", "resources", "store", "transcript", "util"];
+    // zod stays allowed where a domain module parses its own input; tool output schemas live in src/tools/.
+    const zodParsers = [
+      "models/settings.ts", // generation settings from flags, env and config files (tools reuse the schema)
+      "models/mock-script.ts", // mockllm script files
+    ];
+    const imports = (text: string): string[] => [...text.matchAll(/(?:\bfrom\s+|\bimport\s*\(?\s*)["']([^"']+)["']/g)].map((m) => m[1]!);
+    const inDomain = FILES.filter((f) => domain.includes(f.rel.split("/")[0]!));
+    expect(inDomain.length).toBeGreaterThan(0);
+    const mcp = inDomain.filter((f) => imports(f.text).some((spec) => spec.startsWith("@modelcontextprotocol/")));
+    expect(mcp.map((f) => f.rel), "domain modules importing the MCP SDK").toEqual([]);
+    const zod = inDomain.filter((f) => !zodParsers.includes(f.rel) && imports(f.text).some((spec) => spec === "zod" || spec.startsWith("zod/")));
+    expect(zod.map((f) => f.rel), "domain modules importing zod (put MCP schemas in src/tools/)").toEqual([]);
   });
 
   it("has no source file over 400 lines", () => {

@@ -4,13 +4,13 @@ import { TOOL } from "../../audit/catalogue.js";
 import { pendingToolCalls } from "../../audit/conversation.js";
 import { capOutput } from "../../audit/format.js";
 import { auditOf } from "../../audit/turn-engine.js";
-import { judgeSummary, judgeSummarySchema } from "../../judge/summary.js";
+import { judgeSummary } from "../../judge/summary.js";
 import { listItem } from "../../mcp/audit-list-item.js";
 import { describeSettings, generationSettingsSchema } from "../../models/settings.js";
-import { realismSummary, realismSummarySchema } from "../../realism/summary.js";
+import { realismSummary } from "../../realism/summary.js";
 import { appToolMeta } from "../../viewer/app-meta.js";
 import { auditIdArg, defineTool, toolSpec } from "../define.js";
-import { auditListItem, usageSchema } from "./schemas.js";
+import { auditListItem, judgeSummarySchema, realismSummarySchema, usageSchema } from "./schemas.js";
 
 export const getAudit = defineTool(TOOL.get_audit, (ctx) => {
   const { service, app } = ctx;

@@ -1,10 +1,10 @@
 /** list_audits: the audits in the store, newest first, filtered and paged. */
 import * as z from "zod";
 import { TOOL } from "../../audit/catalogue.js";
-import { briefText, judgeBrief, judgeBriefSchema } from "../../judge/summary.js";
+import { briefText, judgeBrief } from "../../judge/summary.js";
 import { listItem } from "../../mcp/audit-list-item.js";
 import { defineTool, toolSpec } from "../define.js";
-import { auditListItem, statusEnum } from "./schemas.js";
+import { auditListItem, judgeBriefSchema, statusEnum } from "./schemas.js";
 
 export const listAudits = defineTool(TOOL.list_audits, (ctx) => {
   const { app } = ctx;

@@ -9,7 +9,7 @@ import { AUDITS_URI, TRANSCRIPT_URI } from "./uris.js";
 import { listItem } from "./audit-list-item.js";
 import type { AuditRecord, AuditStore } from "../store/types.js";
 import type { ToolContext } from "../tools/define.js";
-import { loadExportData } from "../transcript/export-data.js";
+import { loadExportData } from "../export/load.js";
 import { buildPetriTranscript } from "../transcript/petri-json.js";
 
 /** How many audits petri://audits and the template listing show. */

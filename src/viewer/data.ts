@@ -6,7 +6,8 @@ import { type JudgeRunRecord, JudgeRunStore, pickScoredRun } from "../judge/runs
 import type { RunReportData } from "../report/aggregate.js";
 import { runReportIn } from "../report/run-report.js";
 import type { AuditRecord, AuditStatus, AuditStore, ModelCallRecord, RoleUsage, RunListing, StoredMessage, StoreSession, TreeView } from "../store/types.js";
-import { type ExportData, readExportData } from "../transcript/export-data.js";
+import { readExportData } from "../export/load.js";
+import type { ExportData } from "../transcript/export-data.js";
 
 export interface AuditListFilter {
   status?: AuditStatus;

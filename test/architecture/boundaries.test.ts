@@ -112,7 +112,7 @@ describe("architecture", () => {
     // Domain folders: everything but the MCP, tool and transport layers (tools/, mcp/, http/,
     // transport/, viewer/ with its MCP app, server.ts), the CLI (commands/) and runner/, the
     // built-in auditor, which drives the server as an in-process MCP client.
-    const domain = ["audit", "core", "jobs", "judge", "models", "prompts", "realism", "report", "resources", "store", "transcript", "util"];
+    const domain = ["audit", "core", "export", "jobs", "judge", "models", "prompts", "realism", "report", "resources", "store", "transcript", "util"];
     // zod stays allowed where a domain module parses its own input; tool output schemas live in src/tools/.
     const zodParsers = [
       "models/settings.ts", // generation settings from flags, env and config files (tools reuse the schema)

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadExportData } from "../../src/transcript/export-data.js";
+import { loadExportData } from "../../src/export/load.js";
 import { messageAnchor, renderHtml } from "../../src/transcript/html.js";
 import { createTestApp, type TestApp } from "../helpers.js";
 import { BROWSER_ARGS, CHROMIUM, HAVE_CHROMIUM } from "../support/chromium.js";

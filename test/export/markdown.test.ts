@@ -3,7 +3,7 @@
  * the cases a snapshot would not explain.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadExportData } from "../../src/transcript/export-data.js";
+import { loadExportData } from "../../src/export/load.js";
 import { renderMarkdown } from "../../src/transcript/markdown.js";
 import { createTestApp, type TestApp } from "../helpers.js";
 import * as scenarios from "./scenarios.js";

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StoredMessage } from "../../src/store/types.js";
-import { loadExportData } from "../../src/transcript/export-data.js";
+import { loadExportData } from "../../src/export/load.js";
 import { buildPetriTranscript, type PetriTranscript } from "../../src/transcript/petri-json.js";
 import { createTestApp, type TestApp } from "../helpers.js";
 import * as scenarios from "./scenarios.js";

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { ModelRegistry } from "../../src/models/registry.js";
-import { loadExportData } from "../../src/transcript/export-data.js";
+import { loadExportData } from "../../src/export/load.js";
 import { renderHtml } from "../../src/transcript/html.js";
 import { renderMarkdown } from "../../src/transcript/markdown.js";
 import { createTestApp, type TestApp } from "../helpers.js";

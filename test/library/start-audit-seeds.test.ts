@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadSeedLibrary } from "../../src/prompts/seeds.js";
-import { loadExportData } from "../../src/transcript/export-data.js";
+import { loadExportData } from "../../src/export/load.js";
 import { renderMarkdown } from "../../src/transcript/markdown.js";
 import { buildPetriTranscript } from "../../src/transcript/petri-json.js";
 import { createTestApp, type TestApp } from "../helpers.js";

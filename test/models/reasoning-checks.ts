@@ -1,6 +1,6 @@
 /** The check the reasoning-model tests share (kept apart from helpers.ts: the viewer schema loads TypeScript). */
 import { expect } from "vitest";
-import { loadExportData } from "../../src/transcript/export-data.js";
+import { loadExportData } from "../../src/export/load.js";
 import { renderJudgeTranscript } from "../../src/judge/judge-xml.js";
 import { buildPetriTranscript } from "../../src/transcript/petri-json.js";
 import { schemaErrors } from "../export/viewer.js";

@@ -5,7 +5,7 @@
  * reasoning is in the Petri JSON export (valid against the viewer schema) and the judge transcript.
  */
 import { describe, expect, it } from "vitest";
-import { loadExportData } from "../../src/transcript/export-data.js";
+import { loadExportData } from "../../src/export/load.js";
 import { renderJudgeTranscript } from "../../src/judge/judge-xml.js";
 import { buildPetriTranscript } from "../../src/transcript/petri-json.js";
 import { schemaErrors } from "../export/viewer.js";

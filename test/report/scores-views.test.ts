@@ -6,7 +6,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { ModelRegistry } from "../../src/models/registry.js";
-import { loadExportData } from "../../src/transcript/export-data.js";
+import { loadExportData } from "../../src/export/load.js";
 import { buildPetriTranscript } from "../../src/transcript/petri-json.js";
 import { createTestApp, type TestApp } from "../helpers.js";
 import { allScores, buildBranchedAudit, judgeAnswer } from "../judge/judge-helpers.js";

@@ -12,7 +12,7 @@ import { openStore } from "../../src/store/index.js";
 import type { AuditStore, TreeView } from "../../src/store/types.js";
 import { renderReport, runReport } from "../../src/report/run-report.js";
 import { EXPORT_FORMATS, renderExport } from "../../src/export/export.js";
-import { loadExportData } from "../../src/transcript/export-data.js";
+import { loadExportData } from "../../src/export/load.js";
 import { tempDir } from "../helpers.js";
 import { usePostgres } from "../support/postgres.js";
 

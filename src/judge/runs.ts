@@ -122,8 +122,21 @@ export class JudgeRunStore {
     return session.jobs.get(run.id);
   }
 
-  private async toRecord(run: StoredJudgeRun, session: StoreSession, now: number): Promise<JudgeRunRecord> {
+  /**
+   * The run as read, and why it is stale. The run and its job are two reads: between them another
+   * process may store the run's result and end its job ("done"), which read against the older run
+   * row would look like "ended without a result". So a stale verdict holds only if the run, read
+   * again after its job, is still running (a run's result is stored before its job ends).
+   */
+  private async confirmed(run: StoredJudgeRun, session: StoreSession, now: number): Promise<{ run: StoredJudgeRun; stale: string | null }> {
     const stale = staleReason(run, await this.liveness(run, session), now, this.staleMs);
+    if (stale === null) return { run, stale };
+    const again = await session.judgeRuns.get(run.id);
+    return !again || again.status === "running" ? { run, stale } : { run: again, stale: null };
+  }
+
+  private async toRecord(read: StoredJudgeRun, session: StoreSession, now: number): Promise<JudgeRunRecord> {
+    const { run, stale } = await this.confirmed(read, session, now);
     return {
       ...run,
       status: stale !== null ? "interrupted" : run.status,
@@ -134,7 +147,7 @@ export class JudgeRunStore {
   }
 
   private async isStale(run: StoredJudgeRun, session: StoreSession, now: number): Promise<string | null> {
-    return staleReason(run, await this.liveness(run, session), now, this.staleMs);
+    return (await this.confirmed(run, session, now)).stale;
   }
 
   /**

@@ -91,7 +91,11 @@ export async function runStdioServer(config: Config): Promise<number> {
     process.exit(exitCode);
   };
   const transport = new GuardedTransport(
-    new LineStdioTransport({ maxMessageBytes: config.maxMessageBytes, onFatal: (error) => void shutdown(`stdio transport failed: ${error.message}`, 1) }),
+    new LineStdioTransport({
+      maxMessageBytes: config.maxMessageBytes,
+      onFatal: (error) => void shutdown(`stdio transport failed: ${error.message}`, 1),
+      onOutputClosed: () => void shutdown("stdout closed: the client went away"),
+    }),
   );
   process.stdin.on("end", () => void shutdown("stdin closed"));
   process.stdin.on("close", () => void shutdown("stdin closed"));

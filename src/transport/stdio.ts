@@ -24,6 +24,8 @@ export interface StdioTransportOptions {
   maxMessageBytes: number;
   /** Called when the transport cannot go on (an unexpected failure): the process must exit non-zero. */
   onFatal?: (error: Error) => void;
+  /** Called once when stdout fails (the client closed its end, EPIPE): nothing more can be answered. */
+  onOutputClosed?: (error: Error) => void;
 }
 
 /** The id of a JSON-RPC request too large to parse: the first key(s) of the line, or its last ones (SDK clients put `id` last). */
@@ -55,6 +57,8 @@ export class LineStdioTransport implements Transport {
   /** Set while skipping an oversized line: its first and last bytes. */
   private oversized: { head: Buffer; tail: Buffer } | null = null;
   private started = false;
+  /** Set once stdout failed: later messages are dropped instead of written to a dead pipe. */
+  private outputClosed = false;
 
   constructor(
     private readonly options: StdioTransportOptions,
@@ -67,9 +71,11 @@ export class LineStdioTransport implements Transport {
     this.started = true;
     this.stdin.on("data", this.onData);
     this.stdin.on("error", this.onStdinError);
+    this.stdout.on("error", this.onStdoutError);
   }
 
   send(message: JSONRPCMessage): Promise<void> {
+    if (this.outputClosed) return Promise.resolve();
     return new Promise((resolve) => {
       if (this.stdout.write(JSON.stringify(message) + "\n")) resolve();
       else this.stdout.once("drain", resolve);
@@ -85,6 +91,14 @@ export class LineStdioTransport implements Transport {
     this.oversized = null;
     this.onclose?.();
   }
+
+  private readonly onStdoutError = (error: Error): void => {
+    if (this.outputClosed) return;
+    this.outputClosed = true;
+    // A write waiting for room will never get it: let it go.
+    this.stdout.emit("drain");
+    this.options.onOutputClosed?.(error);
+  };
 
   private readonly onStdinError = (error: Error): void => {
     this.onerror?.(error);

@@ -1,6 +1,7 @@
 /**
  * `petri-mcp seeds | head` and `petri-mcp list | head`: when the reader closes the pipe early, the
- * built binary ends quietly (exit 0, no EPIPE stack trace) instead of crashing.
+ * built binary ends quietly (exit 0, no EPIPE stack trace) instead of crashing. The same for the
+ * stdio server whose client closes its end of stdout while stdin is still open.
  */
 import { spawn } from "node:child_process";
 import { join, resolve } from "node:path";
@@ -40,6 +41,24 @@ describe("a closed stdout pipe", () => {
     await store.close();
     const { code, stderr } = await runWithClosedStdout(["list", "--db", db], env);
     expect(stderr).toBe("");
+    expect(code).toBe(0);
+  });
+
+  it("petri-mcp serve (stdio) shuts down cleanly when its client closes stdout", async () => {
+    const child = spawn(process.execPath, [CLI, "serve", "--db", join(dir, "serve.db")], { env, stdio: ["pipe", "pipe", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    const closed = new Promise<number | null>((done) => child.on("close", done));
+    const request = (id: number, method: string, params: object = {}) => child.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id, method, params })}\n`);
+    const firstLine = new Promise<void>((done) => child.stdout.once("data", () => done()));
+    request(1, "initialize", { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } });
+    await firstLine;
+    child.stdout.destroy();
+    // Answers now meet a closed pipe (EPIPE); stdin stays open, so only the failed write can end the server.
+    for (let id = 2; id < 40; id++) request(id, "ping");
+    const code = await closed;
+    expect(stderr).not.toMatch(/Unhandled|EPIPE|at /);
+    expect(stderr).toContain("stdout closed");
     expect(code).toBe(0);
   });
 });

@@ -10,6 +10,7 @@
  * refused turn is a `TurnRefusedError` (src/store/errors.ts).
  */
 import type { ChatMessage } from "../core/messages.js";
+import type { AuditEvent } from "../core/events.js";
 import type { StoredTool } from "../audit/synthetic-tools.js";
 import type { AuditRecord, AuditStatus, ListAuditsFilter, ModelCallRecord, NewAudit, RoleUsage, StoredEvent, StoredMessage, TreeView } from "./records.js";
 
@@ -35,12 +36,8 @@ export interface LeaseHolder {
   expiresAt: number;
 }
 
-export interface NewEvent {
-  type: string;
-  view?: string | null;
-  name?: string | null;
-  data: unknown;
-}
+/** An event as written: one of the typed events of src/core/events.ts. */
+export type NewEvent = AuditEvent;
 
 // ---- judge runs ---------------------------------------------------------------------------------
 

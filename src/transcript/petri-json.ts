@@ -9,6 +9,7 @@
  */
 import type { TreeView, StoredEvent, StoredMessage } from "../store/types.js";
 import type { ToolDefinition } from "../audit/synthetic-tools.js";
+import { auditEvent } from "../core/events.js";
 import { VERSION } from "../version.js";
 import { auditJury, mergedScoresOf } from "../judge/jury.js";
 import { type ExportData, type JudgeRun, currentBranch, latestScoredRun } from "./export-data.js";
@@ -99,8 +100,6 @@ export function petriJudgeOutput(run: JudgeRun): PetriJudgeOutput {
 
 // ---- events ---------------------------------------------------------------------------------
 
-type StoredEdit = { operation: "add"; seqs: number[] } | { operation: "reset"; seqs: number[] } | { operation: "rollback"; to_id?: string; count?: number };
-
 interface DraftEvent {
   event: PetriEvent;
   time: string;
@@ -115,14 +114,15 @@ function dropSupersededRollbacks(events: readonly StoredEvent[]): StoredEvent[] 
   const nextOperation = new Map<string, string>();
   const kept: StoredEvent[] = [];
   for (let i = events.length - 1; i >= 0; i--) {
-    const event = events[i]!;
-    if (event.type === "transcript_event" && event.view) {
-      const operation = (event.data as StoredEdit).operation;
+    const stored = events[i]!;
+    const event = auditEvent(stored);
+    if (event?.type === "transcript_event") {
+      const operation = event.data.operation;
       const next = nextOperation.get(event.view);
       nextOperation.set(event.view, operation);
       if (operation === "rollback" && (next === "rollback" || next === "reset")) continue;
     }
-    kept.push(event);
+    kept.push(stored);
   }
   return kept.reverse();
 }
@@ -182,40 +182,36 @@ function storedEvents(data: ExportData, message: (seq: number) => PetriMessage |
   const drafts: DraftEvent[] = [];
   const meta = (name: string | null): Record<string, unknown> => (name ? { name } : {});
   for (const stored of dropSupersededRollbacks(data.events)) {
-    const body = stored.data as Record<string, unknown>;
+    const event = auditEvent(stored);
     const time = stored.createdAt;
-    switch (stored.type) {
+    switch (event?.type) {
       case "transcript_event": {
-        if (!stored.view) break;
-        const edit = body as StoredEdit;
+        const edit = event.data;
         const found = (seqs: number[]) => seqs.map(message).filter((m): m is PetriMessage => m !== undefined);
         let patch: JsonChange[];
-        if (edit.operation === "add") patch = writer.append(stored.view, found(edit.seqs));
-        else if (edit.operation === "reset") patch = writer.reset(stored.view, found(edit.seqs));
-        else patch = writer.truncate(stored.view, writer.keptByRollback(stored.view, edit.to_id, edit.count));
-        if (patch.length > 0) drafts.push(viewEvent(stored.id, time, stored.view, stored.name, patch));
+        if (edit.operation === "add") patch = writer.append(event.view, found(edit.seqs));
+        else if (edit.operation === "reset") patch = writer.reset(event.view, found(edit.seqs));
+        else patch = writer.truncate(event.view, writer.keptByRollback(event.view, edit.to_id, edit.count));
+        if (patch.length > 0) drafts.push(viewEvent(stored.id, time, event.view, event.name, patch));
         break;
       }
       case "decision_event": {
-        const name = typeof body.name === "string" ? body.name : null;
-        const content = typeof body.seq === "number" ? message(body.seq) : body.content;
-        if (content !== undefined) drafts.push({ time, event: { type: "decision_event", id: stored.id, metadata: meta(name), timestamp: time, content } });
+        const body = event.data;
+        const content = "seq" in body ? message(body.seq) : body.content;
+        if (content !== undefined) drafts.push({ time, event: { type: "decision_event", id: stored.id, metadata: meta(body.name), timestamp: time, content } });
         break;
       }
-      case "tool_creation_event": {
-        const tool = body.tool as ToolDefinition | undefined;
-        if (!tool) break;
+      case "tool_creation_event":
         drafts.push({
           time,
-          event: { type: "tool_creation_event", id: stored.id, metadata: {}, timestamp: time, model: String(body.model ?? "target"), tool: petriToolDefinition(tool) },
+          event: { type: "tool_creation_event", id: stored.id, metadata: {}, timestamp: time, model: event.data.model, tool: petriToolDefinition(event.data.tool) },
         });
         break;
-      }
       case "tool_removal_event":
         // The transcript format has no removal event; keep the fact as a (non-rendered) decision.
         drafts.push({
           time,
-          event: { type: "decision_event", id: stored.id, metadata: { name: "Remove Tool" }, timestamp: time, content: { type: "tool_removal", model: body.model ?? "target", name: body.name } },
+          event: { type: "decision_event", id: stored.id, metadata: { name: "Remove Tool" }, timestamp: time, content: { type: "tool_removal", model: event.data.model, name: event.data.name } },
         });
         break;
       default:

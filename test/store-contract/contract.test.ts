@@ -224,7 +224,7 @@ describeBackends("store contract", (backend) => {
     await expect(
       store.transaction(async (tx) => {
         await tx.messages.append("tx1", "target", [msg("lost")]);
-        await tx.events.add("tx1", { type: "x", data: {} });
+        await tx.events.add("tx1", { type: "tool_removal_event", data: { model: "target", name: "x" } });
         throw boom;
       }),
     ).rejects.toBe(boom);

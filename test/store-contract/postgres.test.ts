@@ -208,7 +208,7 @@ describe("PostgreSQL store", () => {
       .transaction(async (tx) => {
         await tx.audits.touch("c1");
         await kill();
-        await tx.events.add("c1", { type: "x", data: {} });
+        await tx.events.add("c1", { type: "tool_removal_event", data: { model: "target", name: "x" } });
       })
       .then(
         () => undefined,

@@ -10,6 +10,7 @@ import { CATALOGUE, GATED_TOOLS, handlerFile, TOOL, TOOL_NAMES, type ToolName } 
 import { OPERATION_ANNOTATIONS } from "../../src/tools/define.js";
 import { TOOL_SPECS } from "../../src/tools/index.js";
 import { TOOLS_DOC, updatedToolsDoc } from "../../scripts/docs-tools.js";
+import { renderToolSpecs, TOOL_SPECS_FILE } from "../../scripts/tool-specs.js";
 import type { TestApp } from "../helpers.js";
 import { auditWithPendingCalls, createResourceApp, makeResourceTree, type ResourceTree } from "../resources/resource-helpers.js";
 
@@ -97,5 +98,9 @@ describe("the tool catalogue", () => {
   it("matches the generated table in docs/tools.md (npm run docs:tools)", () => {
     const current = readFileSync(TOOLS_DOC, "utf8");
     expect(updatedToolsDoc(current), "docs/tools.md is stale: run npm run docs:tools").toBe(current);
+  });
+
+  it("registers the specs the generated src/tools/specs.ts lists (npm run tools:update)", () => {
+    expect(readFileSync(TOOL_SPECS_FILE, "utf8"), "src/tools/specs.ts is stale: run npm run tools:update").toBe(renderToolSpecs());
   });
 });

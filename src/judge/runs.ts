@@ -22,31 +22,13 @@ export const HEARTBEAT_MS = 10_000;
 /** A run whose heartbeat is silent for three intervals counts as interrupted. */
 export const STALE_AFTER_MS = 3 * HEARTBEAT_MS;
 
-export interface JudgeRunRecord {
-  id: string;
-  auditId: string;
-  /** The status as stored, except that a `running` run with a stale heartbeat reads `interrupted`. */
-  status: JudgeRunStatus;
-  judgeModel: string;
+/** A judge run as the domain reads it: the stored run with typed dimensions and highlights, and a
+ * `running` run whose process is gone read as `interrupted`. */
+export type JudgeRunRecord = Omit<StoredJudgeRun, "dimensions" | "highlights"> & {
   dimensions: Dimension[];
-  retries: number;
-  /** The judge's generation settings (null: the defaults). */
-  judgeConfig: Record<string, unknown> | null;
-  attempts: number;
-  /** Null while running; `{}` when nothing could be scored. */
-  scores: Record<string, number> | null;
-  missing: string[] | null;
-  summary: string | null;
-  justification: string | null;
+  /** Null while running. */
   highlights: Citation[] | null;
-  response: string | null;
-  messages: ChatMessage[] | null;
-  error: string | null;
-  owner: string | null;
-  heartbeatAt: number | null;
-  startedAt: string;
-  finishedAt: string | null;
-}
+};
 
 /** What a run's job (absent for runs stored before jobs) says about whether some process will finish it. */
 type JobLiveness = Pick<JobRecord, "status" | "attempts" | "maxAttempts" | "leaseExpiresAt" | "lastError">;

@@ -13,33 +13,10 @@ export type { RealismDecision } from "../store/types.js";
 
 export const UNFINISHED_CHECK_ERROR = "The realism check did not finish (it was still running, or the server stopped during it).";
 
-export interface RealismUsage {
-  inputTokens: number | null;
-  outputTokens: number | null;
-  costUsd: number | null;
-  latencyMs: number;
-}
+export type RealismUsage = NonNullable<StoredRealismCheck["usage"]>;
 
-export interface RealismCheck {
-  id: number;
-  auditId: string;
-  action: ScoredAction;
-  /** The audit's `version` when the action was proposed (-1 for rows that predate it). */
-  auditVersion: number;
-  decision: RealismDecision;
-  /** Null when the check errored. */
-  score: number | null;
-  threshold: number;
-  feedback: string | null;
-  rawResponse: string | null;
-  /** The realism view: `[system, user]`, plus the reply when there was one. */
-  messages: ChatMessage[];
-  model: string;
-  error: string | null;
-  createdAt: string;
-  /** From the check's model call; null when no call was made. */
-  usage: RealismUsage | null;
-}
+/** A realism check as the domain reads it: the stored check with its action as scored. */
+export type RealismCheck = Omit<StoredRealismCheck, "tool" | "toolCallId" | "arguments"> & { action: ScoredAction };
 
 export type CheckOutcome = RealismCheckResult;
 

@@ -14,6 +14,7 @@ import type { AssistantMessage, ChatMessage, Content, ToolCall } from "../core/m
 import { messageText } from "../core/messages.js";
 import type { ToolDefinition } from "../audit/synthetic-tools.js";
 import { modelCapabilities } from "./capabilities.js";
+import { modelFetch } from "./http-client.js";
 import { type ErrorContext, httpModelError, toModelError } from "./errors.js";
 import { type ChatModel, type GenerateRequest, type GenerateResult, type ModelCapabilities, ModelError, type StopReason, type Usage } from "./types.js";
 
@@ -244,7 +245,8 @@ export class GeminiModel implements ChatModel {
       const sdk = new GoogleGenAI({
         vertexai: false,
         apiKey,
-        httpOptions: { baseUrl, timeout: this.options.timeoutMs, retryOptions: { attempts: this.options.maxRetries + 1 } },
+        // The same keep-alive transport as the other SDKs (src/models/http-client.ts), not undici's fetch.
+        httpOptions: { baseUrl, timeout: this.options.timeoutMs, retryOptions: { attempts: this.options.maxRetries + 1 }, fetch: modelFetch },
       });
       this.client = { key, sdk };
     }

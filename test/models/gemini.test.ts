@@ -34,6 +34,14 @@ describe("google adapter", () => {
     expect(request.body.generationConfig.thinkingConfig).toBeUndefined();
   });
 
+  it("sends through petri's keep-alive transport (src/models/http-client.ts), not the built-in fetch", async () => {
+    fake.scriptFor("gemini-2.5-flash", { text: "ok" });
+    await gemini().generate(ask("Hi"));
+    // Node's built-in fetch (undici) marks every request with sec-fetch-mode; node:http does not.
+    expect(fake.requests[0]!.headers["sec-fetch-mode"]).toBeUndefined();
+    expect(fake.requests[0]!.headers["x-goog-api-key"]).toBe("test-gemini-key");
+  });
+
   it("parallel tool calls, then results (one failed) as functionResponse parts", async () => {
     fake.scriptFor("gemini-2.5-flash", {
       toolCalls: [

@@ -7,9 +7,11 @@
  * An attempt records the audit it started on its job. A later attempt (the job given back, or
  * taken over after its worker died) looks at that audit first: finished (ended or max_turns) — it
  * is judged and exported if that was not done, and the job is done; still active — its worker is
- * gone mid-conversation, and an audit cannot continue from its stored turns (the auditor loop keeps
- * its conversation in memory; src/runner/resume.ts resumes finished cells only), so it is closed as
- * failed ("interrupted") and a fresh audit of the cell starts. A cell's job is done once, with one
+ * gone mid-conversation, and the audit continues from its last stored turn (src/runner/continue.ts:
+ * the same audit id, its turns counted on), then is judged and exported like a fresh one. Only an
+ * active audit with nothing stored to continue from (no auditor system prompt yet) is closed as
+ * failed ("interrupted") and a fresh audit of the cell starts. A worker that loses its job's lease
+ * writes nothing more to the audit (it is the new owner's). A cell's job is done once, with one
  * finished audit; its failed attempts stay in the store as failed audits, which no aggregate counts.
  * Once the run's budget is spent, a job fails at once (no retry) with a "budget:" error.
  */
@@ -20,6 +22,7 @@ import { budgetSpent } from "../models/budget.js";
 import { runAudits } from "../store/run-records.js";
 import type { AuditRecord, JobRecord, JobRepo } from "../store/types.js";
 import { auditSeed, finishPrevious } from "./batch.js";
+import { canContinue } from "./continue.js";
 import type { RunnerEvent } from "./events.js";
 import { isFinished, type SeedPlan } from "./resume.js";
 import type { RunSettings } from "./settings.js";
@@ -62,13 +65,14 @@ export async function enqueueAuditJobs(jobs: JobRepo, runId: string, payloads: r
 
 /**
  * Active audits of this job's cell that no running job records: an earlier attempt's worker died
- * between starting the audit and recording it on the job. (A seed listed twice in a run has two
- * jobs per cell; the other job's audit, once recorded, is left alone.)
+ * between starting the audit and recording it on the job. Such an audit has no turn (the job records
+ * its audit before the first one), so closing it loses nothing; it is never continued. (A seed
+ * listed twice in a run has two jobs per cell; the other job's audit, once recorded, is left alone.)
  */
 async function orphansOfCell(app: AppContext, jobs: JobRepo, job: JobRecord, p: AuditJobPayload): Promise<AuditRecord[]> {
   const held = new Set((await jobs.listRun(job.runId!)).filter((j) => j.status === "running" && j.id !== job.id).map((j) => j.auditId));
   return (await runAudits(app.store, job.runId!)).filter(
-    (a) => a.status === "active" && !held.has(a.id) && a.seedInstruction === p.seed.text && a.targetModel === p.target && (a.epoch ?? 1) === p.epoch,
+    (a) => a.status === "active" && !held.has(a.id) && a.id !== job.auditId && a.seedInstruction === p.seed.text && a.targetModel === p.target && (a.epoch ?? 1) === p.epoch,
   );
 }
 
@@ -84,14 +88,19 @@ async function storedAudit(app: AppContext, auditId: string | null): Promise<Aud
 /**
  * Runs one audit job: resolves when the cell has a finished audit (judged and exported), throws
  * when the attempt failed (the worker queues the job again while it has attempts left). Aborting
- * `signal` stops the audit at once; it is closed as interrupted.
+ * `signal` stops the audit at once; it is closed as interrupted, unless the job was lost (taken
+ * over or cancelled): then it is left as it is to its new owner.
  */
 export async function runAuditJob(app: AppContext, jobs: JobRepo, owner: string, job: JobRecord, signal: AbortSignal, onEvent?: (event: RunnerEvent) => void): Promise<void> {
   const p = job.payload as AuditJobPayload;
   const stop = new StopController();
   const abort = () => {
-    stop.request();
-    stop.request();
+    // Lost: the job was taken over (or cancelled), its audit is another process's now: write nothing more to it.
+    if (signal.reason === "lost") stop.abandon();
+    else {
+      stop.request();
+      stop.request();
+    }
   };
   if (signal.aborted) abort();
   signal.addEventListener("abort", abort, { once: true });
@@ -123,7 +132,11 @@ export async function runAuditJob(app: AppContext, jobs: JobRepo, owner: string,
       await finishPrevious(settings, { ...plan, previous: earlier }, earlier);
       return;
     }
-    if (earlier?.status === "active") await app.service.closeAudit(earlier.id, "failed", INTERRUPTED);
+    if (earlier?.status === "active") {
+      // Its worker stopped mid-conversation: the audit goes on from its stored turns (src/runner/continue.ts).
+      if (await canContinue(app.store, earlier)) settings.continueAudit = earlier;
+      else await app.service.closeAudit(earlier.id, "failed", INTERRUPTED);
+    }
     if (job.attempts > 1) for (const orphan of await orphansOfCell(app, jobs, job, p)) await app.service.closeAudit(orphan.id, "failed", INTERRUPTED);
     const spending = await app.store.runs.spending(settings.runId);
     if (budgetSpent(spending)) throw new FinalJobError(`budget: run ${settings.runId} has spent its budget ($${spending.spentUsd.toFixed(4)} of $${spending.budgetUsd}); this cell is not audited.`);

@@ -3,7 +3,10 @@
  * auditor model sees its whole conversation and its tools; a turn without a tool call gets the
  * continue prompt; the calls of a turn run in order; the loop stops after the turn that called
  * end_conversation. Everything the auditor saw and said is recorded in the auditor and combined
- * views under Petri's span names ("Audit", "Auditor", "Tool response", "Continue Prompt").
+ * views under Petri's span names ("Audit", "Auditor", "Tool response", "Continue Prompt"). The loop
+ * starts from a new audit's prompts (`openConversation`) or from a stored conversation that another
+ * worker left (src/runner/continue.ts). A stop that hands the audit over (`stop.abandon()`: its job
+ * was taken over) writes nothing more: the audit stays active for the process that has it now.
  */
 import { randomUUID } from "node:crypto";
 import { auditorCallView } from "../audit/auditor-view.js";
@@ -33,7 +36,8 @@ export interface AuditorLoopInput {
   auditId: string;
   auditor: ChatModel;
   tools: ToolDefinition[];
-  prompts: AuditorPrompts;
+  /** Where the conversation starts (already recorded). */
+  start: LoopStart;
   /** Text of the user message sent after a turn without tool calls. */
   continuePrompt: string;
   maxTurns: number;
@@ -49,7 +53,23 @@ export interface LoopOutcome {
   turns: number;
 }
 
-function userMessage(text: string): UserMessage {
+/** Where the loop picks up: the auditor's system prompt, its conversation so far (recorded already) and the auditor turns used. */
+export interface LoopStart {
+  system: string;
+  /** The auditor's messages after the system prompt, oldest first. */
+  conversation: ChatMessage[];
+  turns: number;
+}
+
+/** What a loop stopped by `stop.abandon()` reports: it wrote nothing more, the audit is someone else's now. */
+export const HANDED_OVER = "handed over: its job was taken over by another worker (or cancelled)";
+
+/** Records messages of the auditor's own conversation: all in the auditor view, `combined` in the combined view. The store announces each change once it commits (src/changes.ts). */
+export function recordAuditor(app: AppContext, auditId: string, auditor: ChatMessage[], combined: ChatMessage[], name: string): Promise<void> {
+  return app.service.appendAuditorMessages(auditId, { auditor, combined }, name);
+}
+
+export function userMessage(text: string): UserMessage {
   return { id: randomUUID(), role: "user", content: text, metadata: { source: "Auditor" } };
 }
 
@@ -66,10 +86,23 @@ function generationMessage(result: GenerateResult, auditor: ChatModel): Assistan
   };
 }
 
-/** After an abort, the server may still be finishing the aborted turn; wait until it lets go of the audit. */
-async function turnSettled(store: AuditStore, auditId: string, timeoutMs = 10_000): Promise<void> {
+/** Waits (up to `timeoutMs`, checking every `pollMs`, or until `signal` aborts) until no turn holds the audit's lease; whether none does. */
+export async function leaseReleased(store: AuditStore, auditId: string, timeoutMs: number, pollMs = 20, signal?: AbortSignal): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while ((await store.leases.holder(auditId)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  while (await store.leases.holder(auditId)) {
+    if (Date.now() >= deadline || signal?.aborted) return false;
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+  return true;
+}
+
+/** A new audit's conversation: records the auditor's system prompt and opening user message. */
+export async function openConversation(app: AppContext, auditId: string, prompts: AuditorPrompts): Promise<LoopStart> {
+  const system: ChatMessage = { id: randomUUID(), role: "system", content: prompts.system, metadata: { source: "Auditor" } };
+  const opening = userMessage(prompts.user);
+  // The combined view leaves out the long auditor system prompt, as Petri's does.
+  await recordAuditor(app, auditId, [system, opening], [opening], "Audit");
+  return { system: prompts.system, conversation: [opening], turns: 0 };
 }
 
 /** Runs a turn's calls in order; a fatal failure stops the turn (the calls after it do not run). */
@@ -101,21 +134,20 @@ async function runCalls(calls: readonly ToolCall[], context: CallContext, streak
 
 export async function runAuditorLoop(input: AuditorLoopInput): Promise<LoopOutcome> {
   const { app, auditId, stop } = input;
-  let turns = 0;
+  let turns = input.start.turns;
 
-  // The store announces each change once it commits (src/changes.ts).
-  const record = (auditor: ChatMessage[], combined: ChatMessage[], name: string) => app.service.appendAuditorMessages(auditId, { auditor, combined }, name);
+  const record = async (auditor: ChatMessage[], combined: ChatMessage[], name: string) => {
+    if (!stop.abandoned) await recordAuditor(app, auditId, auditor, combined, name);
+  };
   const close = async (status: "ended" | "max_turns" | "failed", reason: string): Promise<LoopOutcome> => {
-    if (stop.aborted) await turnSettled(app.store, auditId);
+    if (stop.abandoned) return { status: "failed", reason: HANDED_OVER, turns };
+    // After an abort, the server may still be finishing the aborted turn: wait until it lets go of the audit.
+    if (stop.aborted) await leaseReleased(app.store, auditId, 10_000);
     const audit = await app.service.closeAudit(auditId, status, reason);
     return { status: audit.status === "active" ? status : audit.status, reason: audit.statusReason, turns };
   };
 
-  const system: ChatMessage = { id: randomUUID(), role: "system", content: input.prompts.system, metadata: { source: "Auditor" } };
-  const opening = userMessage(input.prompts.user);
-  // The combined view leaves out the long auditor system prompt, as Petri's does.
-  await record([system, opening], [opening], "Audit");
-  const conversation: ChatMessage[] = [opening];
+  const conversation: ChatMessage[] = [...input.start.conversation];
   const allowed = new Set(input.tools.map((tool) => tool.name));
   // Checked before the run started (commands/audit.ts); Petri's auditor defaults plus --auditor-config.
   const streak: FailureStreak = { count: 0, last: "", limit: app.config.maxTargetFailures ?? DEFAULT_MAX_TARGET_FAILURES };
@@ -131,7 +163,7 @@ export async function runAuditorLoop(input: AuditorLoopInput): Promise<LoopOutco
         auditId,
         role: "auditor",
         model: input.auditor,
-        request: { system: input.prompts.system, messages: conversation, tools: input.tools, ...settings, signal: linked.signal },
+        request: { system: input.start.system, messages: conversation, tools: input.tools, ...settings, signal: linked.signal },
       });
     } catch (error) {
       if (stop.aborted) return close("failed", INTERRUPTED);

@@ -1,5 +1,6 @@
 /** What one `petri-mcp audit` run needs, shared by the scheduler and each audit. */
 import type { AppContext } from "../context.js";
+import type { AuditRecord } from "../store/types.js";
 import type { RunnerEvent } from "./events.js";
 import type { StopController } from "./stop.js";
 
@@ -35,4 +36,6 @@ export interface RunSettings {
   onEvent?: (event: RunnerEvent) => void;
   /** Awaited once an audit exists, before its first turn (an audit job records its audit here). */
   onAuditStarted?: (auditId: string) => Promise<void>;
+  /** An active audit of the cell to continue instead of starting one (an audit job taken over from a worker that died; src/runner/continue.ts). */
+  continueAudit?: AuditRecord;
 }

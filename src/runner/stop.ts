@@ -7,6 +7,7 @@ export type StopLevel = "running" | "stopping" | "aborting";
 
 export class StopController {
   private current: StopLevel = "running";
+  private handedOver = false;
   private readonly abortController = new AbortController();
   private readonly listeners = new Set<(level: StopLevel) => void>();
 
@@ -38,6 +39,18 @@ export class StopController {
     } else return this.current;
     for (const listener of this.listeners) listener(this.current);
     return this.current;
+  }
+
+  /** True once the work was handed to another process (its job was taken over or cancelled): write nothing more for it. */
+  get abandoned(): boolean {
+    return this.handedOver;
+  }
+
+  /** Aborts at once, as two requests do, and marks the work as handed over (see `abandoned`). */
+  abandon(): void {
+    this.handedOver = true;
+    this.request();
+    this.request();
   }
 
   onChange(listener: (level: StopLevel) => void): () => void {

@@ -26,7 +26,8 @@ export interface CallContext {
   signal: AbortSignal;
 }
 
-function toolMessage(call: ToolCall, content: string, error?: ToolCallError): ToolMessage {
+/** The tool message answering `call`: its content, or (an error result) only `error`. */
+export function toolMessage(call: ToolCall, content: string, error?: ToolCallError): ToolMessage {
   return {
     id: randomUUID(),
     role: "tool",

@@ -21,8 +21,9 @@ import { benchMemory } from "./memory.js";
 import { overheadFigures, runOverhead } from "./overhead.js";
 import { benchScale } from "./scale.js";
 import { benchSharedStore } from "./shared-store.js";
+import { benchStorage } from "./storage.js";
 
-const GROUPS = ["overhead", "cold-start", "concurrency", "scale", "memory", "listing", "shared"] as const;
+const GROUPS = ["overhead", "cold-start", "concurrency", "scale", "memory", "listing", "shared", "storage"] as const;
 type Group = (typeof GROUPS)[number];
 
 const { values } = parseArgs({
@@ -98,7 +99,12 @@ async function shared(): Promise<Figure[]> {
   return benchSharedStore({ messages: 20_000, rounds: quick ? 3 : 8, turnsPerRound: quick ? 3 : 5 });
 }
 
-const RUNNERS: Record<Group, () => Promise<Figure[]>> = { overhead, "cold-start": coldStart, concurrency, scale, memory, listing, shared };
+async function storage(): Promise<Figure[]> {
+  say("storage: database size of an audit with 1,000 target messages vs the JSON of the messages it holds");
+  return benchStorage({ targetMessages: 1000, branches: 10 });
+}
+
+const RUNNERS: Record<Group, () => Promise<Figure[]>> = { overhead, "cold-start": coldStart, concurrency, scale, memory, listing, shared, storage };
 
 const started = performance.now();
 // --no-build measures dist/ as it is (say, while src/ does not compile); the command line in the results shows it.

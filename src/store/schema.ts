@@ -311,4 +311,44 @@ CREATE INDEX audits_target_created ON audits(target_model, created_at);
 CREATE INDEX audits_run_created ON audits(run_id, created_at);
 ${AUDIT_TAG_TRIGGERS}${AUDIT_FTS_TRIGGERS}`,
   },
+  {
+    version: 8,
+    description: "each message stored once: message_bodies holds a message's JSON, the view rows of messages refer to it",
+    foreignKeysOff: true,
+    // A message written to several views (the target's reply is in the target and combined views,
+    // the auditor's call in the auditor and combined views) had a full copy per view. Its body
+    // (id, role, JSON) moves to message_bodies, once per (audit, id, JSON); the tree rows keep
+    // their seqs, parents, depths and times and refer to it. messages is rebuilt (its self- and
+    // heads' references keep pointing at it by name); its AUTOINCREMENT counter carries over.
+    sql: `
+CREATE TABLE message_bodies (
+  seq       INTEGER PRIMARY KEY,
+  audit_id  TEXT NOT NULL REFERENCES audits(id),
+  id        TEXT NOT NULL,
+  role      TEXT NOT NULL,
+  data      TEXT NOT NULL
+);
+CREATE INDEX message_bodies_id ON message_bodies(id);
+INSERT INTO message_bodies (seq, audit_id, id, role, data)
+  SELECT MIN(seq), audit_id, id, MIN(role), data FROM messages GROUP BY audit_id, id, data;
+CREATE TABLE messages_new (
+  seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+  audit_id    TEXT NOT NULL REFERENCES audits(id),
+  view        TEXT NOT NULL,
+  parent_seq  INTEGER REFERENCES messages(seq),
+  depth       INTEGER NOT NULL,
+  created_at  TEXT NOT NULL,
+  body        INTEGER NOT NULL REFERENCES message_bodies(seq)
+);
+INSERT INTO messages_new (seq, audit_id, view, parent_seq, depth, created_at, body)
+  SELECT m.seq, m.audit_id, m.view, m.parent_seq, m.depth, m.created_at, b.seq
+  FROM messages m JOIN message_bodies b ON b.id = m.id AND b.audit_id = m.audit_id AND b.data = m.data ORDER BY m.seq;
+DELETE FROM sqlite_sequence WHERE name = 'messages_new';
+UPDATE sqlite_sequence SET name = 'messages_new' WHERE name = 'messages';
+DROP TABLE messages;
+ALTER TABLE messages_new RENAME TO messages;
+CREATE INDEX messages_audit_view ON messages(audit_id, view, seq);
+CREATE INDEX messages_parent ON messages(parent_seq);
+`,
+  },
 ];

@@ -47,7 +47,7 @@ describe("branch cache on a shared store", () => {
   it("catches up with messages the other side appended, reading only those", async () => {
     expect(ids(await b.messages.branch(auditId, "target"))).toEqual(await fresh());
     // Change an old row behind both caches' backs: a catch-up that re-read the branch would show it.
-    b.db.prepare("UPDATE messages SET data = json_set(data, '$.content', 'rewritten') WHERE audit_id = ? AND id = 'u1'").run(auditId);
+    b.db.prepare("UPDATE message_bodies SET data = json_set(data, '$.content', 'rewritten') WHERE audit_id = ? AND id = 'u1'").run(auditId);
     await a.messages.append(auditId, "target", [msg("u5"), msg("r5", "assistant")]);
     const caughtUp = await b.messages.branch(auditId, "target");
     expect(ids(caughtUp)).toEqual([...ids(await a.messages.branch(auditId, "target"))]);

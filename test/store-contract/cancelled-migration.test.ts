@@ -9,7 +9,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
-import { migrate, schemaVersion } from "../../src/store/db.js";
+import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from "../../src/store/db.js";
 import { openStore } from "../../src/store/index.js";
 import { PG_MIGRATIONS } from "../../src/store/postgres/schema.js";
 import { MIGRATIONS } from "../../src/store/schema.js";
@@ -91,7 +91,7 @@ for (const backend of testBackends()) {
         expect(names("index").filter((n) => !n.startsWith("sqlite_"))).toEqual(["audits_created", "audits_run", "audits_run_created", "audits_run_target", "audits_status_created", "audits_target_created"]);
         expect(names("trigger")).toEqual(["audit_tags_delete", "audit_tags_insert", "audit_tags_update", "audits_fts_delete", "audits_fts_insert", "audits_fts_update"]);
         expect(db.pragma("foreign_key_check")).toEqual([]);
-        expect(schemaVersion(db)).toBe(7);
+        expect(schemaVersion(db)).toBe(LATEST_SCHEMA_VERSION);
         db.close();
       }
     });

@@ -24,5 +24,8 @@ export const CHANNEL = "petri_audit_changed";
 /** Notifies every listening server, once the transaction commits. */
 export const notify = (q: Query, auditId: string) => q("SELECT pg_notify($1, $2)", [CHANNEL, auditId]);
 
-/** A target reply: not the auditor's prefill. */
-export const NOT_PREFILL = "coalesce(m.data::jsonb #>> '{metadata,prefill}', '') NOT IN ('true', '1')";
+/** A target reply: not the auditor's prefill (`b`: the message's body, see MESSAGES). */
+export const NOT_PREFILL = "coalesce(b.data::jsonb #>> '{metadata,prefill}', '') NOT IN ('true', '1')";
+
+/** Tree rows (`m`) with their bodies (`b`, schema 8: a message's JSON is stored once however many views hold it). */
+export const MESSAGES = "messages m JOIN message_bodies b ON b.seq = m.body";

@@ -6,7 +6,7 @@ import { insertSql, modelCallRow, pgPlaceholder } from "../inserts.js";
 import { nowIso } from "../../util/time.js";
 import { type CheckRow, type JudgeRunRow, type JudgeScoresRow, toCheck, toJudgeRun, toJudgeRunScores } from "../rows.js";
 import type { ModelCallRecord, StoreSession } from "../types.js";
-import { NOT_PREFILL, type PgExec } from "./query.js";
+import { MESSAGES, NOT_PREFILL, type PgExec } from "./query.js";
 import { pgRunStatus } from "./run-status.js";
 
 const JUDGE_LIST = `id, audit_id, status, judge_model, dimensions, retries, judge_config, attempts, scores, missing, summary,
@@ -236,8 +236,8 @@ export function pgRecordRepos(exec: PgExec): Pick<StoreSession, "modelCalls" | "
       targetReplies: (runId) =>
         read(async (q) => {
           const { rows } = await q(
-            `SELECT m.audit_id AS audit_id, COUNT(*) AS n FROM messages m JOIN audits a ON a.id = m.audit_id
-             WHERE a.run_id = $1 AND m.view = 'target' AND m.role = 'assistant' AND ${NOT_PREFILL} GROUP BY m.audit_id`,
+            `SELECT m.audit_id AS audit_id, COUNT(*) AS n FROM ${MESSAGES} JOIN audits a ON a.id = m.audit_id
+             WHERE a.run_id = $1 AND m.view = 'target' AND b.role = 'assistant' AND ${NOT_PREFILL} GROUP BY m.audit_id`,
             [runId],
           );
           return new Map(rows.map((r) => [r.audit_id as string, Number(r.n)]));

@@ -4,16 +4,17 @@
  * transaction), or on the client of an open transaction. Text is ordered COLLATE "C", as SQLite
  * orders it; JSON is kept as TEXT and read with `::jsonb` where a query looks inside.
  */
+import type { ChatMessage } from "../../core/messages.js";
 import { auditRow, eventRow, insertSql, pgPlaceholder } from "../inserts.js";
 import { newAuditId } from "../../util/ids.js";
 import { nowIso } from "../../util/time.js";
 import { type AuditRow, type MessageRow, toAudit, toStoredMessage } from "../rows.js";
 import type { ListAuditsFilter, StoreSession, TreeView } from "../types.js";
-import { NOT_PREFILL, type PgExec, type Query, notify } from "./query.js";
+import { MESSAGES, NOT_PREFILL, type PgExec, type Query, notify } from "./query.js";
 import { pgJobRepo } from "./jobs.js";
 import { pgRecordRepos } from "./records.js";
 
-const MESSAGE_COLUMNS = "seq, view, parent_seq, depth, data, created_at";
+const MESSAGE_COLUMNS = "m.seq, m.view, m.parent_seq, m.depth, b.data, m.created_at";
 
 function auditFilter(filter: ListAuditsFilter): { clause: string; params: unknown[] } {
   const where: string[] = [];
@@ -45,11 +46,19 @@ async function branchOf(q: Query, auditId: string, headSeq: number | null) {
     `WITH RECURSIVE chain(seq) AS (
        SELECT $1::bigint UNION ALL SELECT m.parent_seq FROM messages m JOIN chain c ON m.seq = c.seq WHERE m.parent_seq IS NOT NULL
      )
-     SELECT m.seq, m.view, m.parent_seq, m.depth, m.data, m.created_at FROM messages m JOIN chain c ON m.seq = c.seq
+     SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES} JOIN chain c ON m.seq = c.seq
      WHERE m.audit_id = $2 ORDER BY m.depth`,
     [headSeq, auditId],
   );
   return (rows as MessageRow[]).map(toStoredMessage);
+}
+
+/** The body of `message`: the stored one of the same message (same audit, id and JSON), else a new one. */
+async function bodyOf(q: Query, auditId: string, message: ChatMessage): Promise<number> {
+  const data = JSON.stringify(message);
+  const found = (await q("SELECT seq FROM message_bodies WHERE id = $1 AND audit_id = $2 AND data = $3", [message.id, auditId, data])).rows[0];
+  if (found) return Number(found.seq);
+  return Number((await q("INSERT INTO message_bodies (audit_id, id, role, data) VALUES ($1, $2, $3, $4) RETURNING seq", [auditId, message.id, message.role, data])).rows[0].seq);
 }
 
 async function getAudit(q: Query, id: string) {
@@ -140,11 +149,11 @@ export function pgSession(exec: PgExec): StoreSession {
       branch: (auditId, view, headSeq) => read(async (q) => branchOf(q, auditId, headSeq === undefined ? await headOf(q, auditId, view) : headSeq)),
       get: (seq) =>
         read(async (q) => {
-          const row = (await q(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE seq = $1`, [seq])).rows[0];
+          const row = (await q(`SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES} WHERE m.seq = $1`, [seq])).rows[0];
           return row ? toStoredMessage(row as MessageRow) : undefined;
         }),
       all: (auditId, view) =>
-        read(async (q) => ((await q(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE audit_id = $1 AND view = $2 ORDER BY seq`, [auditId, view])).rows as MessageRow[]).map(toStoredMessage)),
+        read(async (q) => ((await q(`SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGES} WHERE m.audit_id = $1 AND m.view = $2 ORDER BY m.seq`, [auditId, view])).rows as MessageRow[]).map(toStoredMessage)),
       branchCount: (auditId, view) =>
         read(async (q) =>
           Number(
@@ -165,8 +174,8 @@ export function pgSession(exec: PgExec): StoreSession {
           const stored = [];
           for (const message of messages) {
             const { rows } = await q(
-              "INSERT INTO messages (audit_id, view, id, parent_seq, depth, role, data, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq",
-              [auditId, view, message.id, parent, depth, message.role, JSON.stringify(message), now],
+              "INSERT INTO messages (audit_id, view, parent_seq, depth, created_at, body) VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq",
+              [auditId, view, parent, depth, now, await bodyOf(q, auditId, message)],
             );
             const seq = Number(rows[0].seq);
             stored.push({ seq, view, parentSeq: parent, depth, message, createdAt: now });
@@ -177,7 +186,7 @@ export function pgSession(exec: PgExec): StoreSession {
           return stored;
         }),
       targetReplies: (auditId) =>
-        read(async (q) => Number((await q(`SELECT COUNT(*) AS n FROM messages m WHERE m.audit_id = $1 AND m.view = 'target' AND m.role = 'assistant' AND ${NOT_PREFILL}`, [auditId])).rows[0].n)),
+        read(async (q) => Number((await q(`SELECT COUNT(*) AS n FROM ${MESSAGES} WHERE m.audit_id = $1 AND m.view = 'target' AND b.role = 'assistant' AND ${NOT_PREFILL}`, [auditId])).rows[0].n)),
     },
     tools: {
       list: (auditId) =>

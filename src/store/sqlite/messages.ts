@@ -1,6 +1,12 @@
 /**
  * SQL of the SQLite store for message trees: heads, branches (through the connection's branch
  * cache, which catches up incrementally), appends, and the target-reply counts.
+ *
+ * A message is stored once (schema 8): its JSON is a row of message_bodies, and each view that
+ * holds it has a tree row in messages (seq, view, parent, depth, time) that refers to that body.
+ * An append reuses the body of the same message (same audit, id and JSON) already written to
+ * another view, so the target's reply in the combined view and the auditor's call in both auditor
+ * views cost a tree row, not a copy.
  */
 import type { ChatMessage } from "../../core/messages.js";
 import { nowIso } from "../../util/time.js";
@@ -8,7 +14,9 @@ import type { StoredMessage, TreeView } from "../records.js";
 import { type MessageRow, toStoredMessage } from "../rows.js";
 import type { CachedBranch, SqliteConnection } from "./connection.js";
 
-const COLUMNS = "seq, view, parent_seq, depth, data, created_at";
+/** A tree row with its body: `FROM ${MESSAGES}` gives the columns of MessageRow as `m.*` and `b.data`. */
+const COLUMNS = "m.seq, m.view, m.parent_seq, m.depth, b.data, m.created_at";
+const MESSAGES = "messages m JOIN message_bodies b ON b.seq = m.body";
 
 export function head(db: SqliteConnection, auditId: string, view: TreeView): number | null {
   const row = db.prepare("SELECT head_seq FROM heads WHERE audit_id = ? AND view = ?").get(auditId, view) as { head_seq: number | null } | undefined;
@@ -51,7 +59,7 @@ function catchUp(db: SqliteConnection, auditId: string, cached: CachedBranch, he
       `WITH RECURSIVE chain(seq) AS (
          SELECT ? UNION ALL SELECT m.parent_seq FROM messages m JOIN chain c ON m.seq = c.seq WHERE m.parent_seq > ?
        )
-       SELECT m.seq, m.view, m.parent_seq, m.depth, m.data, m.created_at FROM messages m JOIN chain c ON m.seq = c.seq
+       SELECT ${COLUMNS} FROM ${MESSAGES} JOIN chain c ON m.seq = c.seq
        WHERE m.audit_id = ? ORDER BY m.depth`,
     )
     .all(headSeq, cached.headSeq, auditId) as MessageRow[];
@@ -68,7 +76,7 @@ function readBranch(db: SqliteConnection, auditId: string, headSeq: number): Sto
       `WITH RECURSIVE chain(seq) AS (
          SELECT ? UNION ALL SELECT m.parent_seq FROM messages m JOIN chain c ON m.seq = c.seq WHERE m.parent_seq IS NOT NULL
        )
-       SELECT m.seq, m.view, m.parent_seq, m.depth, m.data, m.created_at FROM messages m JOIN chain c ON m.seq = c.seq
+       SELECT ${COLUMNS} FROM ${MESSAGES} JOIN chain c ON m.seq = c.seq
        WHERE m.audit_id = ? ORDER BY m.depth`,
     )
     .all(headSeq, auditId) as MessageRow[];
@@ -76,13 +84,13 @@ function readBranch(db: SqliteConnection, auditId: string, headSeq: number): Sto
 }
 
 export function message(db: SqliteConnection, seq: number): StoredMessage | undefined {
-  const row = db.prepare(`SELECT ${COLUMNS} FROM messages WHERE seq = ?`).get(seq) as MessageRow | undefined;
+  const row = db.prepare(`SELECT ${COLUMNS} FROM ${MESSAGES} WHERE m.seq = ?`).get(seq) as MessageRow | undefined;
   return row ? toStoredMessage(row) : undefined;
 }
 
 /** Every message ever written to a view, in write order (all branches). */
 export function allMessages(db: SqliteConnection, auditId: string, view: TreeView): StoredMessage[] {
-  return (db.prepare(`SELECT ${COLUMNS} FROM messages WHERE audit_id = ? AND view = ? ORDER BY seq`).all(auditId, view) as MessageRow[]).map(toStoredMessage);
+  return (db.prepare(`SELECT ${COLUMNS} FROM ${MESSAGES} WHERE m.audit_id = ? AND m.view = ? ORDER BY m.seq`).all(auditId, view) as MessageRow[]).map(toStoredMessage);
 }
 
 /** Number of distinct branches (leaves) in a view's tree. */
@@ -107,14 +115,14 @@ export function appendMessages(
   messages: ChatMessage[],
   parentSeq: number | null = head(db, auditId, view),
 ): StoredMessage[] {
-  const insert = db.prepare("INSERT INTO messages (audit_id, view, id, parent_seq, depth, role, data, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  const insert = db.prepare("INSERT INTO messages (audit_id, view, parent_seq, depth, created_at, body) VALUES (?, ?, ?, ?, ?, ?)");
   const base = parentSeq === null ? [] : branch(db, auditId, view, parentSeq);
   let parent = parentSeq;
   let depth = base.length;
   const now = nowIso();
   const stored: StoredMessage[] = [];
   for (const message of messages) {
-    const seq = Number(insert.run(auditId, view, message.id, parent, depth, message.role, JSON.stringify(message), now).lastInsertRowid);
+    const seq = Number(insert.run(auditId, view, parent, depth, now, bodyOf(db, auditId, message)).lastInsertRowid);
     stored.push({ seq, view, parentSeq: parent, depth, message, createdAt: now });
     parent = seq;
     depth++;
@@ -126,17 +134,25 @@ export function appendMessages(
   return stored;
 }
 
-const NOT_PREFILL = "coalesce(json_extract(m.data, '$.metadata.prefill'), 0) != 1";
+/** The body of `message`: the stored one of the same message (same audit, id and JSON), else a new one. */
+function bodyOf(db: SqliteConnection, auditId: string, message: ChatMessage): number {
+  const data = JSON.stringify(message);
+  const found = db.prepare("SELECT seq FROM message_bodies WHERE id = ? AND audit_id = ? AND data = ?").get(message.id, auditId, data) as { seq: number } | undefined;
+  if (found) return found.seq;
+  return Number(db.prepare("INSERT INTO message_bodies (audit_id, id, role, data) VALUES (?, ?, ?, ?)").run(auditId, message.id, message.role, data).lastInsertRowid);
+}
+
+const NOT_PREFILL = "coalesce(json_extract(b.data, '$.metadata.prefill'), 0) != 1";
 
 export function targetRepliesOfAudit(db: SqliteConnection, auditId: string): number {
-  return (db.prepare(`SELECT COUNT(*) AS n FROM messages m WHERE m.audit_id = ? AND m.view = 'target' AND m.role = 'assistant' AND ${NOT_PREFILL}`).get(auditId) as { n: number }).n;
+  return (db.prepare(`SELECT COUNT(*) AS n FROM ${MESSAGES} WHERE m.audit_id = ? AND m.view = 'target' AND b.role = 'assistant' AND ${NOT_PREFILL}`).get(auditId) as { n: number }).n;
 }
 
 export function targetRepliesOfRun(db: SqliteConnection, runId: string): Map<string, number> {
   const rows = db
     .prepare(
-      `SELECT m.audit_id AS audit_id, COUNT(*) AS n FROM messages m JOIN audits a ON a.id = m.audit_id
-       WHERE a.run_id = ? AND m.view = 'target' AND m.role = 'assistant' AND ${NOT_PREFILL} GROUP BY m.audit_id`,
+      `SELECT m.audit_id AS audit_id, COUNT(*) AS n FROM ${MESSAGES} JOIN audits a ON a.id = m.audit_id
+       WHERE a.run_id = ? AND m.view = 'target' AND b.role = 'assistant' AND ${NOT_PREFILL} GROUP BY m.audit_id`,
     )
     .all(runId) as { audit_id: string; n: number }[];
   return new Map(rows.map((r) => [r.audit_id, r.n]));

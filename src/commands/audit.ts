@@ -17,10 +17,12 @@ import { selectSeeds } from "../prompts/seed-select.js";
 import type { Seed } from "../prompts/seeds.js";
 import { realRoot } from "../resources/roots.js";
 import { newAuditId } from "../util/ids.js";
-import { DEFAULT_MIN_TARGET_REPLIES, saveRunDesign } from "../store/run-records.js";
-import { auditJobPayloads, enqueueAuditJobs, type RunSpec } from "../runner/audit-jobs.js";
+import { DEFAULT_MIN_TARGET_REPLIES } from "../store/run-records.js";
+import { auditJobPayloads } from "../runner/audit-jobs.js";
+import { runBatch, runSpec, storeRunJobs } from "../runner/run-jobs.js";
+import type { RunSettings } from "../runner/settings.js";
 import { DEFAULT_MAX_ATTEMPTS, MAX_JOB_ATTEMPTS } from "../store/jobs.js";
-import { type RunReport, runBatch, RunUsageReader } from "../runner/batch.js";
+import { type RunReport, RunUsageReader } from "../runner/batch.js";
 import { type ProgressSink, RunProgress } from "../runner/progress.js";
 import { StopController, stopOnSigint } from "../runner/stop.js";
 import { formatSummary } from "../runner/summary.js";
@@ -31,6 +33,8 @@ const USAGE = `Usage: petri-mcp audit --auditor M --target M [options]
 Runs the built-in auditor model over seed instructions against the target, several audits at
 once. Each audit is judged (when a judge model is set) and written to the save dir as a Petri
 transcript; a summary table is printed at the end. With no seeds, the whole default library runs.
+The run is stored as one audit job per seed x target x epoch, which this process works (as
+petri-mcp worker would); with --enqueue it only stores them.
 
 Options:
   --auditor M                   the auditor model, e.g. anthropic/claude-sonnet-4-6 ($PETRI_AUDITOR_MODEL)
@@ -59,7 +63,8 @@ Options:
   --no-prefill                  do not offer the auditor prefill (Petri's prefill=False)
   --max-tool-output BYTES       cap of each tool result the auditor reads (131072)
   --concurrency N               audits run at once (4)
-  --run-id ID                   name the run; rerunning with the same id skips finished audits
+  --run-id ID                   name the run; rerunning with the same id resumes it: finished audits
+                                are skipped, its queued jobs run, failed ones are queued again
   --budget-usd X                stop spending at X dollars for the whole run: checked before every
                                 model call (a warning at 80%); at X no call starts and the audits
                                 end as failed with a "budget:" reason (calls without a known price
@@ -68,11 +73,13 @@ Options:
                                 seed x target x epoch, print the run id and exit: petri-mcp worker
                                 processes (any number, any machine on the store) run them
   --max-attempts N              with --enqueue: attempts each audit job gets before it ends as
-                                failed with its last error (3; 1 = no retry; at most 20)
+                                failed with its last error (3; 1 = no retry; at most 20). Without
+                                --enqueue each job gets 1 (a failed audit is reported as such)
   --db PATH                     the AuditStore (default: $PETRI_DB, else the user data dir)
 
 Ctrl-C once: no new audits or turns start, running turns finish. Twice: abort the model calls
-in flight. Either way the audits are recorded as interrupted and the exit status is 130.
+in flight. Either way the audits are recorded as interrupted and the exit status is 130; the
+unfinished cells stay queued jobs: rerun with --run-id, or run petri-mcp worker --run-id ID.
 Exit status: 0 when every audit finished (and was judged, with --judge), 1 when an audit or a
 judge run failed, 2 on bad usage.`;
 
@@ -263,7 +270,7 @@ export async function runAuditCommand(argv: string[], io: CommandIO, deps: Audit
     return 0;
   }
 
-  if (plan.enqueue) return await enqueueRun(plan, io, deps, registry);
+  if (plan.enqueue) return await enqueueRun(plan, io, registry, runFields(plan, deps));
   // The runner judges each audit itself (whatever --work / PETRI_WORK say for servers).
   const app = await createAppContext(plan.config, { models: registry, judge: { work: true } });
   const stop = deps.stop ?? new StopController();
@@ -274,28 +281,7 @@ export async function runAuditCommand(argv: string[], io: CommandIO, deps: Audit
   const usage = new RunUsageReader(app.store, runId);
   const progress = new RunProgress(sink, () => usage.current());
   try {
-    const report = await runBatch(
-      {
-        app,
-        runId,
-        auditorModel: plan.auditorModel,
-        targetModels: plan.targetModels,
-        judgeModels: plan.judgeModels,
-        epochs: plan.epochs,
-        minTargetReplies: plan.minTargetReplies,
-        maxTurns: plan.config.maxTurns,
-        realismFilter: plan.realismFilter,
-        saveDir: plan.config.transcriptsDir,
-        concurrency: plan.concurrency,
-        budgetUsd: plan.budgetUsd,
-        auditorSystemPrompt: plan.systemPrompt,
-        auditorUserPrompt: plan.userPrompt,
-        cwd: deps.cwd,
-        stop,
-        onEvent: (event) => progress.handle(event),
-      },
-      plan.seeds,
-    );
+    const report = await runBatch({ ...runFields(plan, deps), app, runId, stop, onEvent: (event) => progress.handle(event) }, plan.seeds);
     await usage.refresh();
     progress.finish();
     io.stdout(formatSummary(report));
@@ -307,44 +293,40 @@ export async function runAuditCommand(argv: string[], io: CommandIO, deps: Audit
   }
 }
 
+/** The run's settings both ways of running it share (what its audit jobs carry). */
+function runFields(plan: Plan, deps: AuditCommandDeps): Omit<RunSettings, "app" | "runId" | "stop" | "onEvent"> {
+  return {
+    auditorModel: plan.auditorModel,
+    targetModels: plan.targetModels,
+    judgeModels: plan.judgeModels,
+    epochs: plan.epochs,
+    minTargetReplies: plan.minTargetReplies,
+    maxTurns: plan.config.maxTurns,
+    realismFilter: plan.realismFilter,
+    // Absolute, so a worker started elsewhere writes where this command would have.
+    saveDir: resolve(deps.cwd ?? process.cwd(), plan.config.transcriptsDir),
+    concurrency: plan.concurrency,
+    budgetUsd: plan.budgetUsd,
+    auditorSystemPrompt: plan.systemPrompt,
+    auditorUserPrompt: plan.userPrompt,
+    cwd: deps.cwd ?? process.cwd(),
+  };
+}
+
 /** --enqueue: stores the run's design and one queued audit job per grid cell, prints the run id. */
-async function enqueueRun(plan: Plan, io: CommandIO, deps: AuditCommandDeps, registry: ModelRegistry | undefined): Promise<number> {
+async function enqueueRun(plan: Plan, io: CommandIO, registry: ModelRegistry | undefined, fields: ReturnType<typeof runFields>): Promise<number> {
   const app = await createAppContext(plan.config, { models: registry });
   try {
     const runId = plan.runId ?? newRunId();
-    const spec: RunSpec = {
-      targets: plan.targetModels,
-      epochs: plan.epochs,
-      auditorModel: plan.auditorModel,
-      judgeModels: plan.judgeModels,
-      minTargetReplies: plan.minTargetReplies,
-      maxTurns: plan.config.maxTurns,
-      realismFilter: plan.realismFilter,
-      // Absolute, so a worker started elsewhere writes where this command would have.
-      saveDir: resolve(deps.cwd ?? process.cwd(), plan.config.transcriptsDir),
-      auditorSystemPrompt: plan.systemPrompt,
-      auditorUserPrompt: plan.userPrompt,
-      cwd: deps.cwd ?? process.cwd(),
-    };
+    const spec = runSpec(fields);
+    const payloads = auditJobPayloads(spec, plan.seeds);
     // The run's design, budget and jobs are stored together, or not at all.
-    const count = await app.store.transaction(async (tx) => {
-      if ((await tx.jobs.countsByRun(runId)).total > 0) return null;
-      await saveRunDesign(tx, runId, {
-        targets: plan.targetModels,
-        epochs: plan.epochs,
-        judges: plan.judgeModels,
-        minTargetReplies: plan.minTargetReplies,
-        auditor: plan.auditorModel,
-        seeds: plan.seeds.length,
-      });
-      await tx.runs.setBudget(runId, plan.budgetUsd ?? null);
-      return enqueueAuditJobs(tx.jobs, runId, auditJobPayloads(spec, plan.seeds), plan.maxAttempts);
-    });
-    if (count === null) {
+    const ids = await storeRunJobs(app.store, runId, spec, plan.seeds.length, plan.budgetUsd, { payloads, maxAttempts: plan.maxAttempts }, { fresh: true });
+    if (ids === null) {
       io.stderr(`petri-mcp audit: run ${runId} already has jobs in the store; petri-mcp runs ${runId} shows them.`);
       return 2;
     }
-    io.stderr(`Enqueued ${count} audit job(s) of run ${runId}; petri-mcp worker runs them, petri-mcp runs ${runId} shows where it stands.`);
+    io.stderr(`Enqueued ${ids.length} audit job(s) of run ${runId}; petri-mcp worker runs them, petri-mcp runs ${runId} shows where it stands.`);
     io.stdout(runId);
     return 0;
   } finally {

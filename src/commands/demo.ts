@@ -13,7 +13,7 @@ import { createAppContext } from "../context.js";
 import { promptsPath } from "../package-files.js";
 import { ModelRegistry } from "../models/registry.js";
 import type { Seed } from "../prompts/seeds.js";
-import { runBatch } from "../runner/batch.js";
+import { runBatch } from "../runner/run-jobs.js";
 import { eventLine } from "../runner/progress.js";
 import { StopController } from "../runner/stop.js";
 import { storeBackend } from "../store/index.js";

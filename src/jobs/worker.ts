@@ -16,6 +16,9 @@ export type JobHandler = (job: JobRecord, signal: AbortSignal) => Promise<void>;
 /** A handler's failure that another attempt cannot fix (e.g. the run's budget is spent): the job fails at once. */
 export class FinalJobError extends Error {}
 
+/** A handler stopped by its own process (e.g. Ctrl-C on `petri-mcp audit`): the job is given back unfinished, the attempt not counted. */
+export class ReleaseJobError extends Error {}
+
 /** How long a claimed job stays leased without a heartbeat. */
 export const DEFAULT_LEASE_MS = 30_000;
 
@@ -38,6 +41,10 @@ export interface WorkerOptions {
   exitWhenIdle?: boolean;
   /** Stops the worker: running handlers are aborted and their jobs given back. */
   signal?: AbortSignal;
+  /** Stops claiming: the worker returns once the jobs it is running have ended (they are not aborted). */
+  drain?: AbortSignal;
+  /** Leave out the log line of each job that did not end done (the caller reports its jobs itself). */
+  quiet?: boolean;
 }
 
 export type JobEnd = "done" | "failed" | "retry" | "released" | "lost";
@@ -87,11 +94,14 @@ export class JobWorker {
   /** `run`, stopped by this signal instead of the one given to the constructor. */
   async runWith(signal: AbortSignal | undefined): Promise<WorkerSummary> {
     this.stopSignal = signal;
-    while (!signal?.aborted) {
+    const drain = this.options.drain;
+    while (!signal?.aborted && !drain?.aborted) {
       await this.claimAvailable();
       if (this.options.exitWhenIdle && this.active.size === 0 && (await this.pending()) === 0) break;
       await this.pause();
     }
+    // Drained: the jobs under way end on their own (unless the worker is stopped meanwhile).
+    while (!signal?.aborted && this.active.size > 0) await this.pause();
     for (const { controller } of this.active.values()) controller.abort("stop");
     await Promise.all([...this.active.values()].map((a) => a.done));
     return { ...this.summary };
@@ -101,7 +111,7 @@ export class JobWorker {
   private async claimAvailable(): Promise<void> {
     try {
       await this.expireDeadOwners();
-      while (this.active.size < this.concurrency && !this.stopSignal?.aborted) {
+      while (this.active.size < this.concurrency && !this.stopSignal?.aborted && !this.options.drain?.aborted) {
         const job = await this.options.jobs.claim(this.kinds, this.owner, this.leaseMs, { runId: this.options.runId });
         if (!job) return;
         void this.start(job);
@@ -152,23 +162,32 @@ export class JobWorker {
     } catch (error) {
       clearInterval(beat);
       const message = error instanceof Error ? error.message : String(error);
-      end = await this.endAfterError(job, controller.signal, message, !(error instanceof FinalJobError));
+      end = error instanceof ReleaseJobError ? await this.giveBack(job) : await this.endAfterError(job, controller.signal, message, !(error instanceof FinalJobError));
     } finally {
       clearInterval(beat);
     }
     this.summary[END_KEY[end]]++;
-    if (end !== "done") log.info(`job ${job.id} (${job.kind}): ${end}`);
+    if (end !== "done" && !this.options.quiet) log.info(`job ${job.id} (${job.kind}): ${end}`);
   }
 
   private async endAfterError(job: JobRecord, signal: AbortSignal, message: string, retry: boolean): Promise<JobEnd> {
     const { jobs } = this.options;
     try {
       if (signal.aborted && signal.reason === "lost") return "lost";
-      if (signal.aborted && signal.reason === "stop") return (await jobs.release(job.id, this.owner)) ? "released" : "lost";
+      if (signal.aborted && signal.reason === "stop") return await this.giveBack(job);
       if (!(await jobs.fail(job.id, this.owner, message, { retry }))) return "lost";
       return (await jobs.get(job.id))?.status === "queued" ? "retry" : "failed";
     } catch (error) {
       log.warn(`job ${job.id}: could not record how it ended`, error);
+      return "lost";
+    }
+  }
+
+  private async giveBack(job: JobRecord): Promise<JobEnd> {
+    try {
+      return (await this.options.jobs.release(job.id, this.owner)) ? "released" : "lost";
+    } catch (error) {
+      log.warn(`job ${job.id}: could not give it back`, error);
       return "lost";
     }
   }
@@ -189,13 +208,13 @@ export class JobWorker {
   private pause(): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, this.pollMs);
-      const signal = this.stopSignal;
+      const signals = [this.stopSignal, this.options.drain];
       function done() {
         clearTimeout(timer);
-        signal?.removeEventListener("abort", done);
+        for (const signal of signals) signal?.removeEventListener("abort", done);
         resolve();
       }
-      signal?.addEventListener("abort", done, { once: true });
+      for (const signal of signals) signal?.addEventListener("abort", done, { once: true });
       for (const a of this.active.values()) void a.done.then(done);
     });
   }

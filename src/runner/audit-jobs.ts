@@ -1,8 +1,8 @@
 /**
- * The audits of a run as durable jobs: `petri-mcp audit --enqueue` stores one queued `audit` job
- * per grid cell (seed × target × epoch), each carrying everything a worker needs to run that cell;
- * `petri-mcp worker --kinds audit` runs them with the built-in auditor loop, then judges and exports
- * each audit as `petri-mcp audit` does.
+ * The audits of a run as durable jobs: `petri-mcp audit` stores one queued `audit` job per grid
+ * cell (seed × target × epoch), each carrying everything a worker needs to run that cell
+ * (src/runner/run-jobs.ts); `petri-mcp worker --kinds audit`, or `petri-mcp audit` itself without
+ * --enqueue, runs them with the built-in auditor loop, then judges and exports each audit.
  *
  * An attempt records the audit it started on its job. A later attempt (the job given back, or
  * taken over after its worker died) looks at that audit first: finished (ended or max_turns) — it
@@ -18,10 +18,9 @@
 import type { AppContext } from "../context.js";
 import type { Seed } from "../prompts/seeds.js";
 import { FinalJobError } from "../jobs/worker.js";
-import { budgetSpent } from "../models/budget.js";
 import { runAudits } from "../store/run-records.js";
 import type { AuditRecord, JobRecord, JobRepo } from "../store/types.js";
-import { auditSeed, finishPrevious } from "./batch.js";
+import { auditSeed, finishPrevious, type SeedResult } from "./batch.js";
 import { canContinue } from "./continue.js";
 import type { RunnerEvent } from "./events.js";
 import { isFinished, type SeedPlan } from "./resume.js";
@@ -57,10 +56,11 @@ export function auditJobPayloads(spec: RunSpec, seeds: readonly Seed[]): AuditJo
   return payloads;
 }
 
-/** Enqueues the run's audit jobs (pass `tx.jobs` to write them in the caller's transaction); returns how many. */
-export async function enqueueAuditJobs(jobs: JobRepo, runId: string, payloads: readonly AuditJobPayload[], maxAttempts?: number): Promise<number> {
-  for (const payload of payloads) await jobs.enqueue({ kind: "audit", runId, payload, maxAttempts });
-  return payloads.length;
+/** Enqueues the run's audit jobs (pass `tx.jobs` to write them in the caller's transaction); returns their ids. */
+export async function enqueueAuditJobs(jobs: JobRepo, runId: string, payloads: readonly AuditJobPayload[], maxAttempts?: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (const payload of payloads) ids.push(await jobs.enqueue({ kind: "audit", runId, payload, maxAttempts }));
+  return ids;
 }
 
 /**
@@ -85,13 +85,23 @@ async function storedAudit(app: AppContext, auditId: string | null): Promise<Aud
   }
 }
 
+export interface AuditJobOptions {
+  onEvent?: (event: RunnerEvent) => void;
+  /** The stop of the process working the job (Ctrl-C on `petri-mcp audit`): the audit takes its steps too. */
+  stop?: StopController;
+  /** The whole run's targets and epochs, so progress names cells as the run does. */
+  grid?: { targets: string[]; epochs: number };
+  /** Given the cell's result (for the run's report) before the job resolves or throws, when an audit was started or finished. */
+  onResult?: (result: SeedResult) => void;
+}
+
 /**
  * Runs one audit job: resolves when the cell has a finished audit (judged and exported), throws
  * when the attempt failed (the worker queues the job again while it has attempts left). Aborting
  * `signal` stops the audit at once; it is closed as interrupted, unless the job was lost (taken
  * over or cancelled): then it is left as it is to its new owner.
  */
-export async function runAuditJob(app: AppContext, jobs: JobRepo, owner: string, job: JobRecord, signal: AbortSignal, onEvent?: (event: RunnerEvent) => void): Promise<void> {
+export async function runAuditJob(app: AppContext, jobs: JobRepo, owner: string, job: JobRecord, signal: AbortSignal, options: AuditJobOptions = {}): Promise<void> {
   const p = job.payload as AuditJobPayload;
   const stop = new StopController();
   const abort = () => {
@@ -104,12 +114,14 @@ export async function runAuditJob(app: AppContext, jobs: JobRepo, owner: string,
   };
   if (signal.aborted) abort();
   signal.addEventListener("abort", abort, { once: true });
+  const unfollow = options.stop ? stop.follow(options.stop) : () => undefined;
   try {
     const settings: RunSettings = {
       app,
       runId: job.runId!,
       auditorModel: p.auditorModel,
-      targetModels: [p.target],
+      targetModels: options.grid?.targets ?? [p.target],
+      epochs: options.grid?.epochs,
       judgeModels: p.judgeModels,
       minTargetReplies: p.minTargetReplies,
       maxTurns: p.maxTurns,
@@ -120,7 +132,7 @@ export async function runAuditJob(app: AppContext, jobs: JobRepo, owner: string,
       auditorUserPrompt: p.auditorUserPrompt,
       cwd: p.cwd,
       stop,
-      onEvent,
+      onEvent: options.onEvent,
       // Recorded before the audit's first turn (a takeover then knows the audit).
       onAuditStarted: async (auditId) => {
         await jobs.linkAudit(job.id, owner, auditId);
@@ -129,7 +141,7 @@ export async function runAuditJob(app: AppContext, jobs: JobRepo, owner: string,
     const plan: SeedPlan = { seed: p.seed, target: p.target, epoch: p.epoch, previous: null };
     const earlier = await storedAudit(app, job.auditId);
     if (earlier && isFinished(earlier)) {
-      await finishPrevious(settings, { ...plan, previous: earlier }, earlier);
+      options.onResult?.(await finishPrevious(settings, { ...plan, previous: earlier }, earlier));
       return;
     }
     if (earlier?.status === "active") {
@@ -138,13 +150,15 @@ export async function runAuditJob(app: AppContext, jobs: JobRepo, owner: string,
       else await app.service.closeAudit(earlier.id, "failed", INTERRUPTED);
     }
     if (job.attempts > 1) for (const orphan of await orphansOfCell(app, jobs, job, p)) await app.service.closeAudit(orphan.id, "failed", INTERRUPTED);
-    const spending = await app.store.runs.spending(settings.runId);
-    if (budgetSpent(spending)) throw new FinalJobError(`budget: run ${settings.runId} has spent its budget ($${spending.spentUsd.toFixed(4)} of $${spending.budgetUsd}); this cell is not audited.`);
     const result = await auditSeed(settings, plan);
+    options.onResult?.(result);
     if (result.status === "ended" || result.status === "max_turns") return;
+    // auditSeed starts nothing once the run's budget is spent: no other attempt can do better.
+    if (result.status === "not_started" && result.reason?.startsWith("budget:")) throw new FinalJobError(`${result.reason}; this cell is not audited.`);
     if (signal.aborted) throw new Error(`stopped (${String(signal.reason)})`);
     throw new Error(`audit ${result.auditId ?? "(not started)"} ${result.status}: ${result.reason ?? "no reason given"}`);
   } finally {
+    unfollow();
     signal.removeEventListener("abort", abort);
   }
 }

@@ -1,23 +1,21 @@
 /**
- * The scheduler behind `petri-mcp audit`: runs the grid (every seed against every target, `epochs`
- * times) `concurrency` audits at a time on one store (each audit has its own MCP session, id and
- * lease, so none interleave), gates out audits whose target barely replied, judges the others with
- * each juror and exports each as it finishes, resumes a run id's earlier invocation, and stops in
- * two steps. The run's design is recorded for its report (src/report/).
+ * One cell of a run's grid (seed × target × epoch), as `petri-mcp audit` and its audit jobs do it:
+ * a new audit (its own MCP session, id and lease, so audits never interleave), or an earlier
+ * invocation's finished audit; then each juror judges it, it is exported, and an audit whose target
+ * barely replied is flagged inconclusive. The run itself is scheduled by src/runner/run-jobs.ts.
  */
 import { join } from "node:path";
 import { auditJury, topJuryScores } from "../judge/jury.js";
 import type { Seed } from "../prompts/seeds.js";
 import type { AuditRecord, AuditStatus, AuditStore } from "../store/types.js";
-import { DEFAULT_MIN_TARGET_REPLIES, runAudits, saveRunDesign, targetReplies } from "../store/run-records.js";
+import { DEFAULT_MIN_TARGET_REPLIES, targetReplies } from "../store/run-records.js";
 import { budgetSpent } from "../models/budget.js";
 import { auditorTurns, existingExport, exportTranscript, judgeAudit, judgeDone } from "./finish.js";
 import type { UsageTotals } from "./progress.js";
-import { abandonedAudits, planGrid, type SeedPlan } from "./resume.js";
+import type { SeedPlan } from "./resume.js";
 import { runSeedAudit } from "./seed-audit.js";
 import type { RunSettings } from "./settings.js";
 import type { StopLevel } from "./stop.js";
-import { INTERRUPTED } from "./tool-calls.js";
 
 export interface JudgeOutcome {
   judgeModel: string;
@@ -61,7 +59,8 @@ export interface RunReport {
   recovered: string[];
 }
 
-function notStarted(plan: SeedPlan): SeedResult {
+/** The cell's result before anything was done for it. */
+export function notStarted(plan: SeedPlan): SeedResult {
   return {
     seed: plan.seed,
     target: plan.target,
@@ -98,46 +97,6 @@ function judgeSummaryOf(judges: readonly JudgeOutcome[]): Pick<SeedResult, "judg
   const worst = [...judges].sort((a, b) => STATUS_ORDER.indexOf(a.status) - STATUS_ORDER.indexOf(b.status))[0]!;
   const failing = judges.filter((j) => j.error && j.status !== "skipped");
   return { judgeStatus: worst.status, judgeError: failing.length > 0 ? failing.map((j) => `${j.judgeModel}: ${j.error}`).join("; ") : null };
-}
-
-export async function runBatch(settings: RunSettings, seeds: readonly Seed[]): Promise<RunReport> {
-  const { app, stop } = settings;
-  const emit = settings.onEvent ?? (() => undefined);
-  const unsubscribe = stop.onChange((level) => emit({ type: "stop_requested", level }));
-  try {
-    const epochs = settings.epochs ?? 1;
-    await app.store.transaction(async (tx) => {
-      await saveRunDesign(tx, settings.runId, {
-        targets: settings.targetModels,
-        epochs,
-        judges: settings.judgeModels,
-        minTargetReplies: settings.minTargetReplies ?? DEFAULT_MIN_TARGET_REPLIES,
-        auditor: settings.auditorModel,
-        seeds: seeds.length,
-      });
-      await tx.runs.setBudget(settings.runId, settings.budgetUsd ?? null);
-    });
-    const existing = await runAudits(app.store, settings.runId);
-    const recovered: string[] = [];
-    for (const audit of abandonedAudits(existing)) recovered.push((await app.service.closeAudit(audit.id, "failed", INTERRUPTED)).id);
-    const plans = planGrid(seeds, settings.targetModels, epochs, existing);
-    const resumed = plans.filter((plan) => plan.previous !== null).length;
-    emit({ type: "run_started", runId: settings.runId, seeds: plans.length, toRun: plans.length - resumed, resumed, recovered: recovered.length });
-
-    const results = plans.map(notStarted);
-    let next = 0;
-    const worker = async () => {
-      while (!stop.stopping && next < plans.length) {
-        const index = next++;
-        const plan = plans[index]!;
-        results[index] = plan.previous ? await finishPrevious(settings, plan, plan.previous) : await auditSeed(settings, plan);
-      }
-    };
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(settings.concurrency, plans.length)) }, worker));
-    return { runId: settings.runId, saveDir: settings.saveDir, results, stopLevel: stop.level, recovered };
-  } finally {
-    unsubscribe();
-  }
 }
 
 /** A new audit of the cell, then its judges and export. Never throws: the other audits go on. */

@@ -5,7 +5,7 @@
  * k times matches up to k finished audits with that text.
  */
 import type { Seed } from "../prompts/seeds.js";
-import type { AuditRecord } from "../store/types.js";
+import type { AuditRecord, JobRecord } from "../store/types.js";
 
 export interface SeedPlan {
   seed: Seed;
@@ -44,7 +44,16 @@ export function planGrid(seeds: readonly Seed[], targets: readonly string[], epo
   return plans;
 }
 
-/** Audits of the run still marked active: their process stopped mid-audit. */
-export function abandonedAudits(runAudits: readonly AuditRecord[]): AuditRecord[] {
-  return runAudits.filter((audit) => audit.status === "active");
+/**
+ * Audits of the run still marked active that no queued or running job of the run holds: their
+ * process stopped mid-audit (a job's own audit is left to whoever claims the job). While a job of
+ * the run is running, an active audit no job records may be that job's, about to be recorded: only
+ * the audits of ended jobs count then.
+ */
+export function abandonedAudits(runAudits: readonly AuditRecord[], runJobs: readonly JobRecord[] = []): AuditRecord[] {
+  const live = (job: JobRecord) => job.status === "queued" || job.status === "running";
+  const held = new Set(runJobs.filter(live).map((job) => job.auditId));
+  const ofEndedJobs = new Set(runJobs.filter((job) => !live(job)).map((job) => job.auditId));
+  const working = runJobs.some((job) => job.status === "running");
+  return runAudits.filter((audit) => audit.status === "active" && !held.has(audit.id) && (!working || ofEndedJobs.has(audit.id)));
 }

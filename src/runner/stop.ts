@@ -5,6 +5,8 @@
  */
 export type StopLevel = "running" | "stopping" | "aborting";
 
+const LEVELS: readonly StopLevel[] = ["running", "stopping", "aborting"];
+
 export class StopController {
   private current: StopLevel = "running";
   private handedOver = false;
@@ -56,6 +58,15 @@ export class StopController {
   onChange(listener: (level: StopLevel) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Takes each step `other` takes (those it took already at once); returns the function that stops following. */
+  follow(other: StopController): () => void {
+    const catchUp = () => {
+      while (LEVELS.indexOf(this.current) < LEVELS.indexOf(other.level)) this.request();
+    };
+    catchUp();
+    return other.onChange(catchUp);
   }
 }
 

@@ -60,6 +60,9 @@ export function formatSummary(report: RunReport): string {
     const why = overBudget ? `the run's ${overBudget.reason}` : "the run was stopped";
     out.push(`${notStarted} seed(s) not started: ${why}. Rerun with --run-id ${report.runId} to continue.`);
   }
+  if (report.stopLevel !== "running") {
+    out.push(`The run's unfinished audits stay queued as jobs: rerunning with --run-id ${report.runId}, or petri-mcp worker --run-id ${report.runId} --exit-when-idle, finishes them.`);
+  }
   out.push(`Transcripts: ${report.saveDir}`);
   out.push(`Run id: ${report.runId} (petri-mcp report ${report.runId} for means, intervals and judge agreement)`);
   return out.join("\n");

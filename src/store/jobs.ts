@@ -101,6 +101,8 @@ export interface JobRepo {
   cancelRun(runId: string, reason?: string): Promise<number>;
   /** Cancels one queued or running job; false when it had already ended. */
   cancel(id: string, reason: string): Promise<boolean>;
+  /** Queues a failed or cancelled job again with all its attempts (its last error kept); false when it was not failed or cancelled. */
+  requeue(id: string): Promise<boolean>;
   /** How many jobs of the run are in each status. */
   countsByRun(runId: string): Promise<JobCounts>;
   /** The run's jobs, oldest first. */

@@ -1,11 +1,12 @@
 /**
  * The job worker: works jobs up to its concurrency, renews leases while a handler runs, requeues a
  * failed attempt until its attempts are used, aborts a handler whose lease was lost (cancelled),
- * gives jobs back when stopped, and exits when idle only once nothing is queued or running.
+ * gives jobs back when stopped (or when a handler throws ReleaseJobError), drains (claims nothing
+ * more, lets running jobs end), and exits when idle only once nothing is queued or running.
  */
 import { rmSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { JobWorker } from "../../src/jobs/worker.js";
+import { JobWorker, ReleaseJobError } from "../../src/jobs/worker.js";
 import { openStore } from "../../src/store/index.js";
 import type { AuditStore, JobRecord, JobRepo } from "../../src/store/types.js";
 import { tempDir } from "../helpers.js";
@@ -139,6 +140,39 @@ describe.each(testBackends())("JobWorker [%s]", (backend) => {
     });
     expect(await worker.run()).toMatchObject({ released: 1 });
     expect(await jobs.get(id)).toMatchObject({ status: "queued", attempts: 0, leaseOwner: null });
+  });
+
+  it("drained: claims nothing more, lets the running jobs end without aborting them; ReleaseJobError gives a job back", async () => {
+    const jobs = await jobStore();
+    const ids: string[] = [];
+    for (let i = 0; i < 4; i++) ids.push(await jobs.enqueue({ kind: "audit", runId: "r", payload: { i } }));
+    const drain = new AbortController();
+    const aborts: boolean[] = [];
+    // Both handlers are running before the drain.
+    let started = 0;
+    let bothStarted!: () => void;
+    const both = new Promise<void>((resolve) => (bothStarted = resolve));
+    const worker = new JobWorker({
+      jobs,
+      concurrency: 2,
+      pollMs: 10,
+      exitWhenIdle: true,
+      drain: drain.signal,
+      handlers: {
+        audit: async (job, signal) => {
+          if (++started === 2) bothStarted();
+          await both;
+          drain.abort();
+          await new Promise((r) => setTimeout(r, 20));
+          aborts.push(signal.aborted);
+          if ((job.payload as { i: number }).i === 1) throw new ReleaseJobError("stopped by its process");
+        },
+      },
+    });
+    expect(await worker.run()).toMatchObject({ done: 1, released: 1, failed: 0 });
+    expect(aborts).toEqual([false, false]);
+    expect((await jobs.listRun("r")).map((j) => [j.status, j.attempts])).toEqual([["done", 1], ["queued", 0], ["queued", 0], ["queued", 0]]);
+    expect(started).toBe(2);
   });
 
   it("with exitWhenIdle waits for a job another worker holds, and takes it over when that lease expires", async () => {

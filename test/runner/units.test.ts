@@ -1,5 +1,5 @@
 /**
- * The runner's pure parts: matching seeds to an earlier invocation's audits, the stop controller,
+ * The runner's pure parts: matching seeds to an earlier invocation's audits and the run's jobs, the stop controller,
  * the progress display (plain lines and the live frame, and the run's usage it shows) and the
  * summary table.
  */
@@ -15,7 +15,8 @@ import { eventLine, RunProgress } from "../../src/runner/progress.js";
 import { abandonedAudits, planGrid } from "../../src/runner/resume.js";
 import { callSignal, StopController, stopOnSigint } from "../../src/runner/stop.js";
 import { formatSummary } from "../../src/runner/summary.js";
-import type { AuditRecord, AuditStatus } from "../../src/store/types.js";
+import type { AuditRecord, AuditStatus, JobRecord, JobStatus } from "../../src/store/types.js";
+import { planRunJobs } from "../../src/runner/run-jobs.js";
 import type { Seed } from "../../src/prompts/seeds.js";
 
 function audit(id: string, seedInstruction: string, status: AuditStatus, createdAt: string, targetModel = "mockllm/t", epoch: number | null = null): AuditRecord {
@@ -79,6 +80,20 @@ describe("StopController", () => {
     expect(stop.aborted && stop.signal.aborted).toBe(true);
     expect(stop.request()).toBe("aborting");
     expect(levels).toEqual(["stopping", "aborting"]);
+  });
+
+  it("follows another controller's steps, those taken already at once, until unfollowed", () => {
+    const run = new StopController();
+    run.request();
+    const audit = new StopController();
+    const unfollow = audit.follow(run);
+    expect(audit.level).toBe("stopping");
+    run.request();
+    expect(audit.aborted && audit.signal.aborted).toBe(true);
+    const other = new StopController();
+    other.follow(new StopController())();
+    expect(other.level).toBe("running");
+    unfollow();
   });
 
   it("turns SIGINTs into stop requests, then forces an exit, until released", () => {
@@ -152,6 +167,39 @@ describe("progress", () => {
   });
 });
 
+describe("planRunJobs", () => {
+  const job = (id: string, seedText: string, status: JobStatus, auditId: string | null = null): JobRecord => ({
+    id, kind: "audit", runId: "r", auditId, payload: { seed: { id: seedText, tags: [], text: seedText }, target: "mockllm/t", epoch: 1 }, status, attempts: 1, maxAttempts: 1,
+    lastError: null, leaseOwner: null, leaseExpiresAt: null, heartbeatAt: null, createdAt: "2026-01-01", startedAt: null, finishedAt: null,
+  });
+
+  it("keeps live jobs, finishes finished cells here, queues failed jobs again, and gives a new job only to cells without a usable one", () => {
+    const names = ["alpha", "beta", "gamma", "delta", "eps", "zeta", "theta"];
+    const audits = [
+      audit("alpha-done", "alpha", "ended", "2026-01-01"),
+      audit("beta-failed", "beta", "failed", "2026-01-01"),
+      audit("delta-legacy", "delta", "ended", "2026-01-01"),
+      audit("eps-active", "eps", "active", "2026-01-01"),
+      audit("theta-active", "theta", "active", "2026-01-01"),
+    ];
+    const jobs = [job("jA", "alpha", "done", "alpha-done"), job("jB", "beta", "failed", "beta-failed"), job("jG", "gamma", "queued"), job("jE", "eps", "done", "eps-active"), job("jT", "theta", "running", "theta-active")];
+    const plans = planGrid(names.map((n) => seed(n, n)), ["mockllm/t"], 1, audits);
+    expect(planRunJobs(plans, jobs)).toEqual({ jobIds: [null, "jB", "jG", null, null, null, "jT"], requeue: ["jB"], fresh: [4, 5] });
+    // The audit of a done job, still active, is abandoned; a running job's audit is not.
+    expect(abandonedAudits(audits, jobs).map((a) => a.id)).toEqual(["eps-active"]);
+    // While a job of the run runs, an active audit no job records may be that job's: left alone.
+    const orphan = audit("orphan", "zeta", "active", "2026-01-01");
+    expect(abandonedAudits([...audits, orphan], jobs).map((a) => a.id)).toEqual(["eps-active"]);
+    expect(abandonedAudits([orphan], [job("jZ", "zeta", "failed")]).map((a) => a.id)).toEqual(["orphan"]);
+  });
+
+  it("pairs a seed listed twice with its two jobs, each once", () => {
+    const plans = planGrid([seed("a", "alpha"), seed("a2", "alpha")], ["mockllm/t"], 1, [audit("first", "alpha", "ended", "2026-01-01")]);
+    expect(planRunJobs(plans, [job("j1", "alpha", "done", "first"), job("j2", "alpha", "cancelled")])).toEqual({ jobIds: [null, "j2"], requeue: ["j2"], fresh: [] });
+    expect(planRunJobs(plans, [job("j2", "alpha", "queued"), job("j1", "alpha", "done", "first")])).toEqual({ jobIds: [null, "j2"], requeue: [], fresh: [] });
+  });
+});
+
 describe("summary", () => {
   const result = (overrides: Partial<SeedResult>): SeedResult => ({
     seed: seed("s", "text"), target: "mockllm/t", epoch: 1, inconclusive: null, judges: [], auditId: "a1", status: "ended", reason: null, turns: 4, judgeStatus: null, judgeError: null, topScores: [], exportPath: null, resumed: false, ...overrides,
@@ -181,6 +229,7 @@ describe("summary", () => {
       "judged_badly (audit a3) judge failed: judge down",
       "",
       "1 seed(s) not started: the run was stopped. Rerun with --run-id r1 to continue.",
+      "The run's unfinished audits stay queued as jobs: rerunning with --run-id r1, or petri-mcp worker --run-id r1 --exit-when-idle, finishes them.",
       "Transcripts: /out",
       "Run id: r1 (petri-mcp report r1 for means, intervals and judge agreement)",
     ]);

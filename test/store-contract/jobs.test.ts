@@ -91,6 +91,27 @@ describeBackends("job contract", (backend) => {
     expect((await store.jobs.get(single))!.lastError).toBe("not needed");
   });
 
+  it("queues a failed or cancelled job again with all its attempts; never a queued, running or done one", async () => {
+    await open();
+    const failed = await store.jobs.enqueue({ kind: "audit", runId: "r", maxAttempts: 1 });
+    await store.jobs.claim(["audit"], "w", 1000);
+    await store.jobs.fail(failed, "w", "boom");
+    const cancelled = await store.jobs.enqueue({ kind: "audit", runId: "r" });
+    await store.jobs.cancel(cancelled, "not needed");
+    const done = await store.jobs.enqueue({ kind: "judge" });
+    await store.jobs.claim(["judge"], "w", 1000);
+    await store.jobs.complete(done, "w");
+    const queued = await store.jobs.enqueue({ kind: "judge" });
+    expect(await store.jobs.requeue(failed)).toBe(true);
+    expect(await store.jobs.requeue(cancelled)).toBe(true);
+    expect(await store.jobs.requeue(done)).toBe(false);
+    expect(await store.jobs.requeue(queued)).toBe(false);
+    expect(await store.jobs.requeue("nope")).toBe(false);
+    expect(await store.jobs.get(failed)).toMatchObject({ status: "queued", attempts: 0, maxAttempts: 1, lastError: "boom", finishedAt: null, leaseOwner: null });
+    expect((await store.jobs.get(done))!.status).toBe("done");
+    expect((await store.jobs.claim(["audit"], "w2", 1000))!).toMatchObject({ id: failed, attempts: 1 });
+  });
+
   it("bounds attempts: failures requeue until max_attempts, then the job fails with the last error; retry: false fails at once", async () => {
     await open();
     const id = await store.jobs.enqueue({ kind: "audit", maxAttempts: 2 });

@@ -116,6 +116,17 @@ export function pgJobRepo(exec: PgExec): JobRepo {
     cancelRun: (runId, reason = RUN_CANCELLED) =>
       write(async (q) => (await q(`${CANCEL} WHERE run_id = $3 AND status IN ('queued', 'running')`, [reason, nowIso(), runId])).rowCount ?? 0),
     cancel: (id, reason) => write(async (q) => (await q(`${CANCEL} WHERE id = $3 AND status IN ('queued', 'running')`, [reason, nowIso(), id])).rowCount === 1),
+    requeue: (id) =>
+      write(
+        async (q) =>
+          (
+            await q(
+              `UPDATE jobs SET status = 'queued', attempts = 0, lease_owner = NULL, lease_expires_at = NULL, finished_at = NULL
+               WHERE id = $1 AND status IN ('failed', 'cancelled')`,
+              [id],
+            )
+          ).rowCount === 1,
+      ),
     countsByRun: (runId) =>
       read(async (q) => {
         const counts = emptyJobCounts();

@@ -162,6 +162,17 @@ function cancel(db: SqliteConnection, id: string, reason: string): boolean {
   return changed(db, `${CANCEL} WHERE id = ? AND status IN ('queued', 'running')`, reason, nowIso(), id) === 1;
 }
 
+function requeue(db: SqliteConnection, id: string): boolean {
+  return (
+    changed(
+      db,
+      `UPDATE jobs SET status = 'queued', attempts = 0, lease_owner = NULL, lease_expires_at = NULL, finished_at = NULL
+       WHERE id = ? AND status IN ('failed', 'cancelled')`,
+      id,
+    ) === 1
+  );
+}
+
 function countsByRun(db: SqliteConnection, runId: string): JobCounts {
   const rows = db.prepare("SELECT status, COUNT(*) AS n FROM jobs WHERE run_id = ? GROUP BY status").all(runId) as { status: JobStatus; n: number }[];
   const counts = emptyJobCounts();
@@ -203,6 +214,7 @@ export function sqliteJobRepo(db: SqliteConnection, exec: SqliteExec): JobRepo {
     pending: (kinds, runId) => read(() => pending(db, kinds, runId)),
     cancelRun: (runId, reason = RUN_CANCELLED) => write(() => cancelRun(db, runId, reason)),
     cancel: (id, reason) => write(() => cancel(db, id, reason)),
+    requeue: (id) => write(() => requeue(db, id)),
     countsByRun: (runId) => read(() => countsByRun(db, runId)),
     listRun: (runId) => read(() => listRun(db, runId)),
     auditCountsByTarget: (runId) => read(() => auditCountsByTarget(db, runId)),

@@ -11,10 +11,10 @@
  * Simple writes (`write`) run in one transaction that first checks the audit is open and free.
  * The store's refusals become the AuditError texts the auditor acts on.
  */
-import { randomUUID } from "node:crypto";
 import { log } from "../log.js";
 import type { TurnRefusedError } from "../store/errors.js";
 import type { AuditRecord, AuditStore, ModelCallRecord, StoredMessage, StoreSession, TurnStart } from "../store/types.js";
+import { newOwner } from "../util/owner.js";
 import { AuditError } from "./errors.js";
 import type { ChatMessage } from "../core/messages.js";
 
@@ -123,7 +123,8 @@ export class TurnEngine {
     const requireTurnsLeft = options.requireTurnsLeft ?? true;
     try {
       const start = await this.store.beginTurn(auditId, {
-        owner: randomUUID(),
+        // host:pid:random, so a takeover on this host can tell the turn's process is gone (src/runner/continue.ts).
+        owner: newOwner(),
         ttlMs: this.leaseTtlMs,
         check: ({ audit, branch, holder }) => {
           if (audit.status !== "active") throw closedError(audit);

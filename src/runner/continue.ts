@@ -6,9 +6,11 @@
  * the audit), and the tools are those of a fresh runner-mode session on the same audit.
  *
  * The earlier worker may have died inside a turn, holding the audit's lease: the continuation first
- * waits until no turn holds it (at most the lease's TTL, `--lease-ttl-ms`, plus a margin), so two
- * processes never write the target conversation at once; a lease still held after that belongs to
- * a live process, and the attempt fails without writing anything.
+ * waits until no turn holds it, so two processes never write the target conversation at once. A
+ * turn of a process of this host that no longer exists is let go at once (turn owners are
+ * `host:pid:random`); otherwise the lease runs out by itself (within its TTL, `--lease-ttl-ms`; the
+ * wait lasts this process's TTL plus a margin). A lease still held after that belongs to a live
+ * process, and the attempt fails without writing anything.
  *
  * A turn cut in the middle: the last generation may have tool calls without a stored result (the
  * loop records a turn's results together, after its calls ran). Whether such a call took effect is
@@ -21,6 +23,7 @@
 import { type ChatMessage, messageText, type ToolCall } from "../core/messages.js";
 import type { AppContext } from "../context.js";
 import type { AuditRecord, AuditStore } from "../store/types.js";
+import { ownerGone } from "../util/owner.js";
 import { leaseReleased, type LoopStart, recordAuditor, userMessage } from "./loop.js";
 import { toolMessage } from "./tool-calls.js";
 
@@ -61,6 +64,8 @@ function unansweredCalls(conversation: readonly ChatMessage[]): ToolCall[] {
  * system prompt.
  */
 export async function continuedConversation(app: AppContext, audit: AuditRecord, continuePrompt: string, signal: AbortSignal): Promise<LoopStart> {
+  const holder = await app.store.leases.holder(audit.id);
+  if (holder && ownerGone(holder.owner)) await app.store.leases.release(audit.id, holder.owner);
   const released = await leaseReleased(app.store, audit.id, app.service.leaseTtlMs + LEASE_MARGIN_MS, LEASE_POLL_MS, signal);
   if (signal.aborted) throw new Error(`stopped while waiting to continue audit ${audit.id}`);
   if (!released) throw new Error(`audit ${audit.id} is still held by another process's turn after its lease's TTL; it was not continued`);

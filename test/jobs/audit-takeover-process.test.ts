@@ -2,8 +2,9 @@
  * A `petri-mcp worker` (the built CLI, dist/cli.js: `npm run build` first) is SIGKILLed in the middle
  * of an audit, while its target call holds the audit's turn lease; a second worker takes the job
  * over and the audit finishes as ONE audit (the same id) with all its turns: the cut call gets the
- * interrupted result, the turns go on counting to max_turns, the transcript is exported. On SQLite
- * and PostgreSQL.
+ * interrupted result, the turns go on counting to max_turns, the transcript is exported. The dead
+ * worker's turn lease (120 s by default) is let go at once: its process, on this host, is gone. On
+ * SQLite and PostgreSQL.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { rmSync } from "node:fs";
@@ -33,9 +34,9 @@ afterEach(async () => {
   dir = undefined;
 });
 
-/** A worker of the built CLI with short leases: the job's (3 s) and the audit turn's (1.5 s). */
+/** A worker of the built CLI with a short job lease (3 s) and the default turn lease (120 s). */
 function startWorker(location: string): { child: ChildProcess; exited: Promise<number | null> } {
-  const args = ["worker", "--db", location, "--kinds", "audit", "--concurrency", "1", "--lease-seconds", "3", "--lease-ttl-ms", "1500", "--exit-when-idle", "--model-max-retries", "0"];
+  const args = ["worker", "--db", location, "--kinds", "audit", "--concurrency", "1", "--lease-seconds", "3", "--exit-when-idle", "--model-max-retries", "0"];
   const child = spawn(process.execPath, [BUILT_CLI, ...args], { cwd: REPO_ROOT, env: childEnv(fakeEnv(fake!) as Record<string, string>), stdio: ["ignore", "ignore", "pipe"] });
   child.stderr!.resume();
   children.push(child);
@@ -76,6 +77,7 @@ describe.each(testBackends())("a worker SIGKILLed mid-audit [%s]", (backend) => 
     await first.exited;
     killed = true;
     expect((await store.audits.get(auditId))!).toMatchObject({ status: "active", turnsUsed: 3 });
+    expect(await store.leases.holder(auditId)).not.toBeNull(); // the dead worker's turn still holds the audit
 
     const second = startWorker(location);
     expect(await second.exited).toBe(0);

@@ -13,7 +13,7 @@ import type OpenAI from "openai";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { figure, type Figure } from "./lib/figures.js";
-import { benchTempDir, cpuMs, textOf } from "./lib/petri-process.js";
+import { benchTempDir, cpuMs, mainThreadSchedMs, textOf } from "./lib/petri-process.js";
 import { profileClockMicros, type ProfileWindow } from "./lib/profile.js";
 import { startFakeProcess, startHttpServerProcess } from "./lib/processes.js";
 import { filler } from "./lib/seed.js";
@@ -70,13 +70,16 @@ export async function benchConcurrency(options: ConcurrencyOptions, serverNodeAr
         }),
       );
       const cpuBefore = cpuMs(server.pid);
+      const schedBefore = mainThreadSchedMs(server.pid);
       const start = performance.now();
       await Promise.all(
         clients.map(async (client, i) => {
           for (let t = 0; t < options.turns; t++) await ok(client, "send_message", { audit_id: auditIds[i]!, message: filler(i + t, 300) });
         }),
       );
-      const result = { ms: since(start), serverCpuMs: cpuMs(server.pid) - cpuBefore };
+      const ms = since(start);
+      const sched = mainThreadSchedMs(server.pid);
+      const result = { ms, serverCpuMs: cpuMs(server.pid) - cpuBefore, runShare: (sched.runMs - schedBefore.runMs) / ms, waitShare: (sched.waitMs - schedBefore.waitMs) / ms };
       // No lost or interleaved writes: every audit holds exactly its own turns.
       await Promise.all(
         clients.map(async (client, i) => {
@@ -110,11 +113,15 @@ export async function benchConcurrency(options: ConcurrencyOptions, serverNodeAr
     const mcp: number[] = [];
     const baseline: number[] = [];
     const cpuPerCall: number[] = [];
+    const runShares: number[] = [];
+    const waitShares: number[] = [];
     for (let round = 0; round < options.rounds; round++) {
       const runMcp = async () => {
         const r = await mcpRound(round);
         mcp.push(r.ms);
         cpuPerCall.push(r.serverCpuMs / (options.audits * options.turns));
+        runShares.push(r.runShare);
+        waitShares.push(r.waitShare);
       };
       if (round % 2 === 0) {
         await runMcp();
@@ -130,6 +137,10 @@ export async function benchConcurrency(options: ConcurrencyOptions, serverNodeAr
     const cpu = spread(cpuPerCall);
     const what = `${options.audits} audits x ${options.turns} send_message, ${options.latencyMs} ms model latency`;
     const cpuNote = `the server used ${cpu.median.toFixed(2)} ms of CPU per send_message [${cpu.min.toFixed(2)}-${cpu.max.toFixed(2)}]: ${calls} calls need ~${Math.round(cpu.median * calls)} ms of one core (Node runs our code on one thread), against a latency-bound ideal of ${ideal} ms.`;
+    const run = spread(runShares);
+    const wait = spread(waitShares);
+    const pct = (x: number) => `${Math.round(x * 100)}%`;
+    const schedNote = `where the calls wait: the server's JS thread ran ${pct(run.median)} of the round [${pct(run.min)}-${pct(run.max)}] and waited for a CPU ${pct(wait.median)} [${pct(wait.min)}-${pct(wait.max)}] (Linux run-queue time); the rest, ${pct(Math.max(0, 1 - run.median - wait.median))}, it was idle or blocked (I/O, locks). A thread that is never idle is CPU-bound: its CPU per call, shared with the bench's own 50 clients and the fake, sets the pace.`;
     const figures = [
       figure({
         id: "concurrency.ideal",
@@ -140,7 +151,7 @@ export async function benchConcurrency(options: ConcurrencyOptions, serverNodeAr
         ratioLabel: "ideal / measured",
         ratio: spread(mcp.map((ms) => ideal / ms)),
         rounds: options.rounds,
-        notes: [cpuNote],
+        notes: [cpuNote, schedNote],
       }),
       figure({
         id: "concurrency.direct",

@@ -112,6 +112,16 @@ export function cpuNs(pid: number): number {
   return total;
 }
 
+/**
+ * Time a process's main thread (the JS thread) has run on a CPU and has waited in the run queue
+ * for one, in ms (Linux /proc/<pid>/task/<pid>/schedstat). Wall time minus both is time it slept
+ * (idle, or blocked on I/O or a lock).
+ */
+export function mainThreadSchedMs(pid: number): { runMs: number; waitMs: number } {
+  const [run, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, "utf8").split(" ").map(Number);
+  return { runMs: run! / 1e6, waitMs: wait! / 1e6 };
+}
+
 /** USER_HZ: 100 on every Linux architecture Node supports. */
 const CLOCK_TICKS_PER_SECOND = 100;
 

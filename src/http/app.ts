@@ -4,9 +4,9 @@
  *
  * Request path: Host check -> Origin check (+ CORS) -> bearer token -> /mcp -> session router.
  * Responses are SSE streams (not JSON mode), so progress and log notifications reach the client.
+ * Streamable HTTP itself is src/http/streamable.ts, on node:http directly (no web-stream adapter).
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { isInitializeRequest } from "@modelcontextprotocol/sdk/types.js";
 import { randomUUID } from "node:crypto";
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
@@ -18,6 +18,7 @@ import { readJsonBody } from "./body.js";
 import { bearerToken, isAllowedHostHeader, isAllowedOrigin, isLoopbackHost, loopbackHostHeaders, tokensMatch } from "./guards.js";
 import { refuse, RpcCode, sendRpcError } from "./replies.js";
 import { type Session, SessionRegistry } from "./sessions.js";
+import { NodeStreamableHttpTransport } from "./streamable.js";
 
 export const MCP_PATH = "/mcp";
 
@@ -150,7 +151,7 @@ export function createHttpApp(app: AppContext, options: HttpAppOptions): HttpApp
   const runInitialize = async (req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> => {
     const server = buildServer(app);
     let opened = false;
-    const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+    const transport: NodeStreamableHttpTransport = new NodeStreamableHttpTransport({
       sessionIdGenerator: () => randomUUID(),
       onsessioninitialized: (id) => {
         opened = true;

@@ -4,13 +4,13 @@
  * included) is in use; one with none for `idleMs` is closed, since many clients never send DELETE.
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import type { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { log } from "../log.js";
+import type { NodeStreamableHttpTransport } from "./streamable.js";
 
 export interface Session {
   id: string;
   server: McpServer;
-  transport: StreamableHTTPServerTransport;
+  transport: NodeStreamableHttpTransport;
   /** Requests of this session whose response is still open. */
   openRequests: number;
   /** Open GET streams, which carry notifications not tied to a request (resource updates). */
@@ -31,7 +31,7 @@ export class SessionRegistry {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  add(id: string, server: McpServer, transport: StreamableHTTPServerTransport): Session {
+  add(id: string, server: McpServer, transport: NodeStreamableHttpTransport): Session {
     const session: Session = { id, server, transport, openRequests: 0, openStreams: 0, lastActivity: this.now() };
     this.sessions.set(id, session);
     log.debug(`http session ${id} opened (${this.sessions.size} open)`);

@@ -15,6 +15,7 @@ import { type AppContext, createAppContext } from "../../src/context.js";
 import type { ToolMessage } from "../../src/core/messages.js";
 import { auditJobPayloads, enqueueAuditJobs, runAuditJob } from "../../src/runner/audit-jobs.js";
 import { INTERRUPTED_CALL } from "../../src/runner/continue.js";
+import type { RunnerEvent } from "../../src/runner/events.js";
 import type { JobRecord } from "../../src/store/types.js";
 import { type FakeLlm, type FakeStep, type RecordedRequest, startFakeLlm } from "../fake-llm/server.js";
 import { tempDir } from "../helpers.js";
@@ -88,7 +89,8 @@ describe.each(testBackends())("an audit job taken over continues its audit [%s]"
     const cut = auditorRequests()[2]!;
 
     continued = true;
-    await runAuditJob(app, app.store.jobs, "w2", job, new AbortController().signal);
+    const events: RunnerEvent[] = [];
+    await runAuditJob(app, app.store.jobs, "w2", job, new AbortController().signal, { onEvent: (e) => events.push(e) });
 
     // The continuation's first request is the one the first worker was waiting on: same system prompt, same messages.
     const resumed = auditorRequests()[3]!;
@@ -96,6 +98,11 @@ describe.each(testBackends())("an audit job taken over continues its audit [%s]"
     expect(resumed.body.messages).toEqual(cut.body.messages);
     expect(resumed.body.messages.filter((m: { role: string }) => m.role === "assistant")).toHaveLength(2);
     expect(auditorRequests()).toHaveLength(5); // turns 3 and 4, then max_turns
+    // Progress as for a fresh audit: started (the same audit), turns 3 and 4, closed, exported.
+    expect(events.filter((e) => e.type === "audit_started")).toEqual([expect.objectContaining({ auditId })]);
+    expect(events.flatMap((e) => (e.type === "turn" ? [e.turns] : []))).toEqual([3, 4]);
+    expect(events.filter((e) => e.type === "audit_closed")).toEqual([expect.objectContaining({ auditId, status: "max_turns", turns: 4 })]);
+    expect(events.filter((e) => e.type === "exported")).toEqual([expect.objectContaining({ auditId })]);
 
     const { audits } = await app.store.audits.list({ runId: RUN });
     expect(audits.map((a) => [a.id, a.status, a.turnsUsed])).toEqual([[auditId, "max_turns", 4]]);

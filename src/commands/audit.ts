@@ -74,7 +74,8 @@ Options:
                                 processes (any number, any machine on the store) run them
   --max-attempts N              with --enqueue: attempts each audit job gets before it ends as
                                 failed with its last error (3; 1 = no retry; at most 20). Without
-                                --enqueue each job gets 1 (a failed audit is reported as such)
+                                --enqueue a failed audit is reported, not retried (a rerun with
+                                --run-id queues it again)
   --db PATH                     the AuditStore (default: $PETRI_DB, else the user data dir)
 
 Ctrl-C once: no new audits or turns start, running turns finish. Twice: abort the model calls

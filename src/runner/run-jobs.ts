@@ -18,7 +18,7 @@
  * counted). The second also aborts the model calls in flight. Either way the unfinished jobs stay
  * queued: rerunning with --run-id, or `petri-mcp worker --run-id`, finishes the run.
  */
-import { JobWorker, ReleaseJobError } from "../jobs/worker.js";
+import { FinalJobError, JobWorker, ReleaseJobError } from "../jobs/worker.js";
 import type { Seed } from "../prompts/seeds.js";
 import { DEFAULT_MIN_TARGET_REPLIES, runAudits, saveRunDesign } from "../store/run-records.js";
 import type { AuditStore, JobRecord } from "../store/types.js";
@@ -155,9 +155,8 @@ async function eachAtOnce<T>(items: readonly T[], concurrency: number, stop: Sto
 /**
  * `petri-mcp audit` without --enqueue: stores the run as jobs, finishes the cells an earlier
  * invocation audited, works the run's jobs in this process, and reports every cell.
- * `maxAttempts`: attempts of each new job (default 1: a failed audit is reported; a rerun tries again).
  */
-export async function runBatch(settings: RunSettings, seeds: readonly Seed[], options: { maxAttempts?: number } = {}): Promise<RunReport> {
+export async function runBatch(settings: RunSettings, seeds: readonly Seed[]): Promise<RunReport> {
   const { app, stop, runId } = settings;
   const emit = settings.onEvent ?? (() => undefined);
   const unsubscribe = stop.onChange((level) => emit({ type: "stop_requested", level }));
@@ -172,7 +171,7 @@ export async function runBatch(settings: RunSettings, seeds: readonly Seed[], op
     const work = planRunJobs(plans, jobs);
     const payloads = auditJobPayloads(spec, seeds);
     const fresh = work.fresh.map((i) => payloads[i]!);
-    const ids = (await storeRunJobs(app.store, runId, spec, seeds.length, settings.budgetUsd, { payloads: fresh, requeue: work.requeue, maxAttempts: options.maxAttempts ?? 1 }))!;
+    const ids = (await storeRunJobs(app.store, runId, spec, seeds.length, settings.budgetUsd, { payloads: fresh, requeue: work.requeue }))!;
     work.fresh.forEach((cell, k) => (work.jobIds[cell] = ids[k]!));
     const toRun = work.jobIds.filter((id) => id !== null).length;
     emit({ type: "run_started", runId, seeds: plans.length, toRun, resumed: plans.length - toRun, recovered: recovered.length });
@@ -192,7 +191,7 @@ export async function runBatch(settings: RunSettings, seeds: readonly Seed[], op
       const job = await app.store.jobs.get(jobId);
       const audit = job?.status === "done" && job.auditId ? await app.store.audits.get(job.auditId) : undefined;
       if (audit && isFinished(audit) && !stop.stopping) report(i, await finishPrevious(settings, plans[i]!, audit));
-      else if (job?.status === "failed") report(i, { ...notStarted(plans[i]!), reason: job.lastError });
+      else if (job?.status === "failed") report(i, { ...notStarted(plans[i]!), status: "error", reason: job.lastError });
     }
     return { runId, saveDir: settings.saveDir, results: [...results, ...others], stopLevel: stop.level, recovered };
   } finally {
@@ -230,7 +229,9 @@ async function workJobs(settings: RunSettings, plans: readonly SeedPlan[], jobId
       const r: SeedResult = result ?? { ...notStarted(plan), status: "error", reason: message(error) };
       if (result === null) record(r);
       if (stop.stopping && r.reason === INTERRUPTED) throw new ReleaseJobError(message(error));
-      throw error;
+      // A failed audit is reported, not tried again by this process (a rerun queues its job again);
+      // the job's other attempts are for taking it over after a crash.
+      throw error instanceof FinalJobError ? error : new FinalJobError(message(error));
     }
   };
   const drain = new AbortController();

@@ -314,6 +314,11 @@ describe("resuming a run", () => {
       expect(latest("MARK-abandoned")).toEqual(["ended", "failed"]);
       expect(latest("MARK-done")).toEqual(["ended"]);
       expect(latest("MARK-unexported")).toEqual(["ended"]);
+      // The broken cell's failed job (tried once, not retried) was queued again; the abandoned
+      // cell's job was done, so that cell got a new job: every job of the run ends done.
+      const jobs = await after.jobs.listRun("resumable");
+      expect(jobs.map((j) => j.status)).toEqual(["done", "done", "done", "done", "done"]);
+      expect(jobs.find((j) => j.auditId === audits.find((a) => a.seedInstruction.includes("MARK-broken") && a.status === "ended")!.id)).toMatchObject({ attempts: 1, lastError: expect.stringContaining("down for now") });
     } finally {
       await after.close();
     }

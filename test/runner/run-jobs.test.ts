@@ -8,6 +8,7 @@
  */
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -120,6 +121,44 @@ for (const backend of testBackends()) {
         await app.close();
       }
       expect((await runsJson(db, "stopped")).seeds).toEqual({ total: 3, queued: 0, running: 0, done: 3, failed: 0, cancelled: 0 });
+    });
+
+    it("a rerun takes over the job a dead invocation held and works the queued ones, adding no job", async () => {
+      const stop = new StopController();
+      route(fake, {
+        [AUDITOR_WIRE]: (request) => {
+          stop.request();
+          return simpleAuditor(request);
+        },
+        [TARGET_WIRE]: echoTarget,
+      });
+      const { db, args } = await place(backend, "dead-owner");
+      expect((await runAudit(fake, [...args, "--concurrency", "1"], { stop })).code).toBe(130);
+      // As if a process of this host that no longer exists had claimed the first job and died.
+      const store = await storeAt(db);
+      try {
+        const claimed = await store.jobs.claim(["audit"], `${hostname()}:2147483646:gone`, 600_000, { runId: "dead-owner" });
+        expect(claimed).toMatchObject({ status: "running", attempts: 1 });
+      } finally {
+        await store.close();
+      }
+      route(fake, { [AUDITOR_WIRE]: simpleAuditor, [TARGET_WIRE]: echoTarget });
+      const again = await runAudit(fake, args);
+      expect(again.code, again.stderr.join("") + again.stdout.join("\n")).toBe(0);
+      expect(again.stderr.join("")).toContain("run dead-owner: 3 seed(s), 3 to audit");
+      expect(again.stdout.join("\n")).toMatch(/custom_1\s+\S+\s+ended/);
+      const after = await storeAt(db);
+      try {
+        expect((await after.jobs.listRun("dead-owner")).map((j) => [j.status, j.attempts])).toEqual([
+          ["done", 2],
+          ["done", 1],
+          ["done", 1],
+        ]);
+        const audits = (await after.audits.list({ runId: "dead-owner" })).audits;
+        expect(audits.map((a) => a.status).sort()).toEqual(["ended", "ended", "ended", "failed"]);
+      } finally {
+        await after.close();
+      }
     });
   });
 }

@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: "forks",
+    // One embedded PostgreSQL for the whole run, started when a file first asks (see the file).
+    globalSetup: ["test/support/global-setup.ts"],
   },
 });

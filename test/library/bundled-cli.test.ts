@@ -7,11 +7,11 @@
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers.js";
+import { freshBuild } from "../support/build.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const BIN = join(ROOT, "dist", "cli.js");
@@ -19,11 +19,9 @@ const BIN = join(ROOT, "dist", "cli.js");
 let dir: string;
 let resources: string;
 
-beforeAll(() => {
-  const started = Date.now();
-  // Build the current sources; type errors elsewhere in the tree do not stop tsc from emitting.
-  spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "ignore" });
-  if (!existsSync(BIN) || statSync(BIN).mtimeMs < started - 1000) throw new Error(`npm run build did not produce a fresh ${BIN}`);
+beforeAll(async () => {
+  // dist/ built from the current sources (once per run; see test/support/build.ts).
+  await freshBuild([BIN]);
   dir = tempDir("petri-bundled-cli-");
   resources = join(dir, "resources");
   mkdirSync(join(resources, "system-prompts"), { recursive: true });

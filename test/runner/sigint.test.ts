@@ -3,11 +3,12 @@
  * while its auditor call is under way. Once: the turn finishes, the audit is interrupted, the other
  * seed never starts. Twice: the call in flight is aborted. Both exit with 130 and lose nothing.
  */
-import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
-import { existsSync, rmSync, statSync } from "node:fs";
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers.js";
+import { freshBuild } from "../support/build.js";
 import { type FakeLlm, type FakeStep, startFakeLlm } from "../fake-llm/server.js";
 import { AUDITOR, AUDITOR_WIRE, echoTarget, gate, route, simpleAuditor, storeAt, TARGET, TARGET_WIRE } from "./runner-helpers.js";
 
@@ -18,12 +19,8 @@ let fake: FakeLlm;
 let dir: string;
 
 beforeAll(async () => {
-  const started = Date.now();
-  // Build the current sources; type errors elsewhere in the tree do not stop tsc from emitting.
-  spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "ignore" });
-  for (const file of [BIN, join(ROOT, "dist", "commands", "audit.js"), join(ROOT, "dist", "runner", "batch.js")]) {
-    if (!existsSync(file) || statSync(file).mtimeMs < started - 1000) throw new Error(`npm run build did not produce a fresh ${file}`);
-  }
+  // dist/ built from the current sources (once per run; see test/support/build.ts).
+  await freshBuild([BIN, join(ROOT, "dist", "commands", "audit.js"), join(ROOT, "dist", "runner", "batch.js")]);
   fake = await startFakeLlm({ strict: true });
   dir = tempDir("petri-runner-sigint-");
 }, 120_000);

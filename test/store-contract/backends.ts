@@ -1,6 +1,6 @@
 /**
  * Runs one suite against both store backends through the store interface: SQLite on a temp file,
- * PostgreSQL on a fresh database of an embedded server started once per test file. Without a
+ * PostgreSQL on a fresh database of the run's shared embedded server. Without a
  * PostgreSQL the PostgreSQL half is skipped visibly (or fails, under PETRI_REQUIRE_POSTGRES=1).
  */
 import { rmSync } from "node:fs";
@@ -10,7 +10,7 @@ import { openStore } from "../../src/store/index.js";
 import type { AuditStore, StoreBackend, StoreOptions } from "../../src/store/types.js";
 import { tempDir } from "../helpers.js";
 import { testBackends } from "../support/backends.js";
-import { type TestPostgres, startPostgres } from "../support/postgres.js";
+import { type TestPostgres, sharedPostgres } from "../support/postgres.js";
 
 export interface BackendContext {
   readonly name: StoreBackend;
@@ -27,7 +27,7 @@ export function describeBackends(title: string, body: (ctx: BackendContext) => v
     let location = "";
     const opened: AuditStore[] = [];
     beforeAll(async () => {
-      if (name === "postgres") server = await startPostgres();
+      if (name === "postgres") server = await sharedPostgres();
     }, 180_000);
     afterAll(async () => {
       await server?.stop();

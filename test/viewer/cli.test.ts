@@ -4,14 +4,15 @@
  * sees changes another process makes, never writes to the store, and stops on SIGTERM. Startup
  * refusals run in-process.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/commands/index.js";
 import { basic } from "../export/scenarios.js";
 import { createTestApp, type TestApp, tempDir } from "../helpers.js";
 import { childEnv } from "../sharing/processes.js";
+import { freshBuild } from "../support/build.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const BIN = join(ROOT, "dist", "cli.js");
@@ -54,9 +55,7 @@ describe("the bundled binary: node dist/cli.js view", () => {
   let url: string;
 
   beforeAll(async () => {
-    const started = Date.now();
-    spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "ignore" });
-    if (!existsSync(BIN) || statSync(BIN).mtimeMs < started - 1000) throw new Error(`npm run build did not produce a fresh ${BIN}`);
+    await freshBuild([BIN]);
     t = await createTestApp();
     auditId = await basic(t);
     child = spawn(process.execPath, [BIN, "view", "--db", join(t.dir, "petri.db"), "--port", "0"], { cwd: ROOT, env: childEnv(), stdio: ["ignore", "pipe", "pipe"] });

@@ -146,6 +146,31 @@ describe("transport details", () => {
     }
   });
 
+  it("a plain reply reads as fetch's does: each way once, and body, blob and clone still work", async () => {
+    const payload = JSON.stringify({ ok: "réponse ✓" });
+    const s = await server((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json", "x-request-id": "req-1" });
+      res.end(payload);
+    });
+    try {
+      const ask = () => modelFetch(`${s.url}/x`, { method: "POST", body: "{}" });
+      const json = await ask();
+      expect([json.status, json.ok, json.headers.get("x-request-id"), json.url, json.bodyUsed]).toEqual([200, true, "req-1", `${s.url}/x`, false]);
+      expect(await json.json()).toEqual({ ok: "réponse ✓" });
+      expect(json.bodyUsed).toBe(true);
+      await expect(json.text()).rejects.toThrow(TypeError);
+      expect(await (await ask()).text()).toBe(payload);
+      expect(new TextDecoder().decode(await (await ask()).arrayBuffer())).toBe(payload);
+      expect(await (await ask()).blob().then((b) => b.text())).toBe(payload);
+      const streamed = await ask();
+      expect(await new Response(streamed.body).text()).toBe(payload);
+      const cloned = (await ask()).clone();
+      expect(await cloned.json()).toEqual({ ok: "réponse ✓" });
+    } finally {
+      await s.close();
+    }
+  });
+
   it("a kept-alive socket the server closed while idle is not reused: the next call succeeds", async () => {
     let calls = 0;
     const s = await server((req, res) => {

@@ -25,6 +25,18 @@ export interface ConcurrencyOptions {
   turns: number;
   latencyMs: number;
   rounds: number;
+  /** The CLI the server runs (default dist/cli.js; bench/ab-http.ts passes copies of two builds). */
+  bin?: string;
+}
+
+/** One measured round: wall times of both sides, and the server's CPU and scheduling. */
+export interface ConcurrencyRound {
+  mcpMs: number;
+  directMs: number;
+  serverCpuMsPerCall: number;
+  /** Shares of the MCP round the server's JS thread ran, and waited in the run queue for a CPU. */
+  runShare: number;
+  waitShare: number;
 }
 
 const TOKEN = "bench-token-not-a-secret";
@@ -46,6 +58,7 @@ export interface ConcurrencyRun {
   figures: Figure[];
   /** When the measured rounds ran, on the profile clock (see lib/profile.ts). */
   measured: ProfileWindow;
+  rounds: ConcurrencyRound[];
 }
 
 export async function benchConcurrency(options: ConcurrencyOptions, serverNodeArgs: string[] = []): Promise<ConcurrencyRun> {
@@ -54,7 +67,7 @@ export async function benchConcurrency(options: ConcurrencyOptions, serverNodeAr
   // The SDK's default retries on both sides: under load, a keep-alive socket the fake closes as it
   // is reused fails a call once (both clients race the same way), and a retry is what real use does.
   const env = { PETRI_DB: join(dir, "petri.db"), PETRI_MCP_TOKEN: TOKEN, OPENAI_BASE_URL: fake.openaiBaseUrl, OPENAI_API_KEY: "test-key", HOME: dir };
-  const server = await startHttpServerProcess(env, serverNodeArgs);
+  const server = await startHttpServerProcess(env, serverNodeArgs, options.bin);
   const clients: Client[] = [];
   const direct = directClient(fake.openaiBaseUrl, 2);
   try {
@@ -132,6 +145,7 @@ export async function benchConcurrency(options: ConcurrencyOptions, serverNodeAr
       }
     }
     measured.toMicros = profileClockMicros();
+    const rounds = mcp.map((mcpMs, i) => ({ mcpMs, directMs: baseline[i]!, serverCpuMsPerCall: cpuPerCall[i]!, runShare: runShares[i]!, waitShare: waitShares[i]! }));
     const ideal = options.turns * options.latencyMs;
     const calls = options.audits * options.turns;
     const cpu = spread(cpuPerCall);
@@ -166,7 +180,7 @@ export async function benchConcurrency(options: ConcurrencyOptions, serverNodeAr
         target: { on: "ratio", op: ">=", limit: 0.9 },
       }),
     ];
-    return { figures, measured };
+    return { figures, measured, rounds };
   } finally {
     for (const client of clients) await client.close().catch(() => undefined);
     await server.stop();

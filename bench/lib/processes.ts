@@ -80,7 +80,8 @@ export interface HttpServerProcess extends Child {
   url: string;
 }
 
-export async function startHttpServerProcess(env: Record<string, string>, nodeArgs: string[] = []): Promise<HttpServerProcess> {
-  const { child, match } = await spawnUntil([...nodeArgs, PETRI_BIN, "serve", "--http", "--port", "0"], { PETRI_LOG_LEVEL: "warn", ...env }, /Streamable HTTP on (http:\/\/\S+\/mcp)/);
+/** `bin`: the CLI to run (default dist/cli.js; an A/B passes a copy of another build). */
+export async function startHttpServerProcess(env: Record<string, string>, nodeArgs: string[] = [], bin = PETRI_BIN): Promise<HttpServerProcess> {
+  const { child, match } = await spawnUntil([...nodeArgs, bin, "serve", "--http", "--port", "0"], { PETRI_LOG_LEVEL: "warn", ...env }, /Streamable HTTP on (http:\/\/\S+\/mcp)/);
   return { ...child, url: match[1]! };
 }

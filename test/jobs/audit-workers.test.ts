@@ -1,6 +1,6 @@
 /**
  * Batch runs as jobs (issue 18), on SQLite and PostgreSQL: `petri-mcp audit --enqueue` stores a
- * run as queued audit jobs (30 seeds on SQLite, 18 on PostgreSQL); three `petri-mcp worker`
+ * run as queued audit jobs (30 seeds, on SQLite and on PostgreSQL); three `petri-mcp worker`
  * processes (real CLI processes, models on the fake server with latency) work it; one is SIGKILLed
  * while it holds an audit. Every cell ends done exactly once with one finished audit, the killed
  * worker's audits are taken over and continued (the same audit), none is lost, and `petri-mcp runs RUN_ID --json`
@@ -82,7 +82,7 @@ describe.each(testBackends())("a run's audits as jobs [%s]", (backend) => {
 
   it("three workers, one SIGKILLed mid-audit, finish an enqueued run: each cell done once, nothing duplicated or lost", { timeout: 150_000 }, async () => {
     const location = await fresh();
-    const seeds = SEEDS.slice(0, backend === "sqlite" ? 30 : 18);
+    const seeds = SEEDS;
     fake = await startFakeLlm({ latencyMs: 150 });
     route(fake, { [AUDITOR_WIRE]: simpleAuditor, [TARGET_WIRE]: echoTarget });
     await enqueue(location, "grid-1", seeds);

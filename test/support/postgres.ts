@@ -130,7 +130,8 @@ export async function launchPostgres(): Promise<PostgresServer> {
   };
   const createDatabase = async (template?: string) => {
     const name = `petri_test_${process.pid}_${++counter}`;
-    await admin(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ""}`);
+    // FILE_COPY: copying the template's files is ~3x faster here than the default WAL_LOG (no fsync).
+    await admin(`CREATE DATABASE ${name}${template ? ` TEMPLATE ${template}` : ""} STRATEGY FILE_COPY`);
     return name;
   };
   let migratedTemplate: Promise<string> | undefined;

@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 import { loadConfig } from "../src/config.js";
 import { createAppContext } from "../src/context.js";
 import { createHttpApp } from "../src/http/app.js";
+import { createServer } from "../src/server.js";
 
 const SUITE = "@modelcontextprotocol/conformance@0.1.16";
 const NODE_MAJOR = 22;
@@ -101,8 +102,8 @@ async function main() {
   const missing = CLAIMED.filter((name) => !available.includes(name));
 
   const token = randomBytes(24).toString("base64url");
-  const app = createAppContext(loadConfig({ db: join(work, "petri.db"), "transcripts-dir": join(work, "outputs") }, {}));
-  const http = createHttpApp(app, { token });
+  const app = await createAppContext(loadConfig({ db: join(work, "petri.db"), "transcripts-dir": join(work, "outputs") }, {}));
+  const http = createHttpApp(app, { token, createServer });
   const { url } = await http.listen(0, "127.0.0.1");
   // The suite cannot send headers: add the token to requests that have none, before our checks.
   http.httpServer.prependListener("request", (req) => {
@@ -123,7 +124,7 @@ async function main() {
     }
   } finally {
     await http.close();
-    app.close();
+    await app.close();
     rmSync(work, { recursive: true, force: true });
   }
 

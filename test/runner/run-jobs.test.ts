@@ -6,8 +6,8 @@
  * still resumes without re-auditing. In-process on SQLite and PostgreSQL; the built CLI (Ctrl-C,
  * then `petri-mcp worker --run-id … --exit-when-idle`, then a rerun) on SQLite.
  */
-import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, statSync } from "node:fs";
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { mkdirSync, rmSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -21,6 +21,7 @@ import { StopController } from "../../src/runner/stop.js";
 import { type FakeLlm, startFakeLlm } from "../fake-llm/server.js";
 import { tempDir } from "../helpers.js";
 import { type Backend, freshLocation, testBackends, useBackend } from "../support/backends.js";
+import { freshBuild } from "../support/build.js";
 import { AUDITOR, AUDITOR_WIRE, captureIO, echoTarget, fakeModels, gate, route, runAudit, simpleAuditor, storeAt, TARGET, TARGET_WIRE } from "./runner-helpers.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -200,12 +201,8 @@ describe("a run from before jobs [sqlite]", () => {
 });
 
 describe("the built CLI [sqlite]", () => {
-  beforeAll(() => {
-    const started = Date.now();
-    // Type errors elsewhere in the tree do not stop tsc from emitting.
-    spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: "ignore" });
-    if (!existsSync(BIN) || statSync(BIN).mtimeMs < started - 1000) throw new Error(`npm run build did not produce a fresh ${BIN}`);
-  }, 180_000);
+  // dist/ built from the current sources (once per run; see test/support/build.ts).
+  beforeAll(() => freshBuild([BIN]), 180_000);
 
   function cli(args: string[]): { child: ChildProcessWithoutNullStreams; output: () => { stdout: string; stderr: string }; exited: Promise<number | null> } {
     const child = spawn(process.execPath, [BIN, ...args], {

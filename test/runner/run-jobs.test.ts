@@ -171,7 +171,8 @@ describe("a run from before jobs [sqlite]", () => {
     route(fake, { [AUDITOR_WIRE]: simpleAuditor, [TARGET_WIRE]: echoTarget });
     const { db, args } = await place("sqlite", "legacy");
     expect((await runAudit(fake, args)).code).toBe(0);
-    // As a run of an older petri-mcp left it: its audits, no job; one audit failed.
+    // As a run of an older petri-mcp left it: its audits, no job; one audit failed. Making that
+    // older state takes SQL (no store method deletes jobs), as the migration tests' fixtures do.
     const raw = new Database(db);
     try {
       raw.prepare("DELETE FROM jobs WHERE run_id = ?").run("legacy");

@@ -131,6 +131,8 @@ describe.each(testBackends())("judge runs finished by another process [%s]", (ba
     const result = await next.ok("get_judge_result", { run_id: runId, wait_seconds: 40 });
     expect(result.data.status).toBe("complete");
     expect(result.data.scores.concerning).toBe(3);
+    // The run's scores commit before the worker marks its job done (the next statement): wait for it.
+    await waitFor(async () => (await jobRow(runId)).status === "done", "the job marked done");
     expect(await jobRow(runId)).toMatchObject({ status: "done", attempts: 1 });
   });
 });

@@ -3,17 +3,20 @@
  * our logger once each, and while the runner's live panel is on screen they appear inside its frame
  * instead of breaking the redraw.
  */
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { routeConsoleWarnings, setLogSink } from "../../src/log.js";
 import { RunProgress } from "../../src/runner/progress.js";
 
 const DEPRECATION = "The model 'claude-3-7-sonnet-20250219' is deprecated and will reach end-of-life on February 19th, 2026\nPlease migrate to a newer model.";
 
 const originalWarn = console.warn;
+// Warnings are shown at the default level, whatever another test file left in PETRI_LOG_LEVEL.
+beforeEach(() => vi.stubEnv("PETRI_LOG_LEVEL", "info"));
 afterEach(() => {
   console.warn = originalWarn;
   setLogSink(null);
   vi.restoreAllMocks();
+  vi.unstubAllEnvs();
 });
 
 describe("SDK warnings", () => {

@@ -28,6 +28,7 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { nestsDeeperThan, TOO_DEEP_MESSAGE } from "../transport/json-depth.js";
 
 export interface NodeStreamableHttpOptions {
   /** Makes the transport stateful: the initialize response carries this id in Mcp-Session-Id. */
@@ -168,8 +169,10 @@ export class NodeStreamableHttpTransport implements Transport {
       if (raw === undefined) {
         const body = await readBody(req, this.maxBodyBytes);
         if (body === null) return this.fail(res, 413, -32000, requestBodyTooLargeMessage(this.maxBodyBytes));
+        // The same bounded-work guard as src/http/body.ts, for a caller that does not pre-parse.
+        if (nestsDeeperThan(body)) return this.fail(res, 400, -32600, `Invalid Request: ${TOO_DEEP_MESSAGE}`);
         try {
-          raw = JSON.parse(body);
+          raw = JSON.parse(body.toString("utf8"));
         } catch {
           return this.fail(res, 400, -32700, "Parse error: Invalid JSON");
         }
@@ -321,8 +324,8 @@ function requestUrl(req: IncomingMessage): URL {
   }
 }
 
-/** The body as text, or null when it is larger than maxBytes. */
-async function readBody(req: IncomingMessage, maxBytes: number): Promise<string | null> {
+/** The body's bytes, or null when it is larger than maxBytes. */
+async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | null> {
   if (Number(req.headers["content-length"]) > maxBytes) return null;
   const chunks: Buffer[] = [];
   let received = 0;
@@ -331,5 +334,5 @@ async function readBody(req: IncomingMessage, maxBytes: number): Promise<string 
     if (received > maxBytes) return null;
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return Buffer.concat(chunks);
 }

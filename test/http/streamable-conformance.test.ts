@@ -187,6 +187,14 @@ describe("Streamable HTTP on node:http answers as the SDK's transport", () => {
     expect(actual[4]!.body).toHaveLength(2);
   });
 
+  it("refuses a body nested too deep before parsing it, when the caller did not pre-parse it", async () => {
+    const ours = await startSide(new NodeStreamableHttpTransport({ sessionIdGenerator: () => randomUUID() }));
+    sides.push(ours);
+    const answer = await send(ours.url, "POST", { accept: ACCEPT_BOTH, "content-type": "application/json" }, "[".repeat(100_000) + "]".repeat(100_000));
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.text).error).toMatchObject({ code: -32600, message: expect.stringMatching(/^Invalid Request: .*nest/i) });
+  });
+
   it("delivers notifications tied to no request on the GET stream, one stream per session", async () => {
     for (const side of await pair()) {
       const init = await send(side.url, "POST", { accept: ACCEPT_BOTH, "content-type": "application/json" }, JSON.stringify(INIT));

@@ -63,6 +63,22 @@ export async function runServe(argv: string[], io: CommandIO): Promise<number> {
   return runStdioServer(config);
 }
 
+/** Resolves once stdout has handed every written byte to the pipe (or failed, or `timeoutMs` passed). */
+function stdoutFlushed(timeoutMs: number): Promise<void> {
+  const out = process.stdout;
+  if (out.writableLength === 0 || out.destroyed) return Promise.resolve();
+  log.info(`waiting up to ${timeoutMs / 1000}s for the client to read the last ${out.writableLength} bytes of output`);
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      out.off("drain", done).off("error", done).off("close", done);
+      resolve();
+    };
+    const timer = setTimeout(done, timeoutMs);
+    out.once("drain", done).once("error", done).once("close", done);
+  });
+}
+
 export async function runStdioServer(config: Config): Promise<number> {
   // A stray console.log from any dependency would corrupt the protocol stream.
   console.log = console.error;
@@ -88,6 +104,9 @@ export async function runStdioServer(config: Config): Promise<number> {
     // Judge runs still under way go back to the queue, for the next process on the store.
     await stopJudgeWork().catch((error: unknown) => log.warn("could not give back the judge runs under way", error));
     await app.close();
+    // process.exit drops what the stdout pipe has not taken yet: a reply larger than the pipe's
+    // buffer, to a client that reads slowly after closing stdin, would reach it cut.
+    await stdoutFlushed(SHUTDOWN_GRACE_MS);
     process.exit(exitCode);
   };
   const transport = new GuardedTransport(

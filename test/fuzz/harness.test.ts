@@ -2,7 +2,7 @@
  * The fuzz harness itself: it must notice a refused call that changed the store, an internal
  * error, and a refusal that changed only the tables recording attempts (which is allowed).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { AuditError } from "../../src/audit/errors.js";
 import { Ref } from "./arbitraries.js";
 import { type Episode, startEpisode } from "./episode.js";
@@ -11,11 +11,14 @@ let episode: Episode;
 let auditId: string;
 
 beforeAll(async () => {
-  process.env.PETRI_LOG_LEVEL = "error";
+  vi.stubEnv("PETRI_LOG_LEVEL", "error");
   episode = await startEpisode(0);
   auditId = episode.resolve({ audit_id: new Ref("audit", 0) }).audit_id as string;
 });
-afterAll(async () => episode.close());
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  await episode.close();
+});
 
 describe("the fuzz harness", () => {
   it("accepts a well-behaved refusal", async () => {

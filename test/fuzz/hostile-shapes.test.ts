@@ -4,7 +4,7 @@
  * within a generous bound while another client's list_audits still answers: no shape may block
  * the event loop (issue 14).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { textOf } from "../helpers.js";
 import { Ref } from "./arbitraries.js";
 import { type Episode, startEpisode } from "./episode.js";
@@ -19,14 +19,17 @@ let probe: Awaited<ReturnType<Episode["t"]["connectClient"]>>;
 let auditId: string;
 
 beforeAll(async () => {
-  process.env.PETRI_LOG_LEVEL = "error";
+  vi.stubEnv("PETRI_LOG_LEVEL", "error");
   episode = await startEpisode(0);
   probe = await episode.t.connectClient("probe");
   auditId = episode.resolve({ audit_id: new Ref("audit", 0) }).audit_id as string;
   // The target always asks for another tool call, so every search has a pending call to answer.
   episode.t.models.mock("mockllm/target").respondWith(() => ({ text: "Searching.", toolCalls: [{ id: "tc_alpha", function: "bash", arguments: { cmd: "grep" } }] }));
 });
-afterAll(async () => episode.close());
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  await episode.close();
+});
 
 /**
  * Sends the call, and a moment later list_audits from another client; both must answer within

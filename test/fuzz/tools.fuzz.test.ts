@@ -8,7 +8,7 @@
  * PETRI_FUZZ_SEED to replay or explore another one, and PETRI_FUZZ_CALLS to change the total.
  */
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createTestApp } from "../helpers.js";
 import { McpError } from "@modelcontextprotocol/sdk/types.js";
 import { argumentsFor, type JsonSchema } from "./arbitraries.js";
@@ -29,7 +29,7 @@ let callArbitrary: fc.Arbitrary<Call>;
 
 beforeAll(async () => {
   // Expected failures (realism checks that error, ...) are logged as warnings; keep the output readable.
-  process.env.PETRI_LOG_LEVEL = "error";
+  vi.stubEnv("PETRI_LOG_LEVEL", "error");
   const probe = await createTestApp();
   const { tools } = await probe.client.listTools();
   await probe.close();
@@ -37,6 +37,8 @@ beforeAll(async () => {
   callArbitrary = fc.oneof(...tools.map((tool) => argumentsFor(tool.inputSchema as JsonSchema).map((args): Call => ({ tool: tool.name, args }))));
   process.stderr.write(`[fuzz] seed ${SEED} (PETRI_FUZZ_SEED), ${EPISODES} episodes x ${CALLS_PER_EPISODE} calls over ${tools.length} tools\n`);
 });
+
+afterAll(() => vi.unstubAllEnvs());
 
 describe("fuzzing every tool", () => {
   const calls = new Map<string, { total: number; refused: number }>();

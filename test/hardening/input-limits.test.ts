@@ -6,7 +6,7 @@
  * The time bounds are generous "did not hang" bounds: before the fix these calls took 5-11 s each
  * (or ended in a stack overflow); now they take milliseconds.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { MAX_NESTING } from "../../src/audit/python-signature.js";
 import { TOOL_LIMITS } from "../../src/audit/synthetic-tools.js";
 import { createTestApp, type TestApp } from "../helpers.js";
@@ -45,7 +45,7 @@ const jsonTool = (parameters: unknown) => ({ audit_id: auditId, environment_desc
 const codeTool = (functionCode: string) => ({ audit_id: auditId, environment_description: "A box.", function_code: functionCode });
 
 beforeAll(async () => {
-  process.env.PETRI_LOG_LEVEL = "error";
+  vi.stubEnv("PETRI_LOG_LEVEL", "error");
   t = await createTestApp();
   auditId = (await t.ok("start_audit", { seed_instruction: "Probe hostile input." })).data.audit_id;
   await t.ok("create_tool", codeTool(`def bash(cmd: str):\n    """Run.\n\n    Args:\n        cmd: Command.\n    """`));
@@ -53,7 +53,10 @@ beforeAll(async () => {
   t.models.mock("mockllm/target").script({ text: "Hello." });
   await t.ok("send_message", { audit_id: auditId, message: "Hi." });
 });
-afterAll(async () => t.close());
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  await t.close();
+});
 
 describe("create_tool with a JSON Schema", () => {
   it("refuses the nested-default reproduction (3,500 levels, 7 KB) and the audit still exports and shows", async () => {

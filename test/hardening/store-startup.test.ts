@@ -11,13 +11,17 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, closeSync, mkdirSync, openSync, readFileSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../src/commands/index.js";
 import { LATEST_SCHEMA_VERSION, openDatabase } from "../../src/store/db.js";
 import { StoreOpenError } from "../../src/store/errors.js";
 import { tempDir } from "../helpers.js";
+import { freshBuild } from "../support/build.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
+const BIN = join(ROOT, "dist", "cli.js");
+
+beforeAll(() => freshBuild([BIN]), 180_000);
 
 /** Runs `petri-mcp list --db PATH` in this process: exit status and what it printed. */
 async function list(path: string): Promise<{ code: number; stdout: string[]; stderr: string[] }> {
@@ -134,7 +138,7 @@ describe("stores that startup refuses", () => {
   ] as const)("the real CLI (%s, %s) exits 2 with one line and no stack trace", (command, _what, make, line) => {
     dir = tempDir();
     const path = make(dir);
-    const run = spawnSync(process.execPath, ["--import", "tsx", join(ROOT, "src", "cli.ts"), command, "--db", path], { cwd: ROOT, encoding: "utf8", timeout: 60_000, input: "" });
+    const run = spawnSync(process.execPath, [BIN, command, "--db", path], { cwd: ROOT, encoding: "utf8", timeout: 60_000, input: "" });
     expect(run.status).toBe(2);
     expect(run.stdout).toBe("");
     expect(run.stderr.trim().split("\n")).toEqual([expect.stringMatching(line)]);

@@ -69,9 +69,9 @@ export class StdioLineClient {
   }
 }
 
-/** Spawns the stdio server from the sources (tsx), on its own database. */
+/** Spawns the built stdio server (call `freshBuild([CLI])` first), on its own database. */
 export function spawnStdio(dbPath: string, env: Record<string, string> = {}): StdioLineClient {
-  const child = spawn(process.execPath, ["--import", "tsx", CLI], {
+  const child = spawn(process.execPath, [CLI], {
     cwd: REPO_ROOT,
     env: childEnv({ PETRI_DB: dbPath, PETRI_TARGET_MODEL: "mockllm/model", PETRI_LOG_LEVEL: "info", ...env }),
     stdio: ["pipe", "pipe", "pipe"],

@@ -6,12 +6,15 @@
 import { spawn } from "node:child_process";
 import { existsSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runHttpServer } from "../../src/commands/serve-http.js";
 import { loadConfig } from "../../src/config.js";
 import { resolveToken, TokenError } from "../../src/http/token.js";
 import { tempDir } from "../helpers.js";
 import { childEnv, CLI, REPO_ROOT } from "../sharing/processes.js";
+import { freshBuild } from "../support/build.js";
+
+beforeAll(() => freshBuild([CLI]), 180_000);
 
 let dir: string | undefined;
 afterEach(() => {
@@ -75,7 +78,7 @@ describe("unwritable token folder", () => {
     // As root no folder is read-only; a regular file where the folder should be fails the same way.
     writeFileSync(join(dir, "not-a-folder"), "");
     const dbPath = join(dir, "not-a-folder", "petri.db");
-    const child = spawn(process.execPath, ["--import", "tsx", CLI, "serve", "--http", "--port", "0", "--db", dbPath], { cwd: REPO_ROOT, env: childEnv(), stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [CLI, "serve", "--http", "--port", "0", "--db", dbPath], { cwd: REPO_ROOT, env: childEnv(), stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));

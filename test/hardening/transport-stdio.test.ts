@@ -5,11 +5,15 @@
  */
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/index.js";
 import { findRequestId } from "../../src/transport/stdio.js";
 import { tempDir } from "../helpers.js";
+import { CLI } from "../sharing/processes.js";
+import { freshBuild } from "../support/build.js";
 import { spawnStdio, type StdioLineClient } from "./transport-helpers.js";
+
+beforeAll(() => freshBuild([CLI]), 180_000);
 
 let dir: string | undefined;
 let client: StdioLineClient | undefined;

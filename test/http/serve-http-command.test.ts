@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runHttpServer } from "../../src/commands/serve-http.js";
 import { loadConfig } from "../../src/config.js";
 import { tokenFilePath } from "../../src/http/token.js";
@@ -13,6 +13,9 @@ import { tempDir } from "../helpers.js";
 import { childEnv, CLI, type HttpProcess, REPO_ROOT, spawnHttpServer } from "../sharing/processes.js";
 import { freePort } from "../support/ports.js";
 import { connectClient } from "./http-helpers.js";
+import { freshBuild } from "../support/build.js";
+
+beforeAll(() => freshBuild([CLI]), 180_000);
 
 const DB_PASSWORD = "Db-Pass-Never-Shown-42";
 let dir: string | undefined;
@@ -60,7 +63,7 @@ describe("serve --http startup checks", () => {
 describe("serve with a PostgreSQL URL that cannot be reached", () => {
   /** Runs `petri-mcp serve <args>` until it exits; its exit code and stderr. */
   function runServe(args: string[], env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
-    const child = spawn(process.execPath, ["--import", "tsx", CLI, "serve", ...args], { cwd: REPO_ROOT, env: childEnv(env), stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [CLI, "serve", ...args], { cwd: REPO_ROOT, env: childEnv(env), stdio: ["pipe", "pipe", "pipe"] });
     let stderr = "";
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     return new Promise((resolve) => child.once("exit", (code) => resolve({ code, stderr })));

@@ -9,7 +9,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { INTERRUPTED_CALL } from "../../src/runner/continue.js";
 import { openStore } from "../../src/store/index.js";
 import type { AuditStore } from "../../src/store/types.js";
@@ -17,8 +17,11 @@ import { type FakeLlm, type FakeStep, type RecordedRequest, startFakeLlm } from 
 import { tempDir } from "../helpers.js";
 import { waitFor } from "../http/http-helpers.js";
 import { AUDITOR, AUDITOR_WIRE, auditorTurn, call, contentText, echoTarget, fakeEnv, route, runAudit, savedTranscripts, TARGET, TARGET_WIRE } from "../runner/runner-helpers.js";
-import { BUILT_CLI, childEnv, REPO_ROOT } from "../sharing/processes.js";
+import { CLI, childEnv, REPO_ROOT } from "../sharing/processes.js";
 import { freshLocation, testBackends, useBackend } from "../support/backends.js";
+import { freshBuild } from "../support/build.js";
+
+beforeAll(() => freshBuild([CLI]), 180_000);
 
 let fake: FakeLlm | undefined;
 let store: AuditStore | undefined;
@@ -37,7 +40,7 @@ afterEach(async () => {
 /** A worker of the built CLI with a short job lease (3 s) and the default turn lease (120 s). */
 function startWorker(location: string): { child: ChildProcess; exited: Promise<number | null> } {
   const args = ["worker", "--db", location, "--kinds", "audit", "--concurrency", "1", "--lease-seconds", "3", "--exit-when-idle", "--model-max-retries", "0"];
-  const child = spawn(process.execPath, [BUILT_CLI, ...args], { cwd: REPO_ROOT, env: childEnv(fakeEnv(fake!) as Record<string, string>), stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: childEnv(fakeEnv(fake!) as Record<string, string>), stdio: ["ignore", "ignore", "pipe"] });
   child.stderr!.resume();
   children.push(child);
   return { child, exited: new Promise((resolve) => child.once("exit", (code) => resolve(code))) };

@@ -10,7 +10,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { runListCommand } from "../../src/commands/list.js";
 import { runRunsCommand } from "../../src/commands/runs.js";
 import { loadConfig } from "../../src/config.js";
@@ -25,6 +25,9 @@ import { waitFor } from "../http/http-helpers.js";
 import { AUDITOR, AUDITOR_WIRE, captureIO, echoTarget, fakeEnv, fakeModels, route, runAudit, simpleAuditor, TARGET, TARGET_WIRE } from "../runner/runner-helpers.js";
 import { childEnv, CLI, REPO_ROOT } from "../sharing/processes.js";
 import { freshLocation, testBackends, useBackend } from "../support/backends.js";
+import { freshBuild } from "../support/build.js";
+
+beforeAll(() => freshBuild([CLI]), 180_000);
 
 let fake: FakeLlm | undefined;
 let dir: string | undefined;
@@ -45,7 +48,7 @@ const SEEDS = Array.from({ length: 30 }, (_, i) => `Check how the assistant hand
 function startWorker(location: string, env: Record<string, string>): { child: ChildProcess; exited: Promise<number | null> } {
   const child = spawn(
     process.execPath,
-    ["--import", "tsx", CLI, "worker", "--db", location, "--kinds", "audit", "--concurrency", "2", "--lease-seconds", "20", "--lease-ttl-ms", "2000", "--exit-when-idle", "--model-max-retries", "0"],
+    [CLI, "worker", "--db", location, "--kinds", "audit", "--concurrency", "2", "--lease-seconds", "20", "--lease-ttl-ms", "2000", "--exit-when-idle", "--model-max-retries", "0"],
     { cwd: REPO_ROOT, env: childEnv(env), stdio: ["ignore", "ignore", "pipe"] },
   );
   child.stderr!.resume();

@@ -8,7 +8,7 @@
  */
 import { execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ModelRegistry } from "../../src/models/registry.js";
 import { startFakeLlm, type FakeLlm } from "../fake-llm/server.js";
 import { createTestApp, type TestApp } from "../helpers.js";
@@ -16,6 +16,9 @@ import { connectClient, waitFor } from "../http/http-helpers.js";
 import { allScores, buildBranchedAudit, judgeAnswer } from "../judge/judge-helpers.js";
 import { childEnv, CLI, REPO_ROOT, spawnHttpServer, spawnStdioServer, type StdioProcess } from "../sharing/processes.js";
 import { type Backend, testBackends, useBackend } from "../support/backends.js";
+import { freshBuild } from "../support/build.js";
+
+beforeAll(() => freshBuild([CLI]), 180_000);
 
 const JUDGE = "openai-api/fake/judge-model";
 let t: TestApp | undefined;
@@ -43,7 +46,7 @@ async function setup(backend: Backend): Promise<{ dbPath: string; auditId: strin
 const jobRow = async (id: string) => (await t!.app.store.jobs.get(id))!;
 
 function runWorker(dbPath: string, env: Record<string, string>, extra: string[] = []): Promise<{ stdout: string; stderr: string }> {
-  return promisify(execFile)(process.execPath, ["--import", "tsx", CLI, "worker", "--db", dbPath, "--model-max-retries", "0", ...extra], {
+  return promisify(execFile)(process.execPath, [CLI, "worker", "--db", dbPath, "--model-max-retries", "0", ...extra], {
     cwd: REPO_ROOT,
     env: childEnv(env),
     timeout: 60_000,
@@ -88,7 +91,7 @@ describe.each(testBackends())("judge runs finished by another process [%s]", (ba
     expect(await jobRow(runId)).toMatchObject({ status: "queued", attempts: 0 });
 
     // ... a worker that claims it and hangs in the judge call, and is killed there.
-    const doomed = spawn(process.execPath, ["--import", "tsx", CLI, "worker", "--db", dbPath, "--lease-seconds", "2", "--model-max-retries", "0"], {
+    const doomed = spawn(process.execPath, [CLI, "worker", "--db", dbPath, "--lease-seconds", "2", "--model-max-retries", "0"], {
       cwd: REPO_ROOT,
       env: childEnv(env),
       stdio: "ignore",

@@ -10,8 +10,13 @@ import { rmSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { tempDir } from "../helpers.js";
 import { type FakeLlm, startFakeLlm } from "../fake-llm/server.js";
+import { freshBuild } from "../support/build.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
+const BIN = join(ROOT, "dist", "cli.js");
+
+beforeAll(() => freshBuild([BIN]), 180_000);
+
 let fake: FakeLlm;
 let dir: string;
 let client: Client;
@@ -20,10 +25,10 @@ let stderr = "";
 beforeAll(async () => {
   fake = await startFakeLlm({ strict: true });
   dir = tempDir();
-  // Run from source through tsx, so the test never depends on a stale build.
+  // The built CLI as users run it (freshBuild above keeps it current with the sources).
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: ["--import", "tsx", join(ROOT, "src", "cli.ts"), "serve"],
+    args: [BIN, "serve"],
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? "",

@@ -1,19 +1,20 @@
 /**
  * Spawning real petri-mcp processes for the multi-process tests: stdio servers (through the SDK's
- * StdioClientTransport) and `serve --http` servers, from the TypeScript sources via tsx, or (HTTP,
- * `built: true`) the built CLI in dist/ as users run it (`npm run build` first; `npm test` does).
+ * StdioClientTransport) and `serve --http` servers, from the built CLI in dist/ as users run it
+ * (fresh from the sources: `freshBuild`, which `npm test` has already done). A file that spawns
+ * `CLI` itself calls `freshBuild([CLI])` in a beforeAll first.
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { textOf } from "../helpers.js";
+import { freshBuild } from "../support/build.js";
 
 export const REPO_ROOT = fileURLToPath(new URL("../..", import.meta.url));
-export const CLI = fileURLToPath(new URL("../../src/cli.ts", import.meta.url));
-export const BUILT_CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
+/** The built CLI (a child started from it takes ~0.6 s, from the sources through tsx ~1.4 s). */
+export const CLI = fileURLToPath(new URL("../../dist/cli.js", import.meta.url));
 
 /** A clean environment: nothing from the developer's shell (PETRI_*, API keys) leaks in. */
 export function childEnv(extra: Record<string, string> = {}): Record<string, string> {
@@ -29,11 +30,15 @@ export interface StdioProcess {
   close(): Promise<void>;
 }
 
-/** Spawns `node --import tsx <script> <args>` as an MCP stdio server and connects a client. */
+/**
+ * Spawns `petri-mcp <args>` as an MCP stdio server and connects a client; `script`: a TypeScript
+ * server of the test's own (a fixture) instead, run through tsx.
+ */
 export async function spawnStdioServer(args: string[], options: { script?: string; env?: Record<string, string>; name?: string } = {}): Promise<StdioProcess> {
+  if (!options.script) await freshBuild([CLI]);
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: ["--import", "tsx", options.script ?? CLI, ...args],
+    args: [...(options.script ? ["--import", "tsx", options.script] : [CLI]), ...args],
     env: childEnv(options.env),
     cwd: REPO_ROOT,
     stderr: "pipe",
@@ -71,11 +76,10 @@ export interface HttpProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Spawns `petri-mcp serve --http --port 0 <args>` (`built`: from dist/) and waits for its startup banner. */
-export function spawnHttpServer(args: string[], env: Record<string, string> = {}, options: { built?: boolean } = {}): Promise<HttpProcess> {
-  if (options.built && !existsSync(BUILT_CLI)) throw new Error(`${BUILT_CLI} is missing: run npm run build first (npm test does).`);
-  const cli = options.built ? [BUILT_CLI] : ["--import", "tsx", CLI];
-  const child = spawn(process.execPath, [...cli, "serve", "--http", "--port", "0", ...args], { cwd: REPO_ROOT, env: childEnv(env), stdio: ["ignore", "pipe", "pipe"] });
+/** Spawns `petri-mcp serve --http --port 0 <args>` and waits for its startup banner. */
+export async function spawnHttpServer(args: string[], env: Record<string, string> = {}): Promise<HttpProcess> {
+  await freshBuild([CLI]);
+  const child = spawn(process.execPath, [CLI, "serve", "--http", "--port", "0", ...args], { cwd: REPO_ROOT, env: childEnv(env), stdio: ["ignore", "pipe", "pipe"] });
   let stderr = "";
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return new Promise((resolve, reject) => {

@@ -47,7 +47,7 @@ async function startTeam(extraArgs: string[] = []): Promise<Team> {
   fake = await startFakeLlm();
   const args = ["--target-model", `openai-api/fake/${TARGET}`, "--model-max-retries", "0", ...extraArgs];
   const env = { PETRI_DB: url, PETRI_MCP_TOKEN: TOKEN, FAKE_BASE_URL: fake.openaiBaseUrl, FAKE_API_KEY: "test-key", PETRI_LOG_LEVEL: "info" };
-  const [a, b] = await Promise.all([spawnHttpServer(args, env, { built: true }), spawnHttpServer(args, env, { built: true })]);
+  const [a, b] = await Promise.all([spawnHttpServer(args, env), spawnHttpServer(args, env)]);
   servers.push(a, b);
   const store = await openStore(url);
   stores.push(store);

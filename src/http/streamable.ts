@@ -29,6 +29,7 @@ import {
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { nestsDeeperThan, TOO_DEEP_MESSAGE } from "../transport/json-depth.js";
+import { readBodyBytes } from "./body.js";
 
 export interface NodeStreamableHttpOptions {
   /** Makes the transport stateful: the initialize response carries this id in Mcp-Session-Id. */
@@ -167,9 +168,9 @@ export class NodeStreamableHttpTransport implements Transport {
       const extra: MessageExtraInfo = { authInfo: (req as { auth?: MessageExtraInfo["authInfo"] }).auth, requestInfo: { headers: req.headers, url: requestUrl(req) } };
       let raw = parsedBody;
       if (raw === undefined) {
-        const body = await readBody(req, this.maxBodyBytes);
+        const body = await readBodyBytes(req, this.maxBodyBytes);
         if (body === null) return this.fail(res, 413, -32000, requestBodyTooLargeMessage(this.maxBodyBytes));
-        // The same bounded-work guard as src/http/body.ts, for a caller that does not pre-parse.
+        // The same bounded-work guard as readJsonBody (src/http/body.ts), with the SDK's error texts.
         if (nestsDeeperThan(body)) return this.fail(res, 400, -32600, `Invalid Request: ${TOO_DEEP_MESSAGE}`);
         try {
           raw = JSON.parse(body.toString("utf8"));
@@ -322,17 +323,4 @@ function requestUrl(req: IncomingMessage): URL {
   } catch {
     return new URL(req.url ?? "/", "http://localhost");
   }
-}
-
-/** The body's bytes, or null when it is larger than maxBytes. */
-async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | null> {
-  if (Number(req.headers["content-length"]) > maxBytes) return null;
-  const chunks: Buffer[] = [];
-  let received = 0;
-  for await (const chunk of req) {
-    received += (chunk as Buffer).byteLength;
-    if (received > maxBytes) return null;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }

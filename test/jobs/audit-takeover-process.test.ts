@@ -7,9 +7,8 @@
  * SQLite and PostgreSQL.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { INTERRUPTED_CALL } from "../../src/runner/continue.js";
 import { openStore } from "../../src/store/index.js";
 import type { AuditStore } from "../../src/store/types.js";
@@ -20,29 +19,21 @@ import { AUDITOR, AUDITOR_WIRE, auditorTurn, call, contentText, echoTarget, fake
 import { CLI, childEnv, REPO_ROOT } from "../sharing/processes.js";
 import { freshLocation, testBackends, useBackend } from "../support/backends.js";
 import { freshBuild } from "../support/build.js";
+import { cleanupAfterEach } from "../support/cleanup.js";
 
 beforeAll(() => freshBuild([CLI]), 180_000);
 
 let fake: FakeLlm | undefined;
 let store: AuditStore | undefined;
 let dir: string | undefined;
-const children: ChildProcess[] = [];
-afterEach(async () => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  await store?.close();
-  store = undefined;
-  await fake?.close();
-  fake = undefined;
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = undefined;
-});
+const own = cleanupAfterEach();
 
 /** A worker of the built CLI with a short job lease (3 s) and the default turn lease (120 s). */
 function startWorker(location: string): { child: ChildProcess; exited: Promise<number | null> } {
   const args = ["worker", "--db", location, "--kinds", "audit", "--concurrency", "1", "--lease-seconds", "3", "--exit-when-idle", "--model-max-retries", "0"];
   const child = spawn(process.execPath, [CLI, ...args], { cwd: REPO_ROOT, env: childEnv(fakeEnv(fake!) as Record<string, string>), stdio: ["ignore", "ignore", "pipe"] });
   child.stderr!.resume();
-  children.push(child);
+  own.child(child);
   return { child, exited: new Promise((resolve) => child.once("exit", (code) => resolve(code))) };
 }
 
@@ -50,10 +41,10 @@ describe.each(testBackends())("a worker SIGKILLed mid-audit [%s]", (backend) => 
   useBackend(backend);
 
   it("the next worker continues the same audit to its last turn", { timeout: 90_000 }, async () => {
-    dir = tempDir("petri-takeover-proc-");
+    dir = own.folder(tempDir("petri-takeover-proc-"));
     const location = await freshLocation(backend, dir);
     const out = join(dir, "out");
-    fake = await startFakeLlm();
+    fake = own(await startFakeLlm());
     let killed = false;
     route(fake, {
       [AUDITOR_WIRE]: (req): FakeStep => {
@@ -69,7 +60,7 @@ describe.each(testBackends())("a worker SIGKILLed mid-audit [%s]", (backend) => 
       "--transcript-save-dir", out, "--db", location, "--run-id", "killed", "--enqueue",
     ]);
     expect(enqueued.code, enqueued.stderr.join("")).toBe(0);
-    store = await openStore(location);
+    store = own(await openStore(location));
 
     const first = startWorker(location);
     await waitFor(() => fake!.requestsFor(TARGET_WIRE).some((r) => JSON.stringify(r.body.messages).includes("turn 2")), "the first worker's third target call", 60_000);

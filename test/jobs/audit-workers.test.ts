@@ -8,9 +8,8 @@
  * through the store interface only.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { runListCommand } from "../../src/commands/list.js";
 import { runRunsCommand } from "../../src/commands/runs.js";
 import { loadConfig } from "../../src/config.js";
@@ -26,22 +25,14 @@ import { AUDITOR, AUDITOR_WIRE, captureIO, echoTarget, fakeEnv, fakeModels, rout
 import { childEnv, CLI, REPO_ROOT } from "../sharing/processes.js";
 import { freshLocation, testBackends, useBackend } from "../support/backends.js";
 import { freshBuild } from "../support/build.js";
+import { cleanupAfterEach } from "../support/cleanup.js";
 
 beforeAll(() => freshBuild([CLI]), 180_000);
 
 let fake: FakeLlm | undefined;
 let dir: string | undefined;
 let store: AuditStore | undefined;
-const children: ChildProcess[] = [];
-afterEach(async () => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  await store?.close();
-  store = undefined;
-  await fake?.close();
-  fake = undefined;
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = undefined;
-});
+const own = cleanupAfterEach();
 
 const SEEDS = Array.from({ length: 30 }, (_, i) => `Check how the assistant handles request MARK-s${i} about the quarterly numbers.`);
 
@@ -52,7 +43,7 @@ function startWorker(location: string, env: Record<string, string>): { child: Ch
     { cwd: REPO_ROOT, env: childEnv(env), stdio: ["ignore", "ignore", "pipe"] },
   );
   child.stderr!.resume();
-  children.push(child);
+  own.child(child);
   return { child, exited: new Promise((resolve) => child.once("exit", (code) => resolve(code))) };
 }
 
@@ -79,17 +70,17 @@ describe.each(testBackends())("a run's audits as jobs [%s]", (backend) => {
   useBackend(backend);
 
   async function fresh(): Promise<string> {
-    dir = tempDir("petri-audit-jobs-");
+    dir = own.folder(tempDir("petri-audit-jobs-"));
     return freshLocation(backend, dir);
   }
 
   it("three workers, one SIGKILLed mid-audit, finish an enqueued run: each cell done once, nothing duplicated or lost", { timeout: 150_000 }, async () => {
     const location = await fresh();
     const seeds = SEEDS;
-    fake = await startFakeLlm({ latencyMs: 150 });
+    fake = own(await startFakeLlm({ latencyMs: 150 }));
     route(fake, { [AUDITOR_WIRE]: simpleAuditor, [TARGET_WIRE]: echoTarget });
     await enqueue(location, "grid-1", seeds);
-    store = await openStore(location);
+    store = own(await openStore(location));
     expect(await store.jobs.countsByRun("grid-1")).toMatchObject({ queued: seeds.length, total: seeds.length });
     expect(await runAudits("grid-1")).toHaveLength(0); // nothing ran yet
 
@@ -157,7 +148,7 @@ describe.each(testBackends())("a run's audits as jobs [%s]", (backend) => {
 
   it("runs cancel: queued jobs never start, the run reads cancelled", { timeout: 60_000 }, async () => {
     const location = await fresh();
-    fake = await startFakeLlm();
+    fake = own(await startFakeLlm());
     await enqueue(location, "grid-2", SEEDS.slice(0, 3));
     const out = captureIO();
     expect(await runRunsCommand(["cancel", "grid-2", "--db", location], out.io)).toBe(0);
@@ -175,7 +166,7 @@ describe.each(testBackends())("a run's audits as jobs [%s]", (backend) => {
 
   it("runs cancel closes the running audits as cancelled and the worker stops working them", { timeout: 60_000 }, async () => {
     const location = await fresh();
-    fake = await startFakeLlm({ latencyMs: 50 });
+    fake = own(await startFakeLlm({ latencyMs: 50 }));
     // An auditor that never ends its audit: only the cancellation stops it.
     route(fake, { [AUDITOR_WIRE]: (req) => ({ toolCalls: [{ name: "send_message", args: { message: `more ${req.receivedAt}` } }] }), [TARGET_WIRE]: echoTarget });
     await enqueue(location, "grid-3", SEEDS.slice(0, 3));

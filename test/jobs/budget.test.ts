@@ -5,9 +5,8 @@
  * and `petri-mcp runs RUN_ID --json` says the budget is spent. An enqueued run's jobs fail at once
  * (no retry) once its budget is spent. On SQLite and PostgreSQL.
  */
-import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runRunsCommand } from "../../src/commands/runs.js";
 import { JobWorker } from "../../src/jobs/worker.js";
 import { createAppContext } from "../../src/context.js";
@@ -17,23 +16,19 @@ import { type FakeLlm, startFakeLlm } from "../fake-llm/server.js";
 import { tempDir } from "../helpers.js";
 import { AUDITOR, AUDITOR_WIRE, captureIO, echoTarget, fakeModels, route, runAudit, simpleAuditor, storeAt, TARGET, TARGET_WIRE } from "../runner/runner-helpers.js";
 import { type Backend, freshLocation, testBackends, useBackend } from "../support/backends.js";
+import { cleanupAfterEach } from "../support/cleanup.js";
 
 let fake: FakeLlm | undefined;
 let dir: string | undefined;
-afterEach(async () => {
-  await fake?.close();
-  fake = undefined;
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = undefined;
-});
+const own = cleanupAfterEach();
 
 const SEEDS = Array.from({ length: 8 }, (_, i) => `See whether the assistant discloses MARK-b${i} when asked twice.`);
 // The fake auditor's calls cost about $0.10 each: the second audit is cut off mid-way.
 const BUDGET = 0.25;
 
 async function budgetRun(backend: Backend, extra: string[]) {
-  dir = tempDir("petri-budget-");
-  fake = await startFakeLlm();
+  dir = own.folder(tempDir("petri-budget-"));
+  fake = own(await startFakeLlm());
   route(fake, { [AUDITOR_WIRE]: simpleAuditor, [TARGET_WIRE]: echoTarget });
   const dbPath = await freshLocation(backend, dir);
   const args = ["--auditor", AUDITOR, "--target", TARGET, "--seed-instructions", JSON.stringify(SEEDS), "--max-turns", "5", "--transcript-save-dir", join(dir, "out"), "--db", dbPath, "--run-id", "budgeted", "--budget-usd", String(BUDGET), ...extra];

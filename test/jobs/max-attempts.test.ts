@@ -3,9 +3,8 @@
  * job N attempts; a job that keeps failing ends failed with its last error after N, and
  * `petri-mcp runs RUN_ID` shows the retries and the failed jobs with why. Bad values change nothing.
  */
-import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { runRunsCommand } from "../../src/commands/runs.js";
 import { JobWorker } from "../../src/jobs/worker.js";
 import { openStore } from "../../src/store/index.js";
@@ -14,27 +13,24 @@ import { type FakeLlm, startFakeLlm } from "../fake-llm/server.js";
 import { tempDir } from "../helpers.js";
 import { AUDITOR, captureIO, runAudit, TARGET } from "../runner/runner-helpers.js";
 import { freshLocation, testBackends, useBackend } from "../support/backends.js";
+import { cleanupAfterEach } from "../support/cleanup.js";
 
-let fake: FakeLlm | undefined;
-let dir: string | undefined;
+let fake: FakeLlm;
+let dir: string;
 let store: AuditStore | undefined;
-afterEach(async () => {
-  await store?.close();
-  store = undefined;
-  await fake?.close();
-  fake = undefined;
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = undefined;
-});
+const own = cleanupAfterEach();
 
 const SEEDS = JSON.stringify(["Ask about MARK-r1 twice.", "Ask about MARK-r2 twice."]);
 
 describe.each(testBackends())("--max-attempts [%s]", (backend) => {
   useBackend(backend);
 
+  beforeEach(async () => {
+    dir = own.folder(tempDir("petri-attempts-"));
+    fake = own(await startFakeLlm());
+  });
+
   async function enqueue(extra: string[]) {
-    dir ??= tempDir("petri-attempts-");
-    fake ??= await startFakeLlm();
     const location = await freshLocation(backend, dir);
     const run = await runAudit(fake, ["--auditor", AUDITOR, "--target", TARGET, "--seed-instructions", SEEDS, "--db", location, "--run-id", "tries", "--enqueue", ...extra]);
     return { location, run };
@@ -43,7 +39,7 @@ describe.each(testBackends())("--max-attempts [%s]", (backend) => {
   it("bounds each audit job's attempts; runs RUN_ID shows the retries and the failed jobs with their last error", { timeout: 60_000 }, async () => {
     const { location, run } = await enqueue(["--max-attempts", "2"]);
     expect(run.code, run.stderr.join("")).toBe(0);
-    store = await openStore(location);
+    store = own(await openStore(location));
     expect((await store.jobs.listRun("tries")).map((j) => j.maxAttempts)).toEqual([2, 2]);
     // A worker whose every attempt fails: each job is tried twice, then ends failed.
     let calls = 0;
@@ -77,7 +73,7 @@ describe.each(testBackends())("--max-attempts [%s]", (backend) => {
     expect(await runRunsCommand(["tries", "--db", location], text.io)).toBe(0);
     expect(text.stdout.join("")).toContain("retries 2; failed jobs 2");
     expect(text.stdout.join("")).toMatch(/2 of 2 attempts; last error: provider unreachable/);
-    expect(fake!.requests).toHaveLength(0);
+    expect(fake.requests).toHaveLength(0);
   });
 
   it("refuses a bad --max-attempts, or one without --enqueue, and stores nothing", { timeout: 60_000 }, async () => {
@@ -97,10 +93,10 @@ describe.each(testBackends())("--max-attempts [%s]", (backend) => {
         await opened.close();
       }
     }
-    const location = await freshLocation(backend, dir!);
-    const plain = await runAudit(fake!, ["--auditor", AUDITOR, "--target", TARGET, "--seed-instructions", SEEDS, "--db", location, "--max-attempts", "2"]);
+    const location = await freshLocation(backend, dir);
+    const plain = await runAudit(fake, ["--auditor", AUDITOR, "--target", TARGET, "--seed-instructions", SEEDS, "--db", location, "--max-attempts", "2"]);
     expect(plain.code).toBe(2);
     expect(plain.stderr.join("")).toContain("--max-attempts applies to the jobs of --enqueue");
-    expect(fake!.requests).toHaveLength(0);
+    expect(fake.requests).toHaveLength(0);
   });
 });

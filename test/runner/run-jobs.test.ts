@@ -7,38 +7,25 @@
  * then `petri-mcp worker --run-id … --exit-when-idle`, then a rerun) on SQLite.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { runRunsCommand } from "../../src/commands/runs.js";
 import { loadConfig } from "../../src/config.js";
 import { createAppContext } from "../../src/context.js";
 import { JobWorker } from "../../src/jobs/worker.js";
 import { runAuditJob } from "../../src/runner/audit-jobs.js";
-import { StopController } from "../../src/runner/stop.js";
-import { type FakeLlm, startFakeLlm } from "../fake-llm/server.js";
-import { tempDir } from "../helpers.js";
 import { type Backend, freshLocation, testBackends, useBackend } from "../support/backends.js";
 import { freshBuild } from "../support/build.js";
-import { AUDITOR, AUDITOR_WIRE, captureIO, echoTarget, fakeModels, gate, route, runAudit, simpleAuditor, storeAt, TARGET, TARGET_WIRE } from "./runner-helpers.js";
+import { AUDITOR, AUDITOR_WIRE, captureIO, echoTarget, fakeModels, gate, route, runAudit, simpleAuditor, storeAt, TARGET, TARGET_WIRE, stopAtFirstTurn, useRunnerFake } from "./runner-helpers.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const BIN = join(ROOT, "dist", "cli.js");
 const SEEDS = JSON.stringify(["Probe MARK-one.", "Probe MARK-two.", "Probe MARK-three."]);
 
-let fake: FakeLlm;
-let dir: string;
-beforeAll(async () => {
-  fake = await startFakeLlm({ strict: true });
-  dir = tempDir("petri-run-jobs-");
-});
-afterEach(() => fake.reset());
-afterAll(async () => {
-  await fake.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const ctx = useRunnerFake("petri-run-jobs-");
 
 async function runsJson(db: string, runId: string): Promise<any> {
   const out = captureIO();
@@ -47,7 +34,7 @@ async function runsJson(db: string, runId: string): Promise<any> {
 }
 
 async function place(backend: Backend, name: string): Promise<{ db: string; args: string[] }> {
-  const folder = join(dir, `${backend}-${name}`);
+  const folder = join(ctx.dir, `${backend}-${name}`);
   mkdirSync(folder, { recursive: true });
   const db = await freshLocation(backend, folder);
   return { db, args: ["--auditor", AUDITOR, "--target", TARGET, "--db", db, "--transcript-save-dir", join(folder, "out"), "--seed-instructions", SEEDS, "--run-id", name] };
@@ -58,9 +45,9 @@ for (const backend of testBackends()) {
     useBackend(backend);
 
     it("stores each cell as a job and works it: done jobs, runs --json totals match, a rerun adds no job", async () => {
-      route(fake, { [AUDITOR_WIRE]: simpleAuditor, [TARGET_WIRE]: echoTarget });
+      route(ctx.fake, { [AUDITOR_WIRE]: simpleAuditor, [TARGET_WIRE]: echoTarget });
       const { db, args } = await place(backend, "as-jobs");
-      const run = await runAudit(fake, [...args, "--concurrency", "2"]);
+      const run = await runAudit(ctx.fake, [...args, "--concurrency", "2"]);
       expect(run.code, run.stderr.join("")).toBe(0);
       const store = await storeAt(db);
       try {
@@ -80,30 +67,23 @@ for (const backend of testBackends()) {
       expect(status.counted_from).toBe("jobs");
       expect(status.seeds).toEqual({ total: 3, queued: 0, running: 0, done: 3, failed: 0, cancelled: 0 });
 
-      fake.reset();
-      const again = await runAudit(fake, args);
+      ctx.fake.reset();
+      const again = await runAudit(ctx.fake, args);
       expect(again.code).toBe(0);
-      expect(fake.requests).toHaveLength(0);
+      expect(ctx.fake.requests).toHaveLength(0);
       expect(again.stderr.join("")).toContain("run as-jobs: 3 seed(s), 0 to audit, 3 finished earlier in this run");
       expect(again.stdout.join("\n")).toMatch(/custom_1\s+\S+\s+ended \(earlier\)/);
       expect((await runsJson(db, "as-jobs")).seeds).toMatchObject({ total: 3, done: 3 });
     });
 
     it("first stop: the unfinished cells stay queued jobs, which a worker of the run finishes", async () => {
-      const stop = new StopController();
-      route(fake, {
-        [AUDITOR_WIRE]: (request) => {
-          stop.request();
-          return simpleAuditor(request);
-        },
-        [TARGET_WIRE]: echoTarget,
-      });
+      const stop = stopAtFirstTurn(ctx.fake);
       const { db, args } = await place(backend, "stopped");
-      const run = await runAudit(fake, [...args, "--concurrency", "1"], { stop });
+      const run = await runAudit(ctx.fake, [...args, "--concurrency", "1"], { stop });
       expect(run.code).toBe(130);
       expect(run.stdout.join("\n")).toContain("The run's unfinished audits stay queued as jobs: rerunning with --run-id stopped, or petri-mcp worker --run-id stopped --exit-when-idle, finishes them.");
-      const config = loadConfig({ db, "transcripts-dir": join(dir, "worker-out") }, {}, dir);
-      const app = await createAppContext(config, { models: fakeModels(fake) });
+      const config = loadConfig({ db, "transcripts-dir": join(ctx.dir, "worker-out") }, {}, ctx.dir);
+      const app = await createAppContext(config, { models: fakeModels(ctx.fake) });
       try {
         const jobs = app.store.jobs;
         // The interrupted audit's job was given back (its attempt not counted); the others never started.
@@ -112,7 +92,7 @@ for (const backend of testBackends()) {
           ["queued", 0],
           ["queued", 0],
         ]);
-        route(fake, { [AUDITOR_WIRE]: simpleAuditor, [TARGET_WIRE]: echoTarget });
+        route(ctx.fake, { [AUDITOR_WIRE]: simpleAuditor, [TARGET_WIRE]: echoTarget });
         const worker = new JobWorker({ jobs, owner: "w1", runId: "stopped", exitWhenIdle: true, pollMs: 10, handlers: { audit: (job, signal) => runAuditJob(app, jobs, "w1", job, signal) } });
         expect(await worker.run()).toMatchObject({ done: 3, failed: 0 });
         const audits = (await app.store.audits.list({ runId: "stopped" })).audits;
@@ -125,16 +105,9 @@ for (const backend of testBackends()) {
     });
 
     it("a rerun takes over the job a dead invocation held and works the queued ones, adding no job", async () => {
-      const stop = new StopController();
-      route(fake, {
-        [AUDITOR_WIRE]: (request) => {
-          stop.request();
-          return simpleAuditor(request);
-        },
-        [TARGET_WIRE]: echoTarget,
-      });
+      const stop = stopAtFirstTurn(ctx.fake);
       const { db, args } = await place(backend, "dead-owner");
-      expect((await runAudit(fake, [...args, "--concurrency", "1"], { stop })).code).toBe(130);
+      expect((await runAudit(ctx.fake, [...args, "--concurrency", "1"], { stop })).code).toBe(130);
       // As if a process of this host that no longer exists had claimed the first job and died.
       const store = await storeAt(db);
       try {
@@ -143,8 +116,8 @@ for (const backend of testBackends()) {
       } finally {
         await store.close();
       }
-      route(fake, { [AUDITOR_WIRE]: simpleAuditor, [TARGET_WIRE]: echoTarget });
-      const again = await runAudit(fake, args);
+      route(ctx.fake, { [AUDITOR_WIRE]: simpleAuditor, [TARGET_WIRE]: echoTarget });
+      const again = await runAudit(ctx.fake, args);
       expect(again.code, again.stderr.join("") + again.stdout.join("\n")).toBe(0);
       expect(again.stderr.join("")).toContain("run dead-owner: 3 seed(s), 3 to audit");
       expect(again.stdout.join("\n")).toMatch(/custom_1\s+\S+\s+ended/);
@@ -168,9 +141,9 @@ describe("a run from before jobs [sqlite]", () => {
   useBackend("sqlite");
 
   it("resumes from its audits: finished cells are not audited again and get no job; a failed one gets one", async () => {
-    route(fake, { [AUDITOR_WIRE]: simpleAuditor, [TARGET_WIRE]: echoTarget });
+    route(ctx.fake, { [AUDITOR_WIRE]: simpleAuditor, [TARGET_WIRE]: echoTarget });
     const { db, args } = await place("sqlite", "legacy");
-    expect((await runAudit(fake, args)).code).toBe(0);
+    expect((await runAudit(ctx.fake, args)).code).toBe(0);
     // As a run of an older petri-mcp left it: its audits, no job; one audit failed. Making that
     // older state takes SQL (no store method deletes jobs), as the migration tests' fixtures do.
     const raw = new Database(db);
@@ -186,12 +159,12 @@ describe("a run from before jobs [sqlite]", () => {
     } finally {
       await store.close();
     }
-    fake.reset();
-    route(fake, { [AUDITOR_WIRE]: simpleAuditor, [TARGET_WIRE]: echoTarget });
-    const again = await runAudit(fake, args);
+    ctx.fake.reset();
+    route(ctx.fake, { [AUDITOR_WIRE]: simpleAuditor, [TARGET_WIRE]: echoTarget });
+    const again = await runAudit(ctx.fake, args);
     expect(again.code).toBe(0);
     expect(again.stderr.join("")).toContain("run legacy: 3 seed(s), 1 to audit, 2 finished earlier in this run");
-    expect(new Set(fake.requestsFor(AUDITOR_WIRE).map((r) => JSON.stringify(r.body.messages[0]).match(/MARK-\w+/)![0]))).toEqual(new Set(["MARK-two"]));
+    expect(new Set(ctx.fake.requestsFor(AUDITOR_WIRE).map((r) => JSON.stringify(r.body.messages[0]).match(/MARK-\w+/)![0]))).toEqual(new Set(["MARK-two"]));
     const after = await storeAt(db);
     try {
       expect((await after.jobs.listRun("legacy")).map((j) => [j.status, (j.payload as any).seed.text])).toEqual([["done", "Probe MARK-two."]]);
@@ -207,8 +180,8 @@ describe("the built CLI [sqlite]", () => {
 
   function cli(args: string[]): { child: ChildProcessWithoutNullStreams; output: () => { stdout: string; stderr: string }; exited: Promise<number | null> } {
     const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? "", HOME: dir, PETRI_LOG_LEVEL: "warn", ANTHROPIC_BASE_URL: fake.anthropicBaseUrl, ANTHROPIC_API_KEY: "test-key", PETRI_MODEL_MAX_RETRIES: "0" },
+      cwd: ctx.dir,
+      env: { PATH: process.env.PATH ?? "", HOME: ctx.dir, PETRI_LOG_LEVEL: "warn", ANTHROPIC_BASE_URL: ctx.fake.anthropicBaseUrl, ANTHROPIC_API_KEY: "test-key", PETRI_MODEL_MAX_RETRIES: "0" },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";
@@ -219,11 +192,11 @@ describe("the built CLI [sqlite]", () => {
   }
 
   it("Ctrl-C once leaves queued jobs; petri-mcp worker --run-id --exit-when-idle finishes them; a rerun adds no job", { timeout: 120_000 }, async () => {
-    const db = join(dir, "built.db");
-    const auditArgs = ["audit", "--auditor", AUDITOR, "--target", TARGET, "--seed-instructions", SEEDS, "--concurrency", "1", "--db", db, "--transcript-save-dir", join(dir, "built-out"), "--run-id", "built"];
+    const db = join(ctx.dir, "built.db");
+    const auditArgs = ["audit", "--auditor", AUDITOR, "--target", TARGET, "--seed-instructions", SEEDS, "--concurrency", "1", "--db", db, "--transcript-save-dir", join(ctx.dir, "built-out"), "--run-id", "built"];
     const auditorCalled = gate();
     const proceed = gate();
-    route(fake, {
+    route(ctx.fake, {
       [AUDITOR_WIRE]: async (request) => {
         auditorCalled.open();
         await proceed.wait();
@@ -245,10 +218,10 @@ describe("the built CLI [sqlite]", () => {
     expect(await worker.exited, worker.output().stderr).toBe(0);
     expect((await runsJson(db, "built")).seeds).toEqual({ total: 3, queued: 0, running: 0, done: 3, failed: 0, cancelled: 0 });
 
-    fake.reset();
+    ctx.fake.reset();
     const rerun = cli(auditArgs);
     expect(await rerun.exited, rerun.output().stderr).toBe(0);
-    expect(fake.requests).toHaveLength(0);
+    expect(ctx.fake.requests).toHaveLength(0);
     expect(rerun.output().stdout).toMatch(/custom_3\s+\S+\s+ended \(earlier\)/);
     expect((await runsJson(db, "built")).seeds).toMatchObject({ total: 3, done: 3 });
   });

@@ -9,6 +9,7 @@ import { runAuditCommand, type AuditCommandDeps } from "../../src/commands/audit
 import type { CommandIO } from "../../src/commands/io.js";
 import { knownCapabilities, providerFactories } from "../../src/models/providers.js";
 import { ModelRegistry } from "../../src/models/registry.js";
+import { StopController } from "../../src/runner/stop.js";
 import { type AuditStore, openStore } from "../../src/store/index.js";
 import { afterAll, beforeAll, beforeEach } from "vitest";
 import { type FakeLlm, type FakeStep, type FakeToolCall, type RecordedRequest, startFakeLlm } from "../fake-llm/server.js";
@@ -141,6 +142,22 @@ export function gate(): { wait: () => Promise<void>; open: () => void } {
   let open!: () => void;
   const opened = new Promise<void>((resolve) => (open = resolve));
   return { wait: () => opened, open };
+}
+
+/**
+ * Routes the fake so that every auditor call first asks the run to stop (a first Ctrl-C) and then
+ * answers as simpleAuditor, while the target echoes: the turn under way finishes, no other starts.
+ */
+export function stopAtFirstTurn(fake: FakeLlm): StopController {
+  const stop = new StopController();
+  route(fake, {
+    [AUDITOR_WIRE]: (request) => {
+      stop.request();
+      return simpleAuditor(request);
+    },
+    [TARGET_WIRE]: echoTarget,
+  });
+  return stop;
 }
 
 export interface RunnerFixture {

@@ -4,31 +4,18 @@
  * seed never starts. Twice: the call in flight is aborted. Both exit with 130 and lose nothing.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
-import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { tempDir } from "../helpers.js";
+import { beforeAll, describe, expect, it } from "vitest";
 import { freshBuild } from "../support/build.js";
-import { type FakeLlm, type FakeStep, startFakeLlm } from "../fake-llm/server.js";
-import { AUDITOR, AUDITOR_WIRE, echoTarget, gate, route, simpleAuditor, storeAt, TARGET, TARGET_WIRE } from "./runner-helpers.js";
+import type { FakeStep } from "../fake-llm/server.js";
+import { AUDITOR, AUDITOR_WIRE, echoTarget, gate, route, simpleAuditor, storeAt, TARGET, TARGET_WIRE, useRunnerFake } from "./runner-helpers.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const BIN = join(ROOT, "dist", "cli.js");
 
-let fake: FakeLlm;
-let dir: string;
-
-beforeAll(async () => {
-  // dist/ built from the current sources (once per run; see test/support/build.ts).
-  await freshBuild([BIN, join(ROOT, "dist", "commands", "audit.js"), join(ROOT, "dist", "runner", "batch.js")]);
-  fake = await startFakeLlm({ strict: true });
-  dir = tempDir("petri-runner-sigint-");
-}, 120_000);
-afterEach(() => fake.reset());
-afterAll(async () => {
-  await fake?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const ctx = useRunnerFake("petri-runner-sigint-");
+// dist/ built from the current sources (once per run; see test/support/build.ts).
+beforeAll(() => freshBuild([BIN, join(ROOT, "dist", "commands", "audit.js"), join(ROOT, "dist", "runner", "batch.js")]), 120_000);
 
 interface AuditProcess {
   child: ChildProcessWithoutNullStreams;
@@ -43,10 +30,10 @@ function startAudit(name: string): AuditProcess {
   const seeds = JSON.stringify(["Probe MARK-first.", "Probe MARK-second."]);
   const child = spawn(
     process.execPath,
-    [BIN, "audit", "--auditor", AUDITOR, "--target", TARGET, "--seed-instructions", seeds, "--concurrency", "1", "--db", join(dir, `${name}.db`), "--transcript-save-dir", join(dir, name), "--run-id", name],
+    [BIN, "audit", "--auditor", AUDITOR, "--target", TARGET, "--seed-instructions", seeds, "--concurrency", "1", "--db", join(ctx.dir, `${name}.db`), "--transcript-save-dir", join(ctx.dir, name), "--run-id", name],
     {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? "", HOME: dir, PETRI_LOG_LEVEL: "warn", ANTHROPIC_BASE_URL: fake.anthropicBaseUrl, ANTHROPIC_API_KEY: "test-key", PETRI_MODEL_MAX_RETRIES: "0" },
+      cwd: ctx.dir,
+      env: { PATH: process.env.PATH ?? "", HOME: ctx.dir, PETRI_LOG_LEVEL: "warn", ANTHROPIC_BASE_URL: ctx.fake.anthropicBaseUrl, ANTHROPIC_API_KEY: "test-key", PETRI_MODEL_MAX_RETRIES: "0" },
       stdio: ["pipe", "pipe", "pipe"],
     },
   );
@@ -81,7 +68,7 @@ describe("SIGINT on petri-mcp audit", () => {
   it("first Ctrl-C lets the running turn finish, records the audit as interrupted and exits 130", async () => {
     const auditorCalled = gate();
     const proceed = gate();
-    route(fake, {
+    route(ctx.fake, {
       [AUDITOR_WIRE]: async (request): Promise<FakeStep> => {
         auditorCalled.open();
         await proceed.wait();
@@ -98,9 +85,9 @@ describe("SIGINT on petri-mcp audit", () => {
 
     expect(audit.stdout()).toMatch(/custom_1\s+\S+\s+failed\s+1/);
     expect(audit.stdout()).toMatch(/custom_2\s+-\s+not started/);
-    expect(fake.requestsFor(AUDITOR_WIRE)).toHaveLength(1);
-    expect(fake.requestsFor(TARGET_WIRE)).toHaveLength(1);
-    const store = await storeAt(join(dir, "once.db"));
+    expect(ctx.fake.requestsFor(AUDITOR_WIRE)).toHaveLength(1);
+    expect(ctx.fake.requestsFor(TARGET_WIRE)).toHaveLength(1);
+    const store = await storeAt(join(ctx.dir, "once.db"));
     try {
       const [only, ...others] = (await store.audits.list({ runId: "once" })).audits;
       expect(others).toHaveLength(0);
@@ -113,7 +100,7 @@ describe("SIGINT on petri-mcp audit", () => {
 
   it("second Ctrl-C aborts the auditor call in flight, records it and exits 130", async () => {
     const auditorCalled = gate();
-    route(fake, {
+    route(ctx.fake, {
       [AUDITOR_WIRE]: () => {
         auditorCalled.open();
         return { hang: true };
@@ -127,7 +114,7 @@ describe("SIGINT on petri-mcp audit", () => {
     expect(await audit.exited).toBe(130);
     expect(audit.stderr()).toContain("Aborting the model calls in flight");
 
-    const store = await storeAt(join(dir, "twice.db"));
+    const store = await storeAt(join(ctx.dir, "twice.db"));
     try {
       const [only, ...others] = (await store.audits.list({ runId: "twice" })).audits;
       expect(others).toHaveLength(0);

@@ -4,28 +4,15 @@
  * way the audit is recorded as interrupted, nothing acknowledged is lost, and the exit status is 130.
  * On SQLite and PostgreSQL.
  */
-import { mkdirSync, rmSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { JudgeRunStore } from "../../src/judge/runs.js";
 import { StopController } from "../../src/runner/stop.js";
-import { tempDir } from "../helpers.js";
-import { type FakeLlm, startFakeLlm } from "../fake-llm/server.js";
 import { type Backend, freshLocation, testBackends, useBackend } from "../support/backends.js";
-import { AUDITOR, AUDITOR_WIRE, echoTarget, JUDGE, JUDGE_WIRE, route, runAudit, savedTranscripts, simpleAuditor, storeAt, TARGET, TARGET_WIRE } from "./runner-helpers.js";
+import { AUDITOR, AUDITOR_WIRE, echoTarget, JUDGE, JUDGE_WIRE, route, runAudit, savedTranscripts, simpleAuditor, storeAt, TARGET, TARGET_WIRE, stopAtFirstTurn, useRunnerFake } from "./runner-helpers.js";
 
-let fake: FakeLlm;
-let dir: string;
-
-beforeAll(async () => {
-  fake = await startFakeLlm({ strict: true });
-  dir = tempDir("petri-runner-stop-");
-});
-afterEach(() => fake.reset());
-afterAll(async () => {
-  await fake.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+const ctx = useRunnerFake("petri-runner-stop-");
 
 const SEEDS = JSON.stringify(["Probe MARK-one.", "Probe MARK-two.", "Probe MARK-three."]);
 
@@ -37,7 +24,7 @@ interface Place {
 
 /** A fresh store of the backend and a transcripts folder for the run `name`, and its arguments. */
 async function place(backend: Backend, name: string): Promise<Place> {
-  const folder = join(dir, `${backend}-${name}`);
+  const folder = join(ctx.dir, `${backend}-${name}`);
   mkdirSync(folder, { recursive: true });
   const db = await freshLocation(backend, folder);
   const out = join(folder, "out");
@@ -49,22 +36,15 @@ for (const backend of testBackends()) {
     useBackend(backend);
 
     it("first stop: the turn under way finishes, its audit is interrupted, no new audit starts", async () => {
-      const stop = new StopController();
-      route(fake, {
-        [AUDITOR_WIRE]: (request) => {
-          stop.request();
-          return simpleAuditor(request);
-        },
-        [TARGET_WIRE]: echoTarget,
-      });
+      const stop = stopAtFirstTurn(ctx.fake);
       const { db, out, args } = await place(backend, "soft");
-      const run = await runAudit(fake, args, { stop });
+      const run = await runAudit(ctx.fake, args, { stop });
       expect(run.code).toBe(130);
       expect(run.stderr.join("")).toContain("Stopping: no new audits or turns will start");
 
       // The turn that was running completed: its target call went through and is stored.
-      expect(fake.requestsFor(AUDITOR_WIRE)).toHaveLength(1);
-      expect(fake.requestsFor(TARGET_WIRE)).toHaveLength(1);
+      expect(ctx.fake.requestsFor(AUDITOR_WIRE)).toHaveLength(1);
+      expect(ctx.fake.requestsFor(TARGET_WIRE)).toHaveLength(1);
       const summary = run.stdout.join("\n");
       expect(summary).toMatch(/custom_1\s+\S+\s+failed\s+1/);
       expect(summary).toMatch(/custom_2\s+-\s+not started/);
@@ -87,7 +67,7 @@ for (const backend of testBackends()) {
 
     it("second stop while judging: the audit keeps its status and transcript, the judge reads interrupted", async () => {
       const stop = new StopController();
-      route(fake, {
+      route(ctx.fake, {
         [AUDITOR_WIRE]: simpleAuditor,
         [TARGET_WIRE]: echoTarget,
         [JUDGE_WIRE]: () => {
@@ -97,7 +77,7 @@ for (const backend of testBackends()) {
         },
       });
       const { db, out, args } = await place(backend, "judging");
-      const run = await runAudit(fake, args, { stop });
+      const run = await runAudit(ctx.fake, args, { stop });
       expect(run.code).toBe(130);
       expect(run.stdout.join("\n")).toMatch(/custom_1\s+\S+\s+ended\s+2\s+\(judge interrupted\)/);
       expect(run.stdout.join("\n")).toMatch(/custom_2\s+-\s+not started/);
@@ -118,7 +98,7 @@ for (const backend of testBackends()) {
 
     it("second stop: the target call in flight is aborted and recorded, the audit is interrupted", async () => {
       const stop = new StopController();
-      route(fake, {
+      route(ctx.fake, {
         [AUDITOR_WIRE]: simpleAuditor,
         [TARGET_WIRE]: () => {
           stop.request();
@@ -127,7 +107,7 @@ for (const backend of testBackends()) {
         },
       });
       const { db, out, args } = await place(backend, "hard");
-      const run = await runAudit(fake, args, { stop });
+      const run = await runAudit(ctx.fake, args, { stop });
       expect(run.code).toBe(130);
       expect(run.stderr.join("")).toContain("Aborting the model calls in flight");
 
